@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A small strict JSON reader and writer (RFC 8259) for op specs and safetensors headers, so that conv-kernels needs
@@ -15,6 +16,9 @@ import java.util.Map;
  */
 public final class Json {
     private static final int MAX_DEPTH = 64;
+    /** RFC 8259 number grammar: no leading zeros, no bare '.', digits after '.' and 'e'. */
+    private static final Pattern NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+    private static final Pattern HEX4 = Pattern.compile("[0-9a-fA-F]{4}");
 
     private final String s;
     private int pos;
@@ -227,11 +231,11 @@ public final class Json {
                     if (pos + 4 > s.length()) {
                         throw error("truncated \\u escape");
                     }
-                    try {
-                        b.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                    } catch (NumberFormatException ex) {
+                    String hex = s.substring(pos, pos + 4);
+                    if (!HEX4.matcher(hex).matches()) { // parseInt alone would take "+041" or "-041"
                         throw error("bad \\u escape");
                     }
+                    b.append((char) Integer.parseInt(hex, 16));
                     pos += 4;
                 }
                 default -> {
@@ -261,7 +265,7 @@ public final class Json {
             pos++;
         }
         String t = s.substring(start, pos);
-        if (digits == 0) {
+        if (digits == 0 || !NUMBER.matcher(t).matches()) {
             throw error("malformed number '" + t + "'");
         }
         try {
