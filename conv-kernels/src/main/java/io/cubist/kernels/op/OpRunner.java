@@ -56,6 +56,18 @@ public final class OpRunner {
     }
 
     public static Tensor run(Backend backend, String op, Map<String, Object> args, Map<String, Tensor> tensors) {
+        try {
+            return dispatch(backend, op, args, tensors);
+        } catch (IllegalArgumentException e) {
+            // messages from shared validation (Dims3, specs) may not say which op they came from
+            if (e.getMessage() != null && !e.getMessage().startsWith(op) && OPS.contains(op)) {
+                throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    private static Tensor dispatch(Backend backend, String op, Map<String, Object> args, Map<String, Tensor> tensors) {
         return switch (op) {
             case "conv1d" -> conv(backend, op, 1, false, args, tensors);
             case "conv2d" -> conv(backend, op, 2, false, args, tensors);

@@ -7,7 +7,8 @@ import io.cubist.kernels.op.OpRunner;
 import io.cubist.kernels.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,7 +27,7 @@ final class OpCommand implements Command {
 
     @Override
     public Set<String> valued() {
-        return Set.of("spec", "in", "out", "backend");
+        return new LinkedHashSet<>(List.of("spec", "in", "out", "backend"));
     }
 
     @Override
@@ -53,11 +54,7 @@ final class OpCommand implements Command {
         Path out = Path.of(flags.required("out"));
         Backend backend = Backends.select(flags.get("backend", null));
         String spec = Files.readString(specPath);
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        SafeTensors.File file = SafeTensors.read(in);
-        for (String name : file.names()) {
-            tensors.put(name, file.get(name));
-        }
+        Map<String, Tensor> tensors = SafeTensors.read(in).getAll();
         Tensor y;
         try {
             y = OpRunner.run(backend, spec, tensors);
