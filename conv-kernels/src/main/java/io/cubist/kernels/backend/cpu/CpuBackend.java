@@ -1,0 +1,111 @@
+package io.cubist.kernels.backend.cpu;
+
+import io.cubist.kernels.backend.Backend;
+import io.cubist.kernels.backend.PreparedConv;
+import io.cubist.kernels.backend.reference.ReferenceBackend;
+import io.cubist.kernels.conv.ConvSpec;
+import io.cubist.kernels.ops.DeformSpec;
+import io.cubist.kernels.ops.PoolSpec;
+import io.cubist.kernels.tensor.Dims3;
+import io.cubist.kernels.tensor.Tensor;
+
+/**
+ * The {@code cpu} backend: JDK Vector API kernels on a fixed thread budget ({@link CpuThreads}). Convolutions run
+ * as an implicit GEMM with a register-blocked FMA micro-kernel ({@link GemmKernel}); ops without a fast path yet
+ * run the reference loops.
+ */
+public final class CpuBackend implements Backend, AutoCloseable {
+    public static final String NAME = "cpu";
+
+    private final CpuThreads threads;
+    private final ReferenceBackend reference = new ReferenceBackend();
+
+    /** The ServiceLoader constructor: threads from {@value CpuThreads#PROPERTY}, else every processor. */
+    public CpuBackend() {
+        this(CpuThreads.defaultThreads());
+    }
+
+    public CpuBackend(int threads) {
+        this.threads = new CpuThreads(threads);
+    }
+
+    public int threads() {
+        return threads.threads();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int rank() {
+        return 10;
+    }
+
+    @Override
+    public String unavailableReason() {
+        return null;
+    }
+
+    @Override
+    public PreparedConv prepare(ConvSpec spec, Tensor weight, Tensor bias) {
+        if (spec.transposed()) {
+            return reference.prepare(spec, weight, bias);
+        }
+        return new CpuConv(spec, weight, bias, threads);
+    }
+
+    @Override
+    public Tensor maxPool3d(PoolSpec spec, Tensor input) {
+        return reference.maxPool3d(spec, input);
+    }
+
+    @Override
+    public Tensor avgPool3d(PoolSpec spec, Tensor input) {
+        return reference.avgPool3d(spec, input);
+    }
+
+    @Override
+    public Tensor adaptiveAvgPool3d(Tensor input, Dims3 outputSize) {
+        return reference.adaptiveAvgPool3d(input, outputSize);
+    }
+
+    @Override
+    public Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                            double eps) {
+        return reference.batchNorm(input, runningMean, runningVar, weight, bias, eps);
+    }
+
+    @Override
+    public Tensor relu(Tensor input) {
+        return reference.relu(input);
+    }
+
+    @Override
+    public Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        return reference.linear(input, weight, bias);
+    }
+
+    @Override
+    public Tensor pixelShuffle(Tensor input, int factor, int spatialDims) {
+        return reference.pixelShuffle(input, factor, spatialDims);
+    }
+
+    @Override
+    public Tensor pixelUnshuffle(Tensor input, int factor, int spatialDims) {
+        return reference.pixelUnshuffle(input, factor, spatialDims);
+    }
+
+    @Override
+    public Tensor deformConv3d(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias,
+                               Tensor mask) {
+        return reference.deformConv3d(spec, input, offset, weight, bias, mask);
+    }
+
+    /** Stops the worker threads (a ServiceLoader instance lives as long as the JVM and needs no close). */
+    @Override
+    public void close() {
+        threads.close();
+    }
+}

@@ -1,0 +1,153 @@
+package io.cubist.kernels.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-blocked FMA micro-kernel of the CPU engine's implicit GEMM: a {@value #MR} x {@code NR} block of
+ * outputs ({@code NR} = two vectors of the preferred species: 32 floats with 512-bit vectors) held in 24 vector
+ * registers while the reduction runs. Accumulators are locals, never an array (arrays of vectors box them).
+ *
+ * <p>The B operand is implicit: row {@code k} of B is the input buffer read at {@code offs[k] + n}, so no im2col
+ * copy exists. A is packed {@code [k][MR]}: one broadcast per row per k.
+ */
+final class GemmKernel {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Floats per vector. */
+    static final int L = S.length();
+    /** Rows (output channels) per micro-tile. */
+    static final int MR = 12;
+    /** Columns (output positions) per micro-tile. */
+    static final int NR = 2 * L;
+
+    private GemmKernel() {
+    }
+
+    /**
+     * {@code c[cOff + r*ldc + j] (+)= sum over k in [k0,k1) of a[aOff + (k-k0)*MR + r] * x[offs[k] + n0 + j]} for
+     * {@code r < MR, j < NR}; when {@code accumulate} is false the tile starts from zero.
+     */
+    static void tile(float[] a, int aOff, float[] x, int[] offs, int k0, int k1, int n0, float[] c, int cOff,
+                     int ldc, boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a0 = z, b0 = z;
+        FloatVector a1 = z, b1 = z;
+        FloatVector a2 = z, b2 = z;
+        FloatVector a3 = z, b3 = z;
+        FloatVector a4 = z, b4 = z;
+        FloatVector a5 = z, b5 = z;
+        FloatVector a6 = z, b6 = z;
+        FloatVector a7 = z, b7 = z;
+        FloatVector a8 = z, b8 = z;
+        FloatVector a9 = z, b9 = z;
+        FloatVector a10 = z, b10 = z;
+        FloatVector a11 = z, b11 = z;
+        if (accumulate) {
+            a0 = FloatVector.fromArray(S, c, cOff + 0 * ldc);
+            b0 = FloatVector.fromArray(S, c, cOff + 0 * ldc + L);
+            a1 = FloatVector.fromArray(S, c, cOff + 1 * ldc);
+            b1 = FloatVector.fromArray(S, c, cOff + 1 * ldc + L);
+            a2 = FloatVector.fromArray(S, c, cOff + 2 * ldc);
+            b2 = FloatVector.fromArray(S, c, cOff + 2 * ldc + L);
+            a3 = FloatVector.fromArray(S, c, cOff + 3 * ldc);
+            b3 = FloatVector.fromArray(S, c, cOff + 3 * ldc + L);
+            a4 = FloatVector.fromArray(S, c, cOff + 4 * ldc);
+            b4 = FloatVector.fromArray(S, c, cOff + 4 * ldc + L);
+            a5 = FloatVector.fromArray(S, c, cOff + 5 * ldc);
+            b5 = FloatVector.fromArray(S, c, cOff + 5 * ldc + L);
+            a6 = FloatVector.fromArray(S, c, cOff + 6 * ldc);
+            b6 = FloatVector.fromArray(S, c, cOff + 6 * ldc + L);
+            a7 = FloatVector.fromArray(S, c, cOff + 7 * ldc);
+            b7 = FloatVector.fromArray(S, c, cOff + 7 * ldc + L);
+            a8 = FloatVector.fromArray(S, c, cOff + 8 * ldc);
+            b8 = FloatVector.fromArray(S, c, cOff + 8 * ldc + L);
+            a9 = FloatVector.fromArray(S, c, cOff + 9 * ldc);
+            b9 = FloatVector.fromArray(S, c, cOff + 9 * ldc + L);
+            a10 = FloatVector.fromArray(S, c, cOff + 10 * ldc);
+            b10 = FloatVector.fromArray(S, c, cOff + 10 * ldc + L);
+            a11 = FloatVector.fromArray(S, c, cOff + 11 * ldc);
+            b11 = FloatVector.fromArray(S, c, cOff + 11 * ldc + L);
+        }
+        int ao = aOff;
+        for (int k = k0; k < k1; k++, ao += MR) {
+            int xo = offs[k] + n0;
+            FloatVector x0 = FloatVector.fromArray(S, x, xo);
+            FloatVector x1 = FloatVector.fromArray(S, x, xo + L);
+            FloatVector w;
+            w = FloatVector.broadcast(S, a[ao + 0]);
+            a0 = w.fma(x0, a0);
+            b0 = w.fma(x1, b0);
+            w = FloatVector.broadcast(S, a[ao + 1]);
+            a1 = w.fma(x0, a1);
+            b1 = w.fma(x1, b1);
+            w = FloatVector.broadcast(S, a[ao + 2]);
+            a2 = w.fma(x0, a2);
+            b2 = w.fma(x1, b2);
+            w = FloatVector.broadcast(S, a[ao + 3]);
+            a3 = w.fma(x0, a3);
+            b3 = w.fma(x1, b3);
+            w = FloatVector.broadcast(S, a[ao + 4]);
+            a4 = w.fma(x0, a4);
+            b4 = w.fma(x1, b4);
+            w = FloatVector.broadcast(S, a[ao + 5]);
+            a5 = w.fma(x0, a5);
+            b5 = w.fma(x1, b5);
+            w = FloatVector.broadcast(S, a[ao + 6]);
+            a6 = w.fma(x0, a6);
+            b6 = w.fma(x1, b6);
+            w = FloatVector.broadcast(S, a[ao + 7]);
+            a7 = w.fma(x0, a7);
+            b7 = w.fma(x1, b7);
+            w = FloatVector.broadcast(S, a[ao + 8]);
+            a8 = w.fma(x0, a8);
+            b8 = w.fma(x1, b8);
+            w = FloatVector.broadcast(S, a[ao + 9]);
+            a9 = w.fma(x0, a9);
+            b9 = w.fma(x1, b9);
+            w = FloatVector.broadcast(S, a[ao + 10]);
+            a10 = w.fma(x0, a10);
+            b10 = w.fma(x1, b10);
+            w = FloatVector.broadcast(S, a[ao + 11]);
+            a11 = w.fma(x0, a11);
+            b11 = w.fma(x1, b11);
+        }
+        a0.intoArray(c, cOff + 0 * ldc);
+        b0.intoArray(c, cOff + 0 * ldc + L);
+        a1.intoArray(c, cOff + 1 * ldc);
+        b1.intoArray(c, cOff + 1 * ldc + L);
+        a2.intoArray(c, cOff + 2 * ldc);
+        b2.intoArray(c, cOff + 2 * ldc + L);
+        a3.intoArray(c, cOff + 3 * ldc);
+        b3.intoArray(c, cOff + 3 * ldc + L);
+        a4.intoArray(c, cOff + 4 * ldc);
+        b4.intoArray(c, cOff + 4 * ldc + L);
+        a5.intoArray(c, cOff + 5 * ldc);
+        b5.intoArray(c, cOff + 5 * ldc + L);
+        a6.intoArray(c, cOff + 6 * ldc);
+        b6.intoArray(c, cOff + 6 * ldc + L);
+        a7.intoArray(c, cOff + 7 * ldc);
+        b7.intoArray(c, cOff + 7 * ldc + L);
+        a8.intoArray(c, cOff + 8 * ldc);
+        b8.intoArray(c, cOff + 8 * ldc + L);
+        a9.intoArray(c, cOff + 9 * ldc);
+        b9.intoArray(c, cOff + 9 * ldc + L);
+        a10.intoArray(c, cOff + 10 * ldc);
+        b10.intoArray(c, cOff + 10 * ldc + L);
+        a11.intoArray(c, cOff + 11 * ldc);
+        b11.intoArray(c, cOff + 11 * ldc + L);
+    }
+
+    /** The plain loop the micro-kernel must equal (tests compare them). */
+    static void tileReference(float[] a, int aOff, float[] x, int[] offs, int k0, int k1, int n0, float[] c,
+                              int cOff, int ldc, boolean accumulate) {
+        for (int r = 0; r < MR; r++) {
+            for (int j = 0; j < NR; j++) {
+                float acc = accumulate ? c[cOff + r * ldc + j] : 0f;
+                for (int k = k0; k < k1; k++) {
+                    acc = Math.fma(a[aOff + (k - k0) * MR + r], x[offs[k] + n0 + j], acc);
+                }
+                c[cOff + r * ldc + j] = acc;
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.cubist.kernels.backend.reference;
+
+import io.cubist.kernels.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * Plain-loop {@code F.batch_norm} (inference), {@code F.relu} and {@code F.linear}. Arithmetic is done in double
+ * and written as float.
+ */
+public final class ReferenceElementwise {
+
+    private ReferenceElementwise() {
+    }
+
+    /**
+     * {@code F.batch_norm} with {@code training=False}: {@code y = (x - mean) / sqrt(var + eps) * weight + bias} per
+     * channel. {@code input} is {@code [N, C, ...]} (rank >= 2, channel dimension 1); {@code runningMean},
+     * {@code runningVar}, {@code weight} and {@code bias} are {@code [C]}; {@code weight}/{@code bias} may be null
+     * (1 and 0).
+     */
+    public static Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                   double eps) {
+        int[] s = input.shape();
+        if (s.length < 2) {
+            throw new IllegalArgumentException("batch_norm: input must have shape [N, C, ...] (rank >= 2), got "
+                    + Arrays.toString(s));
+        }
+        int n = s[0];
+        int c = s[1];
+        int inner = 1;
+        for (int i = 2; i < s.length; i++) {
+            inner *= s[i];
+        }
+        requireChannels("running_mean", runningMean, c, false);
+        requireChannels("running_var", runningVar, c, false);
+        requireChannels("weight", weight, c, true);
+        requireChannels("bias", bias, c, true);
+        float[] x = input.data();
+        Tensor result = Tensor.zeros(s);
+        float[] y = result.data();
+        for (int b = 0; b < n; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                double mean = runningMean.data()[ch];
+                double invStd = 1.0 / Math.sqrt(runningVar.data()[ch] + eps);
+                double w = weight == null ? 1.0 : weight.data()[ch];
+                double beta = bias == null ? 0.0 : bias.data()[ch];
+                int base = (b * c + ch) * inner;
+                for (int i = 0; i < inner; i++) {
+                    // y = (x - running_mean) / sqrt(running_var + eps) * weight + bias
+                    y[base + i] = (float) ((x[base + i] - mean) * invStd * w + beta);
+                }
+            }
+        }
+        return result;
+    }
+
+    private static void requireChannels(String name, Tensor t, int c, boolean optional) {
+        if (t == null) {
+            if (optional) {
+                return;
+            }
+            throw new IllegalArgumentException("batch_norm: " + name + " is required in inference (shape [" + c
+                    + "]), got null");
+        }
+        if (t.rank() != 1 || t.dim(0) != c) {
+            throw new IllegalArgumentException("batch_norm: " + name + " must have shape [" + c
+                    + "] (the input's channels), got " + Arrays.toString(t.shape()));
+        }
+    }
+
+    /** {@code F.relu}: {@code max(x, 0)} element-wise, any shape; NaN stays NaN. */
+    public static Tensor relu(Tensor input) {
+        float[] x = input.data();
+        Tensor result = Tensor.zeros(input.shape());
+        float[] y = result.data();
+        for (int i = 0; i < x.length; i++) {
+            // y = max(x, 0)
+            y[i] = x[i] > 0f || Float.isNaN(x[i]) ? x[i] : 0f;
+        }
+        return result;
+    }
+
+    /**
+     * {@code F.linear}: {@code y = x W^T + b}. {@code input [..., in]} (rank >= 1), {@code weight [out, in]},
+     * {@code bias [out]} or null; the output is {@code [..., out]}.
+     */
+    public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        int[] s = input.shape();
+        if (s.length < 1) {
+            throw new IllegalArgumentException("linear: input must have shape [..., in_features] (rank >= 1), got "
+                    + Arrays.toString(s));
+        }
+        int in = s[s.length - 1];
+        int[] ws = weight.shape();
+        if (ws.length != 2 || ws[1] != in) {
+            throw new IllegalArgumentException("linear: weight must have shape [out_features, " + in
+                    + "] (in_features from the input's last dimension), got " + Arrays.toString(ws));
+        }
+        int out = ws[0];
+        if (bias != null && (bias.rank() != 1 || bias.dim(0) != out)) {
+            throw new IllegalArgumentException("linear: bias must have shape [" + out + "] (out_features), got "
+                    + Arrays.toString(bias.shape()));
+        }
+        int rows = in == 0 ? (int) Tensor.numel(Arrays.copyOf(s, s.length - 1)) : input.numel() / in;
+        int[] os = s.clone();
+        os[os.length - 1] = out;
+        float[] x = input.data();
+        float[] w = weight.data();
+        Tensor result = Tensor.zeros(os);
+        float[] y = result.data();
+        for (int r = 0; r < rows; r++) {
+            for (int o = 0; o < out; o++) {
+                // y[r, o] = sum_i x[r, i] * W[o, i] + b[o]
+                double sum = bias == null ? 0.0 : bias.data()[o];
+                for (int i = 0; i < in; i++) {
+                    sum += (double) x[r * in + i] * w[o * in + i];
+                }
+                y[r * out + o] = (float) sum;
+            }
+        }
+        return result;
+    }
+}

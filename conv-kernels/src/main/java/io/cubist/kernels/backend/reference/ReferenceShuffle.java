@@ -1,0 +1,160 @@
+package io.cubist.kernels.backend.reference;
+
+import io.cubist.kernels.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * Plain-loop pixel shuffle over the last 2 ({@code F.pixel_shuffle}/{@code F.pixel_unshuffle}) or 3 (Cubist's
+ * {@code pixel_shuffle3d}/{@code pixel_unshuffle3d}) dimensions. As in PyTorch, the input is
+ * {@code [*, C, spatial...]}: every dimension before the channel one is a batch dimension, and there may be none.
+ *
+ * <p>A 2D shuffle is computed as a 3D one with a depth factor of 1, so both share one loop nest.
+ */
+public final class ReferenceShuffle {
+
+    private ReferenceShuffle() {
+    }
+
+    /**
+     * {@code [*, C*r^s, D, H, W] -> [*, C, D*r, H*r, W*r]} (for {@code s = 2}: {@code [*, C*r^2, H, W] ->
+     * [*, C, H*r, W*r]}); input channel {@code c*r^3 + i*r^2 + j*r + k} goes to {@code (d*r+i, h*r+j, w*r+k)}
+     * ({@code c*r^2 + j*r + k} to {@code (h*r+j, w*r+k)} in 2D).
+     */
+    public static Tensor pixelShuffle(Tensor input, int factor, int spatialDims) {
+        String op = spatialDims == 3 ? "pixel_shuffle3d" : "pixel_shuffle";
+        int[] s = checkedShape(op, "upscale_factor", input, factor, spatialDims);
+        int batchDims = s.length - spatialDims - 1;
+        int r = factor;
+        int rd = spatialDims == 3 ? r : 1;
+        int group = rd * r * r;
+        int cIn = s[batchDims];
+        if (cIn % group != 0) {
+            throw new IllegalArgumentException(op + ": input channels (dimension " + batchDims + ") must be divisible"
+                    + " by upscale_factor^" + spatialDims + " = " + group + ", got shape " + Arrays.toString(s));
+        }
+        int batch = product(s, 0, batchDims);
+        int c = cIn / group;
+        int d = spatialDims == 3 ? s[s.length - 3] : 1;
+        int h = s[s.length - 2];
+        int w = s[s.length - 1];
+        int[] os = s.clone();
+        os[batchDims] = c;
+        for (int a = batchDims + 1; a < s.length; a++) {
+            os[a] = s[a] * r;
+        }
+        float[] x = input.data();
+        Tensor result = Tensor.zeros(os);
+        float[] y = result.data();
+        int od = d * rd;
+        int oh = h * r;
+        int ow = w * r;
+        for (int b = 0; b < batch; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int i = 0; i < rd; i++) {
+                    for (int j = 0; j < r; j++) {
+                        for (int k = 0; k < r; k++) {
+                            int cx = ch * group + (i * r + j) * r + k;
+                            for (int z = 0; z < d; z++) {
+                                for (int u = 0; u < h; u++) {
+                                    for (int v = 0; v < w; v++) {
+                                        // out[b, c, z*r+i, u*r+j, v*r+k] = in[b, c*r^3 + i*r^2 + j*r + k, z, u, v]
+                                        int xi = (((b * cIn + cx) * d + z) * h + u) * w + v;
+                                        int yi = (((b * c + ch) * od + z * rd + i) * oh + u * r + j) * ow + v * r + k;
+                                        y[yi] = x[xi];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * The inverse of {@link #pixelShuffle}: {@code [*, C, D*r, H*r, W*r] -> [*, C*r^3, D, H, W]} (2D:
+     * {@code [*, C, H*r, W*r] -> [*, C*r^2, H, W]}).
+     */
+    public static Tensor pixelUnshuffle(Tensor input, int factor, int spatialDims) {
+        String op = spatialDims == 3 ? "pixel_unshuffle3d" : "pixel_unshuffle";
+        int[] s = checkedShape(op, "downscale_factor", input, factor, spatialDims);
+        int batchDims = s.length - spatialDims - 1;
+        int r = factor;
+        int rd = spatialDims == 3 ? r : 1;
+        int group = rd * r * r;
+        for (int a = batchDims + 1; a < s.length; a++) {
+            if (s[a] % r != 0) {
+                throw new IllegalArgumentException(op + ": spatial dimensions must be divisible by downscale_factor "
+                        + r + ", got shape " + Arrays.toString(s));
+            }
+        }
+        int batch = product(s, 0, batchDims);
+        int c = s[batchDims];
+        int od = spatialDims == 3 ? s[s.length - 3] : 1;
+        int oh = s[s.length - 2];
+        int ow = s[s.length - 1];
+        int d = od / rd;
+        int h = oh / r;
+        int w = ow / r;
+        int cOut = c * group;
+        int[] os = s.clone();
+        os[batchDims] = cOut;
+        for (int a = batchDims + 1; a < s.length; a++) {
+            os[a] = s[a] / r;
+        }
+        float[] x = input.data();
+        Tensor result = Tensor.zeros(os);
+        float[] y = result.data();
+        for (int b = 0; b < batch; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int i = 0; i < rd; i++) {
+                    for (int j = 0; j < r; j++) {
+                        for (int k = 0; k < r; k++) {
+                            int cy = ch * group + (i * r + j) * r + k;
+                            for (int z = 0; z < d; z++) {
+                                for (int u = 0; u < h; u++) {
+                                    for (int v = 0; v < w; v++) {
+                                        // out[b, c*r^3 + i*r^2 + j*r + k, z, u, v] = in[b, c, z*r+i, u*r+j, v*r+k]
+                                        int yi = (((b * cOut + cy) * d + z) * h + u) * w + v;
+                                        int xi = (((b * c + ch) * od + z * rd + i) * oh + u * r + j) * ow + v * r + k;
+                                        y[yi] = x[xi];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
+    private static int[] checkedShape(String op, String factorName, Tensor input, int factor, int spatialDims) {
+        if (spatialDims != 2 && spatialDims != 3) {
+            throw new IllegalArgumentException(op + ": spatial dimensions must be 2 or 3, got " + spatialDims);
+        }
+        if (factor < 1) {
+            throw new IllegalArgumentException(op + ": " + factorName + " must be > 0, got " + factor);
+        }
+        if (Math.pow(factor, spatialDims) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": " + factorName + "^" + spatialDims + " must fit in an int, got "
+                    + factorName + "=" + factor);
+        }
+        int[] s = input.shape();
+        if (s.length < spatialDims + 1) {
+            String expected = spatialDims == 3 ? "[*, C, D, H, W]" : "[*, C, H, W]";
+            throw new IllegalArgumentException(op + ": input must have shape " + expected + " (rank >= "
+                    + (spatialDims + 1) + "), got " + Arrays.toString(s));
+        }
+        return s;
+    }
+
+    private static int product(int[] s, int from, int to) {
+        int p = 1;
+        for (int i = from; i < to; i++) {
+            p *= s[i];
+        }
+        return p;
+    }
+}

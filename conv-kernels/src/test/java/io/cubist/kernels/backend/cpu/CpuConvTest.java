@@ -1,0 +1,85 @@
+package io.cubist.kernels.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cubist.kernels.backend.reference.ReferenceConv;
+import io.cubist.kernels.conv.ConvSpec;
+import io.cubist.kernels.conv.PaddingMode;
+import io.cubist.kernels.tensor.Tensor;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The CPU convolution against the reference on random shapes: sizes of 1, primes, tails shorter than a vector. */
+class CpuConvTest {
+
+    private static void compare(ConvSpec spec, int batch, int[] in, long seed, CpuBackend cpu) {
+        Tensor w = Tensor.random(seed, spec.weightShape());
+        Tensor b = spec.bias() ? Tensor.random(seed + 1, spec.outChannels()) : null;
+        int[] shape = new int[spec.spatialDims() + 2];
+        shape[0] = batch;
+        shape[1] = spec.inChannels();
+        System.arraycopy(in, 0, shape, 2, spec.spatialDims());
+        Tensor x = Tensor.random(seed + 2, shape);
+        Tensor expected = new ReferenceConv(spec, w, b).forward(x);
+        Tensor actual = cpu.prepare(spec, w, b).forward(x);
+        double err = expected.maxAbsDiff(actual);
+        double tol = 2e-4 * Math.max(1, expected.maxAbs());
+        assertTrue(err <= tol, spec + " on " + java.util.Arrays.toString(shape) + ": max error " + err + " > " + tol);
+    }
+
+    @Test
+    void randomShapesMatchTheReference() {
+        SplittableRandom r = new SplittableRandom(11);
+        try (CpuBackend cpu = new CpuBackend(2)) {
+            for (int t = 0; t < 150; t++) {
+                int dims = 1 + r.nextInt(3);
+                int g = new int[] {1, 1, 2, 3}[r.nextInt(4)];
+                int cin = g * (1 + r.nextInt(5));
+                int cout = g * (1 + r.nextInt(r.nextBoolean() ? 4 : 29));
+                int[] k = new int[dims];
+                int[] s = new int[dims];
+                int[] d = new int[dims];
+                int[] p = new int[dims];
+                int[] in = new int[dims];
+                for (int a = 0; a < dims; a++) {
+                    k[a] = 1 + r.nextInt(4);
+                    s[a] = 1 + r.nextInt(3);
+                    d[a] = 1 + r.nextInt(2);
+                    p[a] = r.nextInt(3);
+                    in[a] = Math.max(1, d[a] * (k[a] - 1) + 1 - 2 * p[a]) + r.nextInt(dims == 3 ? 7 : 19);
+                }
+                PaddingMode mode = PaddingMode.values()[r.nextInt(4)];
+                ConvSpec.Builder sb = ConvSpec.builder(dims, cin, cout, k).stride(s).dilation(d).groups(g)
+                        .bias(r.nextBoolean()).flip(r.nextInt(4) == 0).paddingMode(mode);
+                if (r.nextInt(5) == 0) {
+                    sb.stride(1).paddingSame();
+                } else {
+                    sb.padding(p);
+                }
+                ConvSpec spec = sb.build();
+                try {
+                    spec.checkPaddingFits(new io.cubist.kernels.tensor.Dims3(dims < 3 ? 1 : in[0],
+                            dims < 2 ? 1 : in[dims - 2], in[dims - 1]));
+                    spec.outputSize(new io.cubist.kernels.tensor.Dims3(dims < 3 ? 1 : in[0],
+                            dims < 2 ? 1 : in[dims - 2], in[dims - 1]));
+                } catch (IllegalArgumentException impossible) {
+                    continue;
+                }
+                compare(spec, 1 + r.nextInt(2), in, t, cpu);
+            }
+        }
+    }
+
+    @Test
+    void modelShapedLayers() {
+        try (CpuBackend cpu = new CpuBackend(2)) {
+            compare(ConvSpec.builder(3, 3, 64, 3).padding(1).build(), 1, new int[] {4, 17, 19}, 1, cpu);
+            compare(ConvSpec.builder(3, 16, 36, 1, 3, 3).padding(0, 1, 1).build(), 2, new int[] {3, 9, 9}, 2, cpu);
+            compare(ConvSpec.builder(3, 36, 16, 3, 1, 1).padding(1, 0, 0).stride(2, 1, 1).build(), 1,
+                    new int[] {5, 7, 7}, 3, cpu);
+            compare(ConvSpec.builder(3, 32, 64, 1).stride(2).bias(false).build(), 1, new int[] {4, 14, 14}, 4, cpu);
+            compare(ConvSpec.builder(3, 3, 45, 1, 7, 7).stride(1, 2, 2).padding(0, 3, 3).build(), 1,
+                    new int[] {2, 23, 23}, 5, cpu);
+        }
+    }
+}

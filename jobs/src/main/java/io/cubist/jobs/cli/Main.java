@@ -1,0 +1,61 @@
+package io.cubist.jobs.cli;
+
+import java.util.List;
+
+/**
+ * The {@code cubist} command line ({@code bin/cubist}): one sub-command per verb of DESIGN.md's contracts.
+ * Usage errors print one line and exit 2; failures of the work itself print one line and exit 1.
+ */
+public final class Main {
+
+    private static final List<Command> COMMANDS = List.of(new OpCommand(), new BackendsCommand());
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code (for tests; {@link #main} exits with it). */
+    public static int run(String... args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            System.out.println(help());
+            return args.length == 0 ? 2 : 0;
+        }
+        Command cmd = COMMANDS.stream().filter(c -> c.name().equals(args[0])).findFirst().orElse(null);
+        if (cmd == null) {
+            System.err.println("cubist: unknown command '" + args[0] + "'; commands: "
+                    + String.join(", ", COMMANDS.stream().map(Command::name).toList()) + " (see cubist --help)");
+            return 2;
+        }
+        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        try {
+            Flags flags = new Flags(cmd.name(), rest, cmd.valued(), cmd.switches());
+            if (flags.help()) {
+                System.out.println(cmd.usage());
+                return 0;
+            }
+            return cmd.run(flags);
+        } catch (UsageException e) {
+            System.err.println("cubist " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException | IllegalStateException | java.io.IOException e) {
+            System.err.println("cubist " + cmd.name() + ": " + e.getMessage());
+            return 1;
+        } catch (Exception e) {
+            System.err.println("cubist " + cmd.name() + ": " + e);
+            return 1;
+        }
+    }
+
+    static String help() {
+        StringBuilder b = new StringBuilder();
+        b.append("Cubist: clip-level video features with 3D convolutional networks, on Apache Spark.\n\n");
+        b.append("usage: cubist COMMAND [FLAGS]    (cubist COMMAND --help for its flags)\n\ncommands:\n");
+        for (Command c : COMMANDS) {
+            b.append(String.format("  %-10s %s%n", c.name(), c.summary()));
+        }
+        return b.toString().stripTrailing();
+    }
+}
