@@ -1,5 +1,6 @@
 package io.cubist.kernels.rewrite;
 
+import io.cubist.kernels.backend.reference.ReferenceShuffle;
 import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.conv.PaddingMode;
 import io.cubist.kernels.tensor.Dims3;
@@ -14,6 +15,7 @@ import java.util.Arrays;
  *   conv(x', W',  kernel K,  stride S,  padding P)  ==  conv(x, W,  kernel rK,  stride rS,  padding rP)
  *   W[o, c, a*r + i, b*r + j] = W'[o, c*r^2 + i*r + j, a, b]        i.e. W = pixel_shuffle(W', r)
  * </pre>
+ * (the kernel is shuffled exactly as the map: an {@code [O, C*r^2, K, K]} weight read as a batch of O maps)
  * because tap {@code (a, b)} on channel {@code c*r^2 + i*r + j} of {@code x'} at output {@code (p, q)} reads
  * {@code x[c, (pS - P + a)r + i, (qS - P + b)r + j]} = {@code x[c, p(rS) - rP + (ar + i), ...]}, and a zero-padded
  * position of {@code x'} is exactly a block of zero-padded positions of {@code x}. The same holds in 3D with
@@ -53,7 +55,7 @@ public final class SpaceToDepth {
                 scale(spec.stride(), r, dims), explicit(spec.paddingKind()), scale(spec.padBefore(), r, dims),
                 scale(spec.padAfter(), r, dims), spec.dilation(), spec.groups(), spec.bias(), PaddingMode.ZEROS,
                 spec.outputPadding(), false, false);
-        return new Rewrite(s, PixelShuffle.shuffle(weight, r, dims));
+        return new Rewrite(s, ReferenceShuffle.pixelShuffle(weight, r, dims));
     }
 
     /**
@@ -72,7 +74,7 @@ public final class SpaceToDepth {
                 shrink(spec.kernel(), r, dims), shrink(spec.stride(), r, dims), explicit(spec.paddingKind()),
                 shrink(spec.padBefore(), r, dims), shrink(spec.padAfter(), r, dims), spec.dilation(), spec.groups(),
                 spec.bias(), PaddingMode.ZEROS, spec.outputPadding(), false, false);
-        return new Rewrite(s, PixelShuffle.unshuffle(weight, r, dims));
+        return new Rewrite(s, ReferenceShuffle.pixelUnshuffle(weight, r, dims));
     }
 
     private static int check(ConvSpec spec, Tensor weight, int r, String direction) {

@@ -3,6 +3,7 @@ package io.cubist.kernels.blocks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cubist.kernels.backend.reference.ReferenceBackend;
 import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
@@ -151,7 +152,7 @@ class BlockArithmeticTest {
     void macsAndShapesMatchAnInstrumentedForwardPass(ConvBlock block, Dims3 in) {
         int batch = 2;
         int[] shape = inputShape(block, batch, in);
-        ConvOnlyBackend counting = new ConvOnlyBackend();
+        CountingBackend counting = new CountingBackend(new ReferenceBackend());
         Tensor y = block.forward(counting, Tensor.random(11, shape));
         assertEquals(counting.macs, block.macs(batch, in), block.name());
         Dims3 out = block.outputSize(in);
@@ -181,11 +182,12 @@ class BlockArithmeticTest {
         }
         assertEquals(new Dims3(1, 7, 7),
                 SpatiallySeparable.random(SpatiallySeparable.Config.of(2, 2, 2, 7), 1).receptiveField().size());
-        // Stride on P3D's first 1x1x1 conv: S and T then step 2 input positions per tap.
+        // CSN strides in its depthwise conv: the window stays 3, the jump doubles.
         ChannelSeparated ir = ChannelSeparated.random(ChannelSeparated.Config.of(ChannelSeparated.Variant.IR, 4, 2,
                 8, new Dims3(1, 2, 2)), 1);
         assertEquals(Dims3.of(3), ir.receptiveField().size());
         assertEquals(new Dims3(1, 2, 2), ir.receptiveField().jump());
+        // P3D strides in its first 1x1x1 conv: S and T then step 2 input positions per tap.
         P3D strided = P3D.random(P3D.Config.of(P3D.Variant.A, 4, 2, 8, new Dims3(1, 2, 2)), 1);
         assertEquals(new Dims3(3, 5, 5), strided.receptiveField().size());
     }
@@ -204,7 +206,7 @@ class BlockArithmeticTest {
         int[] centre = {out.d() / 2, out.h() / 2, out.w() / 2};
         int[] lo = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};
         int[] hi = {-1, -1, -1};
-        PreparedBlock p = block.prepare(new ConvOnlyBackend());
+        PreparedBlock p = block.prepare(new ReferenceBackend());
         int[] shape = inputShape(block, 1, in);
         for (int d = 0; d < in.d(); d++) {
             for (int h = 0; h < in.h(); h++) {

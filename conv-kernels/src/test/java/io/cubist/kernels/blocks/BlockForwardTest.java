@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cubist.kernels.backend.Backend;
+import io.cubist.kernels.backend.Backends;
 import io.cubist.kernels.backend.reference.ReferenceConv;
+import io.cubist.kernels.backend.reference.ReferenceBackend;
 import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
@@ -17,11 +19,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every block's forward pass against its definition written out by hand with reference convolutions. */
 class BlockForwardTest {
 
-    private static final Backend BACKEND = new ConvOnlyBackend();
+    private static final Backend BACKEND = new ReferenceBackend();
 
     private static void assertClose(Tensor expected, Tensor actual, double tol, String what) {
         assertEquals(java.util.Arrays.toString(expected.shape()), java.util.Arrays.toString(actual.shape()), what);
@@ -207,6 +210,21 @@ class BlockForwardTest {
         Tensor main = conv(b, "conv3", relu(conv(b, "conv2_depthwise", h), r));
         Tensor y = out == 4 ? add(main, x) : add(main, conv(b, "downsample", x));
         assertClose(relu(y, r), b.forward(BACKEND, x), 1e-6, b.name());
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> everyBackend() {
+        return Backends.available().stream().filter(b -> !b.name().equals(ReferenceBackend.NAME))
+                .flatMap(b -> BlockArithmeticTest.smallBlocks().map(a -> org.junit.jupiter.params.provider.Arguments
+                        .of(b.name(), a.get()[0], a.get()[1])));
+    }
+
+    /** The same blocks on every other backend that can run here, against the reference backend. */
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("everyBackend")
+    void everyBackendAgreesWithTheReference(String backend, ConvBlock block, Dims3 in) {
+        Tensor x = Tensor.random(15, BlockArithmeticTest.inputShape(block, 2, in));
+        assertClose(block.forward(BACKEND, x), block.forward(Backends.select(backend), x), 1e-4,
+                backend + " " + block.name());
     }
 
     @Test
