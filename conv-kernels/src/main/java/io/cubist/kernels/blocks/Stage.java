@@ -233,16 +233,7 @@ sealed interface Stage {
         // Per axis the larger window: a 1x3x3 branch beside a 3x1x1 branch sees a 3x3x3 box of its input.
         @Override
         public ReceptiveField receptiveField() {
-            int[] size = new int[3];
-            int[] jump = new int[3];
-            for (Stage b : branches) {
-                ReceptiveField rf = b.receptiveField();
-                for (int a = 0; a < 3; a++) {
-                    size[a] = Math.max(size[a], rf.size().get(a));
-                    jump[a] = Math.max(jump[a], rf.jump().get(a));
-                }
-            }
-            return new ReceptiveField(new Dims3(size[0], size[1], size[2]), new Dims3(jump[0], jump[1], jump[2]));
+            return branches.stream().map(Stage::receptiveField).reduce(ReceptiveField::max).orElseThrow();
         }
 
         @Override

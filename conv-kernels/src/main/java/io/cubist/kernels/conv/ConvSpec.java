@@ -223,7 +223,10 @@ public record ConvSpec(
             case SAME -> b.append(", padding='same'");
             case VALID -> b.append(", padding='valid'");
             default -> {
-                if (!padBefore.allEqual(0)) {
+                if (!padBefore.equals(padAfter)) {
+                    b.append(", padding_before=").append(padBefore.toString(spatialDims))
+                            .append(", padding_after=").append(padAfter.toString(spatialDims));
+                } else if (!padBefore.allEqual(0)) {
                     b.append(", padding=").append(padBefore.toString(spatialDims));
                 }
             }

@@ -28,8 +28,15 @@ public record ReceptiveField(Dims3 size, Dims3 jump) {
         return new ReceptiveField(new Dims3(s[0], s[1], s[2]), new Dims3(j[0], j[1], j[2]));
     }
 
-    /** Of two parallel branches, the larger window (and the jump of that branch). */
+    /**
+     * Of two parallel branches whose outputs are summed: the output depends on the union of their windows, so each
+     * axis takes the larger size (the branches share their input grid, so the jumps agree; the larger is kept).
+     */
     public static ReceptiveField max(ReceptiveField a, ReceptiveField b) {
-        return a.size.product() >= b.size.product() ? a : b;
+        return new ReceptiveField(
+                new Dims3(Math.max(a.size.d(), b.size.d()), Math.max(a.size.h(), b.size.h()),
+                        Math.max(a.size.w(), b.size.w())),
+                new Dims3(Math.max(a.jump.d(), b.jump.d()), Math.max(a.jump.h(), b.jump.h()),
+                        Math.max(a.jump.w(), b.jump.w())));
     }
 }
