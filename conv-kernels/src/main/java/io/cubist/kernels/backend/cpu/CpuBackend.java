@@ -51,7 +51,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     @Override
     public PreparedConv prepare(ConvSpec spec, Tensor weight, Tensor bias) {
         if (spec.transposed()) {
-            return reference.prepare(spec, weight, bias);
+            return new CpuConvTranspose(spec, weight, bias, threads);
         }
         return new CpuConv(spec, weight, bias, threads);
     }

@@ -9,6 +9,8 @@ import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.conv.PaddingMode;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Direct (non-transposed) convolution as an implicit GEMM: {@code Y[m][n] = sum_k A[m][k] * B[k][n]} with
@@ -112,6 +114,11 @@ final class CpuConv implements PreparedConv {
 
     @Override
     public Tensor forward(Tensor input) {
+        return forward(input, null, false);
+    }
+
+    @Override
+    public Tensor forward(Tensor input, Tensor residual, boolean relu) {
         int[] s5 = ReferenceConv.inputShape5d(spec, input);
         int batch = s5[0];
         int cin = s5[1];
@@ -119,56 +126,40 @@ final class CpuConv implements PreparedConv {
         Dims3 out = spec.outputSize(in);
         spec.checkPaddingFits(in);
         Tensor y = Tensor.zeros(ReferenceConv.outputShape(spec, input, out));
+        float[] res = PreparedConv.residualData(spec, residual, y);
         Grid grid = new Grid(spec, in, out);
         int planes = grid.phases * grid.plane;
-        // one padded, phase-split copy of the input per batch item (plus a tail so the last tile's reads stay inside)
-        float[] buf = new float[batch * cin * planes + NR + GemmKernel.L];
+        int[] tapOff = new int[taps];
+        int maxTap = 0;
+        for (int t = 0; t < taps; t++) {
+            tapOff[t] = grid.tapOffset(tapPhase[t], tapShiftD[t], tapShiftH[t], tapShiftW[t]);
+            maxTap = Math.max(maxTap, tapOff[t]);
+        }
+        // one padded, phase-split copy of the input; the tail keeps the last tile's junk columns inside the array
+        float[] buf = new float[Math.max(batch * cin * planes, (batch * cin - 1) * planes + maxTap + grid.tiles * NR)];
         threads.parallelFor(batch * cin, nc -> fill(input.data(), nc, in, grid, buf, nc * planes));
 
         int[] outIndex = grid.outputIndex(out);
-        int nTiles = grid.tiles;
-        int cout = spec.outChannels();
         int outVol = (int) out.product();
-        // tasks: (n, g, mBlock, chunk of tiles); chunks sized so there is work for every thread
-        int perTask = Math.max(1, Math.min(nTiles, (int) Math.ceil((double) nTiles * batch * groups * mBlocks
-                / (8.0 * threads.threads()))));
-        int chunks = (nTiles + perTask - 1) / perTask;
-        float[] yd = y.data();
-        threads.parallelFor(batch * groups * mBlocks * chunks, task -> {
-            int chunk = task % chunks;
-            int rest = task / chunks;
-            int mb = rest % mBlocks;
-            rest /= mBlocks;
-            int g = rest % groups;
-            int n = rest / groups;
-            int[] offs = new int[kDim];
-            int xBase = (n * cin + g * cG) * planes;
-            for (int c = 0; c < cG; c++) {
-                for (int t = 0; t < taps; t++) {
-                    offs[c * taps + t] = xBase + c * planes + grid.tapOffset(tapPhase[t], tapShiftD[t], tapShiftH[t],
-                            tapShiftW[t]);
-                }
-            }
-            float[] tile = new float[MR * NR];
-            int aOff = (g * mBlocks + mb) * kDim * MR;
-            int rows = Math.min(MR, mG - mb * MR);
-            int tEnd = Math.min(nTiles, (chunk + 1) * perTask);
-            for (int tI = chunk * perTask; tI < tEnd; tI++) {
-                int n0 = tI * NR;
-                GemmKernel.tile(packed, aOff, buf, offs, 0, kDim, n0, tile, 0, NR, false);
-                for (int r = 0; r < rows; r++) {
-                    int o = g * mG + mb * MR + r;
-                    float b = bias == null ? 0f : bias[o];
-                    int yBase = (n * cout + o) * outVol;
-                    for (int j = 0; j < NR; j++) {
-                        int idx = outIndex[n0 + j];
-                        if (idx >= 0) {
-                            yd[yBase + idx] = tile[r * NR + j] + b;
-                        }
+        List<ImplicitGemm.Problem> problems = new ArrayList<>(batch * groups);
+        for (int n = 0; n < batch; n++) {
+            for (int g = 0; g < groups; g++) {
+                int[] offs = new int[kDim];
+                int xBase = (n * cin + g * cG) * planes;
+                for (int c = 0; c < cG; c++) {
+                    for (int t = 0; t < taps; t++) {
+                        offs[c * taps + t] = xBase + c * planes + tapOff[t];
                     }
                 }
+                int[] yRow = new int[mG];
+                for (int m = 0; m < mG; m++) {
+                    yRow[m] = (n * spec.outChannels() + g * mG + m) * outVol;
+                }
+                problems.add(new ImplicitGemm.Problem(g * mBlocks * kDim * MR, offs, yRow, g * mG, outIndex,
+                        grid.tiles));
             }
-        });
+        }
+        ImplicitGemm.run(threads, packed, mG, buf, problems, y.data(), new ImplicitGemm.Epilogue(bias, res, relu));
         return y;
     }
 

@@ -71,6 +71,63 @@ class CpuConvTest {
     }
 
     @Test
+    void randomTransposedShapesMatchTheReference() {
+        SplittableRandom r = new SplittableRandom(12);
+        try (CpuBackend cpu = new CpuBackend(2)) {
+            for (int t = 0; t < 120; t++) {
+                int dims = 1 + r.nextInt(3);
+                int g = new int[] {1, 1, 2, 3}[r.nextInt(4)];
+                int cin = g * (1 + r.nextInt(5));
+                int cout = g * (1 + r.nextInt(r.nextBoolean() ? 4 : 29));
+                int[] k = new int[dims];
+                int[] s = new int[dims];
+                int[] d = new int[dims];
+                int[] p = new int[dims];
+                int[] op = new int[dims];
+                int[] in = new int[dims];
+                for (int a = 0; a < dims; a++) {
+                    k[a] = 1 + r.nextInt(4);
+                    s[a] = 1 + r.nextInt(3);
+                    d[a] = 1 + r.nextInt(2);
+                    p[a] = r.nextInt(2);
+                    op[a] = r.nextInt(Math.max(s[a], d[a]));
+                    in[a] = 1 + r.nextInt(dims == 3 ? 5 : 11);
+                }
+                ConvSpec spec = ConvSpec.builder(dims, cin, cout, k).stride(s).dilation(d).groups(g).padding(p)
+                        .outputPadding(op).bias(r.nextBoolean()).flip(r.nextInt(4) == 0).transposed(true).build();
+                try {
+                    spec.outputSize(new io.cubist.kernels.tensor.Dims3(dims < 3 ? 1 : in[0],
+                            dims < 2 ? 1 : in[dims - 2], in[dims - 1]));
+                } catch (IllegalArgumentException impossible) {
+                    continue;
+                }
+                compare(spec, 1 + r.nextInt(2), in, t, cpu);
+            }
+        }
+    }
+
+    @Test
+    void fusedResidualAndRelu() {
+        try (CpuBackend cpu = new CpuBackend(2)) {
+            for (boolean transposed : new boolean[] {false, true}) {
+                ConvSpec spec = ConvSpec.builder(3, 6, 14, 3).padding(1).transposed(transposed).build();
+                Tensor w = Tensor.random(1, spec.weightShape());
+                Tensor b = Tensor.random(2, 14);
+                Tensor x = Tensor.random(3, 2, 6, 3, 5, 7);
+                Tensor y = new ReferenceConv(spec, w, b).forward(x);
+                Tensor res = Tensor.random(4, y.shape());
+                float[] e = y.data();
+                for (int i = 0; i < e.length; i++) {
+                    e[i] = Math.max(0f, e[i] + res.data()[i]);
+                }
+                Tensor got = cpu.prepare(spec, w, b).forward(x, res, true);
+                double err = y.maxAbsDiff(got);
+                assertTrue(err <= 1e-4, spec + " fused: max error " + err);
+            }
+        }
+    }
+
+    @Test
     void modelShapedLayers() {
         try (CpuBackend cpu = new CpuBackend(2)) {
             compare(ConvSpec.builder(3, 3, 64, 3).padding(1).build(), 1, new int[] {4, 17, 19}, 1, cpu);
@@ -80,6 +137,7 @@ class CpuConvTest {
             compare(ConvSpec.builder(3, 32, 64, 1).stride(2).bias(false).build(), 1, new int[] {4, 14, 14}, 4, cpu);
             compare(ConvSpec.builder(3, 3, 45, 1, 7, 7).stride(1, 2, 2).padding(0, 3, 3).build(), 1,
                     new int[] {2, 23, 23}, 5, cpu);
+            compare(ConvSpec.builder(3, 64, 32, 2).stride(2).transposed(true).build(), 1, new int[] {3, 7, 7}, 6, cpu);
         }
     }
 }

@@ -1,0 +1,115 @@
+package io.cubist.kernels.backend.cpu;
+
+import static io.cubist.kernels.backend.cpu.GemmKernel.MR;
+import static io.cubist.kernels.backend.cpu.GemmKernel.NR;
+
+import java.util.List;
+
+/**
+ * Runs a batch of implicit GEMMs {@code Y[m][p] = epilogue(sum_k A[m][k] * buf[offs[k] + p])} on a thread budget,
+ * with the register-blocked {@link GemmKernel}. Each {@link Problem} is one (batch item, group, phase) of a
+ * convolution; they share the input buffer and the output tensor.
+ *
+ * <p>Work is split into (problem, group of {@value #TILE_GROUP} tiles) tasks. Inside a task the reduction runs in
+ * {@value #K_CHUNK}-long slices so a slice of A ({@code K_CHUNK x MR} floats) stays in L1 across the tiles, and the
+ * tiles' B rows stay in L2 across the row blocks.
+ */
+final class ImplicitGemm {
+    static final int TILE_GROUP = 4;
+    static final int K_CHUNK = 256;
+
+    /**
+     * One GEMM.
+     *
+     * @param aOff     where this problem's packed A ({@code [mBlocks][k][MR]}) starts in the shared array
+     * @param offs     per reduction index {@code k} (its length is the reduction length): the buffer offset of B's
+     *                 row {@code k} at grid position 0
+     * @param yRow     per output row {@code m}: where row {@code m} starts in the output
+     * @param biasBase row {@code m} adds {@code bias[biasBase + m]}
+     * @param outIndex per grid position {@code p} (up to {@code tiles * NR}): its index within a row, or -1 to drop
+     * @param tiles    grid positions to compute, in units of {@code NR}
+     */
+    record Problem(int aOff, int[] offs, int[] yRow, int biasBase, int[] outIndex, int tiles) {
+    }
+
+    /** What happens to each output once its sum is complete: {@code y = relu?(acc + bias[row] + residual)}. */
+    record Epilogue(float[] bias, float[] residual, boolean relu) {
+        static final Epilogue NONE = new Epilogue(null, null, false);
+    }
+
+    private ImplicitGemm() {
+    }
+
+    /**
+     * @param a    packed A shared by the problems
+     * @param rows rows {@code m} of every problem (the last row block is zero-padded to {@code MR})
+     */
+    static void run(CpuThreads threads, float[] a, int rows, float[] buf, List<Problem> problems, float[] y,
+                    Epilogue epi) {
+        int mBlocks = (rows + MR - 1) / MR;
+        int maxTiles = 0;
+        for (Problem p : problems) {
+            maxTiles = Math.max(maxTiles, p.tiles);
+            checkReads(p, buf.length);
+        }
+        int groupsPerProblem = (maxTiles + TILE_GROUP - 1) / TILE_GROUP;
+        int ldc = TILE_GROUP * NR;
+        threads.parallelFor(problems.size() * groupsPerProblem, task -> {
+            Problem p = problems.get(task / groupsPerProblem);
+            int t0 = (task % groupsPerProblem) * TILE_GROUP;
+            int t1 = Math.min(p.tiles, t0 + TILE_GROUP);
+            if (t0 >= t1) {
+                return;
+            }
+            float[] acc = new float[mBlocks * MR * ldc];
+            int k = p.offs.length;
+            for (int k0 = 0; k0 < k; k0 += K_CHUNK) {
+                int k1 = Math.min(k, k0 + K_CHUNK);
+                for (int mb = 0; mb < mBlocks; mb++) {
+                    int aOff = p.aOff + (mb * k + k0) * MR;
+                    for (int ti = t0; ti < t1; ti++) {
+                        GemmKernel.tile(a, aOff, buf, p.offs, k0, k1, ti * NR, acc, mb * MR * ldc + (ti - t0) * NR,
+                                ldc, k0 > 0);
+                    }
+                }
+            }
+            store(acc, ldc, rows, t0 * NR, t1 * NR, p, y, epi);
+        });
+    }
+
+    private static void store(float[] acc, int ldc, int rows, int p0, int p1, Problem p, float[] y, Epilogue epi) {
+        float[] res = epi.residual;
+        for (int m = 0; m < rows; m++) {
+            float b = epi.bias == null ? 0f : epi.bias[p.biasBase + m];
+            int yBase = p.yRow[m];
+            int aBase = m * ldc - p0;
+            for (int q = p0; q < p1; q++) {
+                int idx = p.outIndex[q];
+                if (idx >= 0) {
+                    float v = acc[aBase + q] + b;
+                    if (res != null) {
+                        v += res[yBase + idx];
+                    }
+                    y[yBase + idx] = epi.relu && v < 0f ? 0f : v;
+                }
+            }
+        }
+    }
+
+    /**
+     * The micro-kernel reads {@code buf[offs[k] + p]} for {@code p < tiles * NR} with per-access checks possibly
+     * switched off ({@code -Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0}): every read range is checked here.
+     */
+    private static void checkReads(Problem p, int length) {
+        int lo = Integer.MAX_VALUE;
+        int hi = Integer.MIN_VALUE;
+        for (int o : p.offs) {
+            lo = Math.min(lo, o);
+            hi = Math.max(hi, o);
+        }
+        if (p.offs.length > 0 && (lo < 0 || (long) hi + (long) p.tiles * NR > length)) {
+            throw new IllegalStateException("implicit GEMM would read outside its buffer: offsets [" + lo + ", " + hi
+                    + "] + " + p.tiles * NR + " positions, buffer " + length);
+        }
+    }
+}
