@@ -137,6 +137,39 @@ final class GemmKernel {
         b11.intoArray(c, cOff + 11 * ldc + L);
     }
 
+    /**
+     * One row of the tile: {@code c[cOff + j] (+)= sum over k of a[aOff + (k-k0)*MR] * x[offs[k] + n0 + j]} for
+     * {@code j < NR}. For thin problems (depthwise: one output channel per group) where a 12-row tile would be mostly
+     * padding. Even and odd k accumulate separately: four independent FMA chains instead of two.
+     */
+    static void row(float[] a, int aOff, float[] x, int[] offs, int k0, int k1, int n0, float[] c, int cOff,
+                    boolean accumulate) {
+        FloatVector a0 = accumulate ? FloatVector.fromArray(S, c, cOff) : FloatVector.zero(S);
+        FloatVector b0 = accumulate ? FloatVector.fromArray(S, c, cOff + L) : FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector b1 = FloatVector.zero(S);
+        int k = k0;
+        int ao = aOff;
+        for (; k + 1 < k1; k += 2, ao += 2 * MR) {
+            int xo = offs[k] + n0;
+            FloatVector w = FloatVector.broadcast(S, a[ao]);
+            a0 = w.fma(FloatVector.fromArray(S, x, xo), a0);
+            b0 = w.fma(FloatVector.fromArray(S, x, xo + L), b0);
+            int xo1 = offs[k + 1] + n0;
+            FloatVector w1 = FloatVector.broadcast(S, a[ao + MR]);
+            a1 = w1.fma(FloatVector.fromArray(S, x, xo1), a1);
+            b1 = w1.fma(FloatVector.fromArray(S, x, xo1 + L), b1);
+        }
+        if (k < k1) {
+            int xo = offs[k] + n0;
+            FloatVector w = FloatVector.broadcast(S, a[ao]);
+            a0 = w.fma(FloatVector.fromArray(S, x, xo), a0);
+            b0 = w.fma(FloatVector.fromArray(S, x, xo + L), b0);
+        }
+        a0.add(a1).intoArray(c, cOff);
+        b0.add(b1).intoArray(c, cOff + L);
+    }
+
     /** The plain loop the micro-kernel must equal (tests compare them). */
     static void tileReference(float[] a, int aOff, float[] x, int[] offs, int k0, int k1, int n0, float[] c,
                               int cOff, int ldc, boolean accumulate) {

@@ -17,6 +17,8 @@ import java.util.List;
 final class ImplicitGemm {
     static final int TILE_GROUP = 4;
     static final int K_CHUNK = 256;
+    /** Problems with at most this many rows run row by row ({@link GemmKernel#row}) instead of in 12-row tiles. */
+    static final int THIN_ROWS = 3;
 
     /**
      * One GEMM.
@@ -65,6 +67,16 @@ final class ImplicitGemm {
             int k = p.offs.length;
             for (int k0 = 0; k0 < k; k0 += K_CHUNK) {
                 int k1 = Math.min(k, k0 + K_CHUNK);
+                if (rows <= THIN_ROWS) {
+                    // a 12-row tile would be mostly zero rows: run the rows that exist one by one
+                    for (int r = 0; r < rows; r++) {
+                        for (int ti = t0; ti < t1; ti++) {
+                            GemmKernel.row(a, p.aOff + k0 * MR + r, buf, p.offs, k0, k1, ti * NR, acc,
+                                    r * ldc + (ti - t0) * NR, k0 > 0);
+                        }
+                    }
+                    continue;
+                }
                 for (int mb = 0; mb < mBlocks; mb++) {
                     int aOff = p.aOff + (mb * k + k0) * MR;
                     for (int ti = t0; ti < t1; ti++) {
