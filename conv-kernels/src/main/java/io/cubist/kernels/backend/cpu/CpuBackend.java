@@ -100,7 +100,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     @Override
     public Tensor deformConv3d(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias,
                                Tensor mask) {
-        return reference.deformConv3d(spec, input, offset, weight, bias, mask);
+        return CpuDeform.deformConv3d(spec, input, offset, weight, bias, mask, threads);
     }
 
     /** Stops the worker threads (a ServiceLoader instance lives as long as the JVM and needs no close). */

@@ -79,31 +79,16 @@ final class CpuConv implements PreparedConv {
     }
 
     private float[] pack(float[] w) {
-        int kd = spec.kernel().d();
-        int kh = spec.kernel().h();
-        int kw = spec.kernel().w();
-        float[] p = new float[groups * mBlocks * kDim * MR];
-        for (int g = 0; g < groups; g++) {
-            for (int m = 0; m < mG; m++) {
-                int mb = m / MR;
-                int r = m % MR;
-                int base = (g * mBlocks + mb) * kDim * MR + r;
-                int o = g * mG + m;
-                for (int c = 0; c < cG; c++) {
-                    for (int t = 0; t < taps; t++) {
-                        int src = t;
-                        if (spec.flip()) {
-                            // true convolution: tap (a,b,c) takes the weight at (kd-1-a, kh-1-b, kw-1-c)
-                            int a = t / (kh * kw);
-                            int b = (t / kw) % kh;
-                            int cc = t % kw;
-                            src = ((kd - 1 - a) * kh + (kh - 1 - b)) * kw + (kw - 1 - cc);
-                        }
-                        p[base + (c * taps + t) * MR] = w[(o * cG + c) * taps + src];
-                    }
-                }
+        float[] p = new float[groups * ImplicitGemm.packedSize(mG, kDim)];
+        ImplicitGemm.pack(p, 0, groups, mG, kDim, (g, m, k) -> {
+            int c = k / taps;
+            int t = k % taps;
+            if (spec.flip()) {
+                // true convolution: tap (a,b,c) takes the weight at (kd-1-a, kh-1-b, kw-1-c), i.e. reversed order
+                t = taps - 1 - t;
             }
-        }
+            return w[((g * mG + m) * cG + c) * taps + t];
+        });
         return p;
     }
 

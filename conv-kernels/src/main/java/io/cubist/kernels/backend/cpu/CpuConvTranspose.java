@@ -82,7 +82,7 @@ final class CpuConvTranspose implements PreparedConv {
             phaseTaps[ph] = taps.stream().mapToInt(Integer::intValue).toArray();
             phaseM[ph] = ms.stream().mapToInt(Integer::intValue).toArray();
             phaseA[ph] = aSize;
-            aSize += groups * mBlocks * cG * phaseTaps[ph].length * MR;
+            aSize += groups * ImplicitGemm.packedSize(mG, cG * phaseTaps[ph].length);
         }
         packed = new float[aSize];
         pack(weight.data());
@@ -92,19 +92,12 @@ final class CpuConvTranspose implements PreparedConv {
         int taps = (int) spec.kernel().product();
         for (int ph = 0; ph < phases; ph++) {
             int[] pt = phaseTaps[ph];
-            int kDim = cG * pt.length;
-            for (int g = 0; g < groups; g++) {
-                for (int m = 0; m < mG; m++) {
-                    int base = phaseA[ph] + (g * mBlocks + m / MR) * kDim * MR + m % MR;
-                    for (int c = 0; c < cG; c++) {
-                        for (int t = 0; t < pt.length; t++) {
-                            // true convolution reads the kernel reversed
-                            int tap = spec.flip() ? taps - 1 - pt[t] : pt[t];
-                            packed[base + (c * pt.length + t) * MR] = w[((g * cG + c) * mG + m) * taps + tap];
-                        }
-                    }
-                }
-            }
+            ImplicitGemm.pack(packed, phaseA[ph], groups, mG, cG * pt.length, (g, m, k) -> {
+                int c = k / pt.length;
+                // true convolution reads the kernel reversed
+                int tap = spec.flip() ? taps - 1 - pt[k % pt.length] : pt[k % pt.length];
+                return w[((g * cG + c) * mG + m) * taps + tap];
+            });
         }
     }
 

@@ -42,6 +42,33 @@ final class ImplicitGemm {
     private ImplicitGemm() {
     }
 
+    /** The value of A for group {@code g}, row {@code m}, reduction index {@code k}. */
+    interface AValue {
+        float at(int g, int m, int k);
+    }
+
+    /**
+     * Packs A for {@code groups} problems of {@code rows x kDim} into {@code [group][mBlock][k][MR]} (rows past
+     * {@code rows} zero), starting at {@code into[offset]}; problem {@code g} starts at
+     * {@code offset + g * packedSize(rows, kDim)}.
+     */
+    static void pack(float[] into, int offset, int groups, int rows, int kDim, AValue a) {
+        int mBlocks = (rows + MR - 1) / MR;
+        for (int g = 0; g < groups; g++) {
+            for (int m = 0; m < rows; m++) {
+                int base = offset + (g * mBlocks + m / MR) * kDim * MR + m % MR;
+                for (int k = 0; k < kDim; k++) {
+                    into[base + k * MR] = a.at(g, m, k);
+                }
+            }
+        }
+    }
+
+    /** Floats one packed problem of {@code rows x kDim} takes. */
+    static int packedSize(int rows, int kDim) {
+        return (rows + MR - 1) / MR * MR * kDim;
+    }
+
     /**
      * @param a    packed A shared by the problems
      * @param rows rows {@code m} of every problem (the last row block is zero-padded to {@code MR})

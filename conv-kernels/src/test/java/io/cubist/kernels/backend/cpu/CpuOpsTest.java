@@ -100,4 +100,34 @@ class CpuOpsTest {
             same("linear " + lx, () -> REF.linear(lx, lw, lb), () -> CPU.linear(lx, lw, lb));
         }
     }
+
+    @Test
+    void deformConv3d() {
+        SplittableRandom r = new SplittableRandom(7);
+        for (int t = 0; t < 40; t++) {
+            int groups = 1 + r.nextInt(2);
+            int og = 1 + r.nextInt(2);
+            int c = groups * og * (1 + r.nextInt(2));
+            int o = groups * (1 + r.nextInt(14));
+            Dims3 k = dims(r, 1, 3);
+            Dims3 s = dims(r, 1, 2);
+            Dims3 p = dims(r, 0, 1);
+            Dims3 d = dims(r, 1, 2);
+            int n = 1 + r.nextInt(2);
+            int[] in = {k.d() * d.d() + r.nextInt(4), k.h() * d.h() + r.nextInt(4), k.w() * d.w() + r.nextInt(6)};
+            io.cubist.kernels.ops.DeformSpec spec = new io.cubist.kernels.ops.DeformSpec(s, p, d);
+            Dims3 out = spec.outputSize(new Dims3(in[0], in[1], in[2]), k);
+            int kk = (int) k.product();
+            Tensor x = Tensor.random(t, n, c, in[0], in[1], in[2]);
+            Tensor off = Tensor.random(t + 1, n, 3 * og * kk, out.d(), out.h(), out.w());
+            for (int i = 0; i < off.numel(); i++) {
+                off.data()[i] *= 2.5f;
+            }
+            Tensor w = Tensor.random(t + 2, o, c / groups, k.d(), k.h(), k.w());
+            Tensor b = r.nextBoolean() ? Tensor.random(t + 3, o) : null;
+            Tensor m = r.nextBoolean() ? Tensor.random(t + 4, n, og * kk, out.d(), out.h(), out.w()) : null;
+            same("deform_conv3d k=" + k + " s=" + s + " p=" + p + " d=" + d + " on " + x,
+                    () -> REF.deformConv3d(spec, x, off, w, b, m), () -> CPU.deformConv3d(spec, x, off, w, b, m));
+        }
+    }
 }
