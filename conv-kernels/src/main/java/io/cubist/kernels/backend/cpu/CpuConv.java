@@ -170,7 +170,19 @@ final class CpuConv implements PreparedConv {
                             }
                             int row = planeBase + (gd * grid.gh + gh) * grid.gw;
                             int srcRow = src + (id * in.h() + ih) * in.w();
+                            int from = 0;
+                            int to = 0;
+                            if (s.w() == 1) {
+                                // the unpadded part of the row is one contiguous copy
+                                from = pb.w();
+                                to = Math.min(pb.w() + in.w(), Math.min(grid.gw, grid.lpw));
+                                System.arraycopy(x, srcRow, buf, row + from, to - from);
+                            }
                             for (int gw = 0; gw < grid.gw; gw++) {
+                                if (gw == from && to > from) {
+                                    gw = to - 1;
+                                    continue;
+                                }
                                 int q = gw * s.w() + pw;
                                 int iw = q >= grid.lpw ? -1 : mode.map(q - pb.w(), in.w());
                                 if (iw >= 0) {

@@ -10,12 +10,15 @@ import java.util.List;
  * with the register-blocked {@link GemmKernel}. Each {@link Problem} is one (batch item, group, phase) of a
  * convolution; they share the input buffer and the output tensor.
  *
- * <p>Work is split into (problem, group of {@value #TILE_GROUP} tiles) tasks. Inside a task the reduction runs in
+ * <p>Work is split into (problem, group of at least {@value #TILE_GROUP} tiles) tasks. Inside a task the reduction runs in
  * {@value #K_CHUNK}-long slices so a slice of A ({@code K_CHUNK x MR} floats) stays in L1 across the tiles, and the
  * tiles' B rows stay in L2 across the row blocks.
  */
 final class ImplicitGemm {
+    /** Fewest micro-tiles per task. */
     static final int TILE_GROUP = 4;
+    /** Multiply-adds a task aims for, so that thin problems (depthwise) are not all overhead. */
+    static final long TASK_FLOPS = 1L << 18;
     static final int K_CHUNK = 256;
     /** Problems with at most this many rows run row by row ({@link GemmKernel#row}) instead of in 12-row tiles. */
     static final int THIN_ROWS = 3;
@@ -77,20 +80,31 @@ final class ImplicitGemm {
                     Epilogue epi) {
         int mBlocks = (rows + MR - 1) / MR;
         int maxTiles = 0;
+        int maxK = 0;
         for (Problem p : problems) {
             maxTiles = Math.max(maxTiles, p.tiles);
+            maxK = Math.max(maxK, p.offs.length);
             checkReads(p, buf.length);
         }
-        int groupsPerProblem = (maxTiles + TILE_GROUP - 1) / TILE_GROUP;
-        int ldc = TILE_GROUP * NR;
+        // enough work per task to amortise its start (thin problems have little per tile), enough tasks to keep
+        // every thread busy
+        int rowsRun = rows <= THIN_ROWS ? rows : mBlocks * MR;
+        long perTile = Math.max(1L, (long) rowsRun * Math.max(1, maxK) * NR);
+        int group = (int) Math.max(TILE_GROUP, Math.min(maxTiles, TASK_FLOPS / perTile));
+        while (group > TILE_GROUP && (long) problems.size() * ((maxTiles + group - 1) / group) < 4L * threads.threads()) {
+            group = Math.max(TILE_GROUP, group / 2);
+        }
+        int tileGroup = group;
+        int groupsPerProblem = (maxTiles + tileGroup - 1) / tileGroup;
+        int ldc = tileGroup * NR;
         threads.parallelFor(problems.size() * groupsPerProblem, task -> {
             Problem p = problems.get(task / groupsPerProblem);
-            int t0 = (task % groupsPerProblem) * TILE_GROUP;
-            int t1 = Math.min(p.tiles, t0 + TILE_GROUP);
+            int t0 = (task % groupsPerProblem) * tileGroup;
+            int t1 = Math.min(p.tiles, t0 + tileGroup);
             if (t0 >= t1) {
                 return;
             }
-            float[] acc = new float[mBlocks * MR * ldc];
+            float[] acc = new float[(rows <= THIN_ROWS ? rows : mBlocks * MR) * ldc];
             int k = p.offs.length;
             for (int k0 = 0; k0 < k; k0 += K_CHUNK) {
                 int k1 = Math.min(k, k0 + K_CHUNK);
