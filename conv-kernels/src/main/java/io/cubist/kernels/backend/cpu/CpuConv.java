@@ -124,7 +124,7 @@ final class CpuConv implements PreparedConv {
         float[] buf = new float[Math.max(batch * cin * planes, (batch * cin - 1) * planes + maxTap + grid.tiles * NR)];
         threads.parallelFor(batch * cin, nc -> fill(input.data(), nc, in, grid, buf, nc * planes));
 
-        int[] outIndex = grid.outputIndex(out);
+        OutputRuns runs = grid.runs(out);
         int outVol = (int) out.product();
         List<ImplicitGemm.Problem> problems = new ArrayList<>(batch * groups);
         for (int n = 0; n < batch; n++) {
@@ -140,8 +140,7 @@ final class CpuConv implements PreparedConv {
                 for (int m = 0; m < mG; m++) {
                     yRow[m] = (n * spec.outChannels() + g * mG + m) * outVol;
                 }
-                problems.add(new ImplicitGemm.Problem(g * mBlocks * kDim * MR, offs, yRow, g * mG, outIndex,
-                        grid.tiles));
+                problems.add(new ImplicitGemm.Problem(g * mBlocks * kDim * MR, offs, yRow, g * mG, runs));
             }
         }
         ImplicitGemm.run(threads, packed, mG, buf, problems, y.data(), new ImplicitGemm.Epilogue(bias, res, relu));
@@ -227,18 +226,15 @@ final class CpuConv implements PreparedConv {
             return phase * plane + (sd * gh + sh) * gw + sw;
         }
 
-        /** For each flattened grid position up to the last tile's end: its output index, or -1 if it is padding. */
-        int[] outputIndex(Dims3 out) {
-            int[] map = new int[tiles * NR];
-            java.util.Arrays.fill(map, -1);
+        /** Each output row (d, h) is a run of {@code oW} consecutive grid positions. */
+        OutputRuns runs(Dims3 out) {
+            OutputRuns.Builder b = new OutputRuns.Builder(1);
             for (int d = 0; d < out.d(); d++) {
                 for (int h = 0; h < out.h(); h++) {
-                    for (int w = 0; w < out.w(); w++) {
-                        map[(d * gh + h) * gw + w] = (d * out.h() + h) * out.w() + w;
-                    }
+                    b.add((d * gh + h) * gw, (d * out.h() + h) * out.w(), out.w());
                 }
             }
-            return map;
+            return b.build();
         }
     }
 }

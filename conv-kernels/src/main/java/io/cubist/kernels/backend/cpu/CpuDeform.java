@@ -29,10 +29,7 @@ final class CpuDeform {
         float[] w = weight.data();
         float[] a = new float[s.groups() * ImplicitGemm.packedSize(s.og(), kDim)];
         ImplicitGemm.pack(a, 0, s.groups(), s.og(), kDim, (g, m, kk) -> w[(g * s.og() + m) * kDim + kk]);
-        int[] outIndex = new int[rowLen];
-        for (int p = 0; p < rowLen; p++) {
-            outIndex[p] = p < outVol ? p : -1;
-        }
+        OutputRuns runs = new OutputRuns.Builder(1).add(0, 0, outVol).build();
         Tensor y = Tensor.zeros(s.n(), s.o(), s.out().d(), s.out().h(), s.out().w());
         float[] cols = new float[s.c() * k * rowLen];
         for (int n = 0; n < s.n(); n++) {
@@ -50,7 +47,7 @@ final class CpuDeform {
                     yRow[m] = (n * s.o() + g * s.og() + m) * outVol;
                 }
                 problems.add(new ImplicitGemm.Problem(g * ImplicitGemm.packedSize(s.og(), kDim), offs, yRow,
-                        g * s.og(), outIndex, tiles));
+                        g * s.og(), runs));
             }
             ImplicitGemm.run(threads, a, s.og(), cols, problems, y.data(),
                     new ImplicitGemm.Epilogue(bias == null ? null : bias.data(), null, false));

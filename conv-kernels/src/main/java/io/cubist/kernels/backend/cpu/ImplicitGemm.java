@@ -31,10 +31,12 @@ final class ImplicitGemm {
      *                 row {@code k} at grid position 0
      * @param yRow     per output row {@code m}: where row {@code m} starts in the output
      * @param biasBase row {@code m} adds {@code bias[biasBase + m]}
-     * @param outIndex per grid position {@code p} (up to {@code tiles * NR}): its index within a row, or -1 to drop
-     * @param tiles    grid positions to compute, in units of {@code NR}
+     * @param runs     where the grid positions go within a row (and how many tiles to compute)
      */
-    record Problem(int aOff, int[] offs, int[] yRow, int biasBase, int[] outIndex, int tiles) {
+    record Problem(int aOff, int[] offs, int[] yRow, int biasBase, OutputRuns runs) {
+        int tiles() {
+            return runs.tiles;
+        }
     }
 
     /** What happens to each output once its sum is complete: {@code y = relu?(acc + bias[row] + residual)}. */
@@ -82,7 +84,7 @@ final class ImplicitGemm {
         int maxTiles = 0;
         int maxK = 0;
         for (Problem p : problems) {
-            maxTiles = Math.max(maxTiles, p.tiles);
+            maxTiles = Math.max(maxTiles, p.tiles());
             maxK = Math.max(maxK, p.offs.length);
             checkReads(p, buf.length);
         }
@@ -100,7 +102,7 @@ final class ImplicitGemm {
         threads.parallelFor(problems.size() * groupsPerProblem, task -> {
             Problem p = problems.get(task / groupsPerProblem);
             int t0 = (task % groupsPerProblem) * tileGroup;
-            int t1 = Math.min(p.tiles, t0 + tileGroup);
+            int t1 = Math.min(p.tiles(), t0 + tileGroup);
             if (t0 >= t1) {
                 return;
             }
@@ -130,20 +132,25 @@ final class ImplicitGemm {
         });
     }
 
+    /** Applies the epilogue to grid positions {@code [p0, p1)} of every row and writes them to their outputs. */
     private static void store(float[] acc, int ldc, int rows, int p0, int p1, Problem p, float[] y, Epilogue epi) {
-        float[] res = epi.residual;
+        OutputRuns runs = p.runs;
+        int first = runs.firstAfter(p0);
         for (int m = 0; m < rows; m++) {
             float b = epi.bias == null ? 0f : epi.bias[p.biasBase + m];
             int yBase = p.yRow[m];
             int aBase = m * ldc - p0;
-            for (int q = p0; q < p1; q++) {
-                int idx = p.outIndex[q];
-                if (idx >= 0) {
-                    float v = acc[aBase + q] + b;
-                    if (res != null) {
-                        v += res[yBase + idx];
+            for (int i = first; i < runs.grid.length && runs.grid[i] < p1; i++) {
+                int g0 = Math.max(p0, runs.grid[i]);
+                int g1 = Math.min(p1, runs.grid[i] + runs.len[i]);
+                int o0 = yBase + runs.out[i] + (g0 - runs.grid[i]) * runs.step;
+                if (runs.step == 1) {
+                    Epilogues.apply(acc, aBase + g0, y, o0, g1 - g0, b, epi.residual, epi.relu);
+                } else {
+                    for (int g = g0, o = o0; g < g1; g++, o += runs.step) {
+                        float v = acc[aBase + g] + b + (epi.residual == null ? 0f : epi.residual[o]);
+                        y[o] = epi.relu && v < 0f ? 0f : v;
                     }
-                    y[yBase + idx] = epi.relu && v < 0f ? 0f : v;
                 }
             }
         }
@@ -160,9 +167,9 @@ final class ImplicitGemm {
             lo = Math.min(lo, o);
             hi = Math.max(hi, o);
         }
-        if (p.offs.length > 0 && (lo < 0 || (long) hi + (long) p.tiles * NR > length)) {
+        if (p.offs.length > 0 && (lo < 0 || (long) hi + (long) p.tiles() * NR > length)) {
             throw new IllegalStateException("implicit GEMM would read outside its buffer: offsets [" + lo + ", " + hi
-                    + "] + " + p.tiles * NR + " positions, buffer " + length);
+                    + "] + " + p.tiles() * NR + " positions, buffer " + length);
         }
     }
 }
