@@ -12,7 +12,9 @@ time (each in a fresh process, so neither warms the other's caches or competes f
 
 ``ratio`` is PyTorch's best median / Cubist's median: above 1 Cubist is faster. The fraction of peak is Cubist's
 GFLOP/s over the FMA peak ``cubist bench`` measured in the same process just before the layer. All times are
-medians. ``--json-out`` keeps both tools' full JSON output.
+medians. The footer gives the range of the 1-minute load average seen after each layer: with other work on the
+machine every figure is noisy (the peak, measured in the same conditions, less so as a ratio). ``--json-out``
+keeps both tools' full JSON output.
 """
 
 import argparse
@@ -71,7 +73,7 @@ def main(argv=None):
                          + common)
             t = run_json([sys.executable, os.path.join(TOOLS, "bench_torch.py"), "--layer", spec,
                           "--input-shape", shape] + common)
-            raw.append({"name": name, "batch": batch, "cubist": c, "torch": t})
+            raw.append({"name": name, "batch": batch, "cubist": c, "torch": t, "loadavg_1min": os.getloadavg()[0]})
             o = t["onednn"]
             rows.append([name, str(batch), f"{c['ms_median']:.2f}", fmt(c["gflops"], ".1f"),
                          f"{t['default']['ms_median']:.2f}", fmt(o and o["ms_median"], ".2f"),
@@ -91,6 +93,9 @@ def main(argv=None):
         print(f"\n{a.threads} threads, median of {a.runs} runs after {a.warmup} warmup; Cubist backend "
               f"{c0['backend']}, {c0['vector_bits']}-bit vectors, FMA peak measured {min(peaks):.0f}-"
               f"{max(peaks):.0f} GFLOP/s; torch {raw[0]['torch']['torch']}; {time.time() - started:.0f} s in all.")
+        loads = [x["loadavg_1min"] for x in raw]
+        print(f"1-minute load average {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} processors"
+              + (": other work shared the machine, expect noise" if max(loads) > os.cpu_count() else "") + ".")
     if a.json_out:
         with open(a.json_out, "w") as f:
             json.dump(raw, f, indent=1)
