@@ -40,6 +40,8 @@ final class CpuConv implements PreparedConv {
     private final int[] tapShiftH;
     private final int[] tapShiftW;
     private final Scratch scratch = new Scratch();
+    /** For the depthwise path: each channel's taps {@code [kd][3][kw]}, flipped for true convolution; else null. */
+    private final float[] depthwise;
 
     CpuConv(ConvSpec spec, Tensor weight, Tensor bias, CpuThreads threads) {
         ReferenceConv.checkParameters(spec, weight, bias);
@@ -57,6 +59,7 @@ final class CpuConv implements PreparedConv {
         this.kDim = cG * taps;
         this.mBlocks = (mG + MR - 1) / MR;
         this.packed = pack(weight.data());
+        this.depthwise = depthwiseFits(spec) ? depthwiseTaps(weight.data()) : null;
         tapPhase = new int[taps];
         tapShiftD = new int[taps];
         tapShiftH = new int[taps];
@@ -93,6 +96,22 @@ final class CpuConv implements PreparedConv {
         return p;
     }
 
+    /** One output channel per input channel, height taps 3 at stride 1 and dilation 1: {@link DepthwiseKernel}. */
+    private static boolean depthwiseFits(ConvSpec spec) {
+        return spec.groups() == spec.inChannels() && spec.outChannels() == spec.inChannels()
+                && spec.kernel().h() == 3 && spec.stride().allEqual(1) && spec.dilation().allEqual(1);
+    }
+
+    private float[] depthwiseTaps(float[] w) {
+        float[] t = new float[w.length];
+        for (int c = 0; c < spec.outChannels(); c++) {
+            for (int i = 0; i < taps; i++) {
+                t[c * taps + i] = w[c * taps + (spec.flip() ? taps - 1 - i : i)];
+            }
+        }
+        return t;
+    }
+
     @Override
     public ConvSpec spec() {
         return spec;
@@ -122,9 +141,17 @@ final class CpuConv implements PreparedConv {
             maxTap = Math.max(maxTap, tapOff[t]);
         }
         // one padded, phase-split copy of the input; the tail keeps the last tile's junk columns inside the array
-        float[] buf = scratch.get(Math.max(batch * cin * planes, (batch * cin - 1) * planes + maxTap + grid.tiles * NR));
+        int need = Math.max(batch * cin * planes, (batch * cin - 1) * planes + maxTap + grid.tiles * NR);
+        if (depthwise != null) {
+            need = Math.max(need, depthwiseReach(batch * cin, planes, grid, out));
+        }
+        float[] buf = scratch.get(need);
         threads.parallelFor(batch * cin, nc -> fill(input.data(), nc, in, grid, buf, nc * planes));
 
+        if (depthwise != null) {
+            depthwiseForward(buf, batch, cin, planes, grid, out, y.data(), res, relu);
+            return y;
+        }
         OutputRuns runs = grid.runs(out);
         int outVol = (int) out.product();
         List<ImplicitGemm.Problem> problems = new ArrayList<>(batch * groups);
@@ -146,6 +173,50 @@ final class CpuConv implements PreparedConv {
         }
         ImplicitGemm.run(threads, packed, mG, buf, problems, y.data(), new ImplicitGemm.Epilogue(bias, res, relu));
         return y;
+    }
+
+    /** One past the last buffer index the depthwise blocks read (the last blocks' rows and columns run over). */
+    private int depthwiseReach(int channels, int planes, Grid grid, Dims3 out) {
+        int rowBlocks = (out.h() + DepthwiseKernel.ROWS - 1) / DepthwiseKernel.ROWS;
+        int colBlocks = (out.w() + DepthwiseKernel.WIDTH - 1) / DepthwiseKernel.WIDTH;
+        return (channels - 1) * planes + ((out.d() + spec.kernel().d() - 2) * grid.gh
+                + rowBlocks * DepthwiseKernel.ROWS + 2) * grid.gw + colBlocks * DepthwiseKernel.WIDTH
+                + spec.kernel().w() - 1;
+    }
+
+    /** The depthwise path: blocks of 4 output rows x {@code WIDTH} positions per channel, epilogue fused. */
+    private void depthwiseForward(float[] buf, int batch, int cin, int planes, Grid grid, Dims3 out, float[] y,
+                                  float[] res, boolean relu) {
+        int kdT = spec.kernel().d();
+        int kwT = spec.kernel().w();
+        int rowBlocks = (out.h() + DepthwiseKernel.ROWS - 1) / DepthwiseKernel.ROWS;
+        int colBlocks = (out.w() + DepthwiseKernel.WIDTH - 1) / DepthwiseKernel.WIDTH;
+        int outVol = (int) out.product();
+        if (depthwiseReach(batch * cin, planes, grid, out) > buf.length) {
+            throw new IllegalStateException("depthwise blocks would read past their buffer for " + spec);
+        }
+        float[] x = buf;
+        threads.parallelFor(batch * cin, nc -> {
+            int c = nc % cin;
+            float[] blk = new float[DepthwiseKernel.ROWS * DepthwiseKernel.WIDTH];
+            float b = bias == null ? 0f : bias[c];
+            int yBase = nc * outVol;
+            for (int d = 0; d < out.d(); d++) {
+                for (int rb = 0; rb < rowBlocks; rb++) {
+                    for (int cb = 0; cb < colBlocks; cb++) {
+                        int h0 = rb * DepthwiseKernel.ROWS;
+                        int w0 = cb * DepthwiseKernel.WIDTH;
+                        int p = nc * planes + (d * grid.gh + h0) * grid.gw + w0;
+                        DepthwiseKernel.block(x, p, grid.gw, grid.gh * grid.gw, kdT, kwT, depthwise, c * taps, blk);
+                        int n = Math.min(DepthwiseKernel.WIDTH, out.w() - w0);
+                        for (int r = 0; r < DepthwiseKernel.ROWS && h0 + r < out.h(); r++) {
+                            int o = yBase + (d * out.h() + h0 + r) * out.w() + w0;
+                            Epilogues.apply(blk, r * DepthwiseKernel.WIDTH, y, o, n, b, res, relu);
+                        }
+                    }
+                }
+            }
+        });
     }
 
     /**

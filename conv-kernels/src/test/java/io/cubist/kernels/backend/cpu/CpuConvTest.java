@@ -145,6 +145,57 @@ class CpuConvTest {
     }
 
     @Test
+    void depthwiseShapesMatchTheReference() {
+        SplittableRandom r = new SplittableRandom(14);
+        try (CpuBackend cpu = new CpuBackend(2)) {
+            for (int t = 0; t < 60; t++) {
+                int c = 1 + r.nextInt(9);
+                int kd = 1 + r.nextInt(3);
+                int kw = 1 + r.nextInt(4);
+                PaddingMode mode = PaddingMode.values()[r.nextInt(4)];
+                int[] in = {kd + r.nextInt(4), 3 + r.nextInt(11), kw + r.nextInt(40)};
+                ConvSpec spec = ConvSpec.builder(3, c, c, kd, 3, kw).groups(c).padding(r.nextInt(2),
+                        r.nextInt(2), Math.min(r.nextInt(2), in[2] - 1)).paddingMode(mode).bias(r.nextBoolean())
+                        .flip(r.nextInt(4) == 0).build();
+                try {
+                    new ReferenceConv(spec, Tensor.random(0, spec.weightShape()), spec.bias() ? Tensor.random(0, c)
+                            : null).forward(Tensor.random(0, 1, c, in[0], in[1], in[2]));
+                } catch (IllegalArgumentException impossible) {
+                    continue;
+                }
+                compare(spec, 1 + r.nextInt(2), in, t, cpu);
+            }
+        }
+    }
+
+    @Test
+    void microKernelsEqualTheirPlainLoops() {
+        SplittableRandom r = new SplittableRandom(15);
+        float[] x = Tensor.random(1, 4096).data();
+        float[] w = Tensor.random(2, 64 * GemmKernel.MR).data();
+        int[] offs = new int[64];
+        for (int k = 0; k < offs.length; k++) {
+            offs[k] = r.nextInt(2048);
+        }
+        for (boolean accumulate : new boolean[] {false, true}) {
+            float[] fast = Tensor.random(3, GemmKernel.MR * GemmKernel.NR).data();
+            float[] slow = fast.clone();
+            GemmKernel.tile(w, 5, x, offs, 3, 61, 7, fast, 0, GemmKernel.NR, accumulate);
+            GemmKernel.tileReference(w, 5, x, offs, 3, 61, 7, slow, 0, GemmKernel.NR, accumulate);
+            for (int i = 0; i < fast.length; i++) {
+                assertTrue(Math.abs(fast[i] - slow[i]) <= 1e-4, "tile element " + i);
+            }
+        }
+        float[] fast = new float[DepthwiseKernel.ROWS * DepthwiseKernel.WIDTH];
+        float[] slow = fast.clone();
+        DepthwiseKernel.block(x, 11, 40, 300, 3, 3, w, 2, fast);
+        DepthwiseKernel.blockReference(x, 11, 40, 300, 3, 3, w, 2, slow);
+        for (int i = 0; i < fast.length; i++) {
+            assertTrue(Math.abs(fast[i] - slow[i]) <= 1e-4, "depthwise element " + i);
+        }
+    }
+
+    @Test
     void fusedResidualAndRelu() {
         try (CpuBackend cpu = new CpuBackend(2)) {
             for (boolean transposed : new boolean[] {false, true}) {
