@@ -10,6 +10,8 @@ import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Winograd F(2x2, 3x3) over height and width (Lavin and Gray, "Fast Algorithms for Convolutional Neural
@@ -25,6 +27,10 @@ import java.util.List;
  */
 final class CpuWinograd implements PreparedConv {
     private static final int XI = 16;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Each worker thread's even/odd split of one padded input plane. */
+    private static final Scratch SPLIT = new Scratch();
 
     private final ConvSpec spec;
     private final CpuThreads threads;
@@ -164,7 +170,11 @@ final class CpuWinograd implements PreparedConv {
         return y;
     }
 
-    /** {@code V = B^T d B} for every 4x4 input tile of input plane {@code task = (n*C + c)*dp + padded depth}. */
+    /**
+     * {@code V = B^T d B} for every 4x4 input tile of input plane {@code task = (n*C + c)*dp + padded depth}. The
+     * padded plane is first split into even and odd columns, so that the tiles {@code tx .. tx+L-1} (whose columns
+     * start at {@code 2*tx}) read column {@code j} of their patches as one contiguous vector.
+     */
     private void transformInput(float[] x, int task, Dims3 in, int dp, int th, int tw, float[] v, int xiStride) {
         int nc = task / dp;
         int pdI = task % dp;
@@ -183,83 +193,207 @@ final class CpuWinograd implements PreparedConv {
         int lph = in.h() + ph + spec.padAfter().h();
         int lpw = in.w() + pw + spec.padAfter().w();
         int base = (nc * in.d() + id) * in.h() * in.w();
-        float[] d = new float[16];
+        // rows 0 .. 2*th+1 of the padded plane; even[r][m] = column 2m, odd[r][m] = column 2m+1, m < width
+        int rowsP = 2 * th + 2;
+        int width = tw + 1 + L;
+        float[] split = SPLIT.get(2 * rowsP * width);
+        for (int r = 0; r < rowsP; r++) {
+            int iy = r >= lph ? -1 : mode.map(r - ph, in.h());
+            int e = 2 * r * width;
+            for (int m = 0; m < width; m++) {
+                for (int j = 0; j < 2; j++) {
+                    int px = 2 * m + j;
+                    int ix = iy < 0 || px >= lpw ? -1 : mode.map(px - pw, in.w());
+                    split[e + j * width + m] = ix < 0 ? 0f : x[base + iy * in.w() + ix];
+                }
+            }
+        }
         for (int ty = 0; ty < th; ty++) {
-            for (int tx = 0; tx < tw; tx++) {
-                for (int i = 0; i < 4; i++) {
-                    int py = 2 * ty + i;
-                    int iy = py >= lph ? -1 : mode.map(py - ph, in.h());
-                    for (int j = 0; j < 4; j++) {
-                        int px = 2 * tx + j;
-                        int ix = iy < 0 || px >= lpw ? -1 : mode.map(px - pw, in.w());
-                        d[4 * i + j] = ix < 0 ? 0f : x[base + iy * in.w() + ix];
+            int o = vBase + ty * tw;
+            int tx = 0;
+            for (; tx + L <= tw; tx += L) {
+                // d[i][j] for L tiles: row 2*ty + i, column 2*tx + j -> even/odd column (j & 1) at tx + (j >> 1)
+                transformTiles(split, 2 * (2 * ty) * width + tx, width, v, xiStride, o + tx);
+            }
+            for (; tx < tw; tx++) {
+                transformTile(split, 2 * (2 * ty) * width + tx, width, v, xiStride, o + tx);
+            }
+        }
+    }
+
+    /** The input transform of one tile, for the tail of a tile row; the same arithmetic as the vector form. */
+    private static void transformTile(float[] split, int r0, int width, float[] v, int xiStride, int o) {
+        float[] d = new float[16];
+        for (int i = 0; i < 4; i++) {
+            int e = r0 + i * 2 * width;
+            d[4 * i] = split[e];
+            d[4 * i + 1] = split[e + width];
+            d[4 * i + 2] = split[e + 1];
+            d[4 * i + 3] = split[e + width + 1];
+        }
+        for (int j = 0; j < 4; j++) {
+            float t0 = d[j] - d[8 + j];
+            float t1 = d[4 + j] + d[8 + j];
+            float t2 = d[8 + j] - d[4 + j];
+            float t3 = d[4 + j] - d[12 + j];
+            d[j] = t0;
+            d[4 + j] = t1;
+            d[8 + j] = t2;
+            d[12 + j] = t3;
+        }
+        for (int i = 0; i < 4; i++) {
+            v[(4 * i) * xiStride + o] = d[4 * i] - d[4 * i + 2];
+            v[(4 * i + 1) * xiStride + o] = d[4 * i + 1] + d[4 * i + 2];
+            v[(4 * i + 2) * xiStride + o] = d[4 * i + 2] - d[4 * i + 1];
+            v[(4 * i + 3) * xiStride + o] = d[4 * i + 1] - d[4 * i + 3];
+        }
+    }
+
+    /** The input transform of {@code L} consecutive tiles; see {@link #transformInput}. */
+    private static void transformTiles(float[] split, int r0, int width, float[] v, int xiStride, int o) {
+        int e0 = r0 + 0 * 2 * width;
+        FloatVector d00 = FloatVector.fromArray(S, split, e0);
+        FloatVector d01 = FloatVector.fromArray(S, split, e0 + width);
+        FloatVector d02 = FloatVector.fromArray(S, split, e0 + 1);
+        FloatVector d03 = FloatVector.fromArray(S, split, e0 + width + 1);
+        int e1 = r0 + 1 * 2 * width;
+        FloatVector d10 = FloatVector.fromArray(S, split, e1);
+        FloatVector d11 = FloatVector.fromArray(S, split, e1 + width);
+        FloatVector d12 = FloatVector.fromArray(S, split, e1 + 1);
+        FloatVector d13 = FloatVector.fromArray(S, split, e1 + width + 1);
+        int e2 = r0 + 2 * 2 * width;
+        FloatVector d20 = FloatVector.fromArray(S, split, e2);
+        FloatVector d21 = FloatVector.fromArray(S, split, e2 + width);
+        FloatVector d22 = FloatVector.fromArray(S, split, e2 + 1);
+        FloatVector d23 = FloatVector.fromArray(S, split, e2 + width + 1);
+        int e3 = r0 + 3 * 2 * width;
+        FloatVector d30 = FloatVector.fromArray(S, split, e3);
+        FloatVector d31 = FloatVector.fromArray(S, split, e3 + width);
+        FloatVector d32 = FloatVector.fromArray(S, split, e3 + 1);
+        FloatVector d33 = FloatVector.fromArray(S, split, e3 + width + 1);
+        // t = B^T d
+        FloatVector t00 = d00.sub(d20);
+        FloatVector t10 = d10.add(d20);
+        FloatVector t20 = d20.sub(d10);
+        FloatVector t30 = d10.sub(d30);
+        FloatVector t01 = d01.sub(d21);
+        FloatVector t11 = d11.add(d21);
+        FloatVector t21 = d21.sub(d11);
+        FloatVector t31 = d11.sub(d31);
+        FloatVector t02 = d02.sub(d22);
+        FloatVector t12 = d12.add(d22);
+        FloatVector t22 = d22.sub(d12);
+        FloatVector t32 = d12.sub(d32);
+        FloatVector t03 = d03.sub(d23);
+        FloatVector t13 = d13.add(d23);
+        FloatVector t23 = d23.sub(d13);
+        FloatVector t33 = d13.sub(d33);
+        // V = t B, element (i, j) to plane 4i + j
+        t00.sub(t02).intoArray(v, (0) * xiStride + o);
+        t01.add(t02).intoArray(v, (1) * xiStride + o);
+        t02.sub(t01).intoArray(v, (2) * xiStride + o);
+        t01.sub(t03).intoArray(v, (3) * xiStride + o);
+        t10.sub(t12).intoArray(v, (4) * xiStride + o);
+        t11.add(t12).intoArray(v, (5) * xiStride + o);
+        t12.sub(t11).intoArray(v, (6) * xiStride + o);
+        t11.sub(t13).intoArray(v, (7) * xiStride + o);
+        t20.sub(t22).intoArray(v, (8) * xiStride + o);
+        t21.add(t22).intoArray(v, (9) * xiStride + o);
+        t22.sub(t21).intoArray(v, (10) * xiStride + o);
+        t21.sub(t23).intoArray(v, (11) * xiStride + o);
+        t30.sub(t32).intoArray(v, (12) * xiStride + o);
+        t31.add(t32).intoArray(v, (13) * xiStride + o);
+        t32.sub(t31).intoArray(v, (14) * xiStride + o);
+        t31.sub(t33).intoArray(v, (15) * xiStride + o);
+    }
+
+    /**
+     * {@code Y = A^T M A} for every tile of output plane {@code no = n*O + o}, then bias, residual, ReLU; {@code L}
+     * tiles of a tile row at a time, interleaved into the output's two rows at the end.
+     */
+    private void transformOutput(float[] mbuf, int no, int xiStride, int mn, Dims3 out, int th, int tw, float[] y,
+                                 float[] res, boolean relu) {
+        float b = bias == null ? 0f : bias[no % spec.outChannels()];
+        float[] quad = new float[4 * L];
+        int outHW = out.h() * out.w();
+        for (int od = 0; od < out.d(); od++) {
+            for (int ty = 0; ty < th; ty++) {
+                for (int tx = 0; tx < tw; tx += L) {
+                    int count = Math.min(L, tw - tx);
+                    int src = no * mn + (od * th + ty) * tw + tx;
+                    if (count == L) {
+                        tilesOut(mbuf, xiStride, src, quad);
+                    } else {
+                        tilesOutScalar(mbuf, xiStride, src, count, quad);
                     }
-                }
-                // t = B^T d, B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]; then V = t B
-                int o = vBase + ty * tw + tx;
-                for (int j = 0; j < 4; j++) {
-                    float t0 = d[j] - d[8 + j];
-                    float t1 = d[4 + j] + d[8 + j];
-                    float t2 = d[8 + j] - d[4 + j];
-                    float t3 = d[4 + j] - d[12 + j];
-                    d[j] = t0;
-                    d[4 + j] = t1;
-                    d[8 + j] = t2;
-                    d[12 + j] = t3;
-                }
-                for (int i = 0; i < 4; i++) {
-                    float r0 = d[4 * i];
-                    float r1 = d[4 * i + 1];
-                    float r2 = d[4 * i + 2];
-                    float r3 = d[4 * i + 3];
-                    v[(4 * i) * xiStride + o] = r0 - r2;
-                    v[(4 * i + 1) * xiStride + o] = r1 + r2;
-                    v[(4 * i + 2) * xiStride + o] = r2 - r1;
-                    v[(4 * i + 3) * xiStride + o] = r1 - r3;
+                    for (int i = 0; i < 2 && 2 * ty + i < out.h(); i++) {
+                        int row = no * out.d() * outHW + od * outHW + (2 * ty + i) * out.w();
+                        for (int t = 0; t < count; t++) {
+                            for (int j = 0; j < 2; j++) {
+                                int xx = 2 * (tx + t) + j;
+                                if (xx >= out.w()) {
+                                    continue;
+                                }
+                                float val = quad[(2 * i + j) * L + t] + b + (res == null ? 0f : res[row + xx]);
+                                y[row + xx] = relu && val < 0f ? 0f : val;
+                            }
+                        }
+                    }
                 }
             }
         }
     }
 
-    /** {@code Y = A^T M A} for every tile of output plane {@code no = n*O + o}, then bias, residual, ReLU. */
-    private void transformOutput(float[] mbuf, int no, int xiStride, int mn, Dims3 out, int th, int tw, float[] y,
-                                 float[] res, boolean relu) {
-        int o = no % spec.outChannels();
-        float b = bias == null ? 0f : bias[o];
-        float[] m = new float[16];
-        int outHW = out.h() * out.w();
-        for (int od = 0; od < out.d(); od++) {
-            for (int ty = 0; ty < th; ty++) {
-                for (int tx = 0; tx < tw; tx++) {
-                    int src = no * mn + od * th * tw + ty * tw + tx;
-                    for (int xi = 0; xi < XI; xi++) {
-                        m[xi] = mbuf[xi * xiStride + src];
-                    }
-                    // A^T = [[1,1,1,0],[0,1,-1,-1]]: rows then columns
-                    for (int i = 0; i < 2; i++) {
-                        float c0 = i == 0 ? m[0] + m[4] + m[8] : m[4] - m[8] - m[12];
-                        float c1 = i == 0 ? m[1] + m[5] + m[9] : m[5] - m[9] - m[13];
-                        float c2 = i == 0 ? m[2] + m[6] + m[10] : m[6] - m[10] - m[14];
-                        float c3 = i == 0 ? m[3] + m[7] + m[11] : m[7] - m[11] - m[15];
-                        int yy = 2 * ty + i;
-                        if (yy >= out.h()) {
-                            continue;
-                        }
-                        for (int j = 0; j < 2; j++) {
-                            int xx = 2 * tx + j;
-                            if (xx >= out.w()) {
-                                continue;
-                            }
-                            int idx = no * out.d() * outHW + od * outHW + yy * out.w() + xx;
-                            float val = (j == 0 ? c0 + c1 + c2 : c1 - c2 - c3) + b;
-                            if (res != null) {
-                                val += res[idx];
-                            }
-                            y[idx] = relu && val < 0f ? 0f : val;
-                        }
-                    }
-                }
+    /** {@link #tilesOut} for the last {@code count < L} tiles of a row. */
+    private static void tilesOutScalar(float[] mbuf, int xiStride, int src, int count, float[] quad) {
+        for (int t = 0; t < count; t++) {
+            float[] m = new float[16];
+            for (int xi = 0; xi < XI; xi++) {
+                m[xi] = mbuf[xi * xiStride + src + t];
             }
+            float[] c = new float[4];
+            float[] e = new float[4];
+            for (int j = 0; j < 4; j++) {
+                c[j] = m[j] + m[4 + j] + m[8 + j];
+                e[j] = m[4 + j] - m[8 + j] - m[12 + j];
+            }
+            quad[t] = c[0] + c[1] + c[2];
+            quad[L + t] = c[1] - c[2] - c[3];
+            quad[2 * L + t] = e[0] + e[1] + e[2];
+            quad[3 * L + t] = e[1] - e[2] - e[3];
         }
+    }
+
+    /** The output transform of {@code L} tiles: {@code quad[(2i + j) * L + t]} is output (i, j) of tile t. */
+    private static void tilesOut(float[] mbuf, int xiStride, int src, float[] quad) {
+        FloatVector m0 = FloatVector.fromArray(S, mbuf, 0 * xiStride + src);
+        FloatVector m1 = FloatVector.fromArray(S, mbuf, 1 * xiStride + src);
+        FloatVector m2 = FloatVector.fromArray(S, mbuf, 2 * xiStride + src);
+        FloatVector m3 = FloatVector.fromArray(S, mbuf, 3 * xiStride + src);
+        FloatVector m4 = FloatVector.fromArray(S, mbuf, 4 * xiStride + src);
+        FloatVector m5 = FloatVector.fromArray(S, mbuf, 5 * xiStride + src);
+        FloatVector m6 = FloatVector.fromArray(S, mbuf, 6 * xiStride + src);
+        FloatVector m7 = FloatVector.fromArray(S, mbuf, 7 * xiStride + src);
+        FloatVector m8 = FloatVector.fromArray(S, mbuf, 8 * xiStride + src);
+        FloatVector m9 = FloatVector.fromArray(S, mbuf, 9 * xiStride + src);
+        FloatVector m10 = FloatVector.fromArray(S, mbuf, 10 * xiStride + src);
+        FloatVector m11 = FloatVector.fromArray(S, mbuf, 11 * xiStride + src);
+        FloatVector m12 = FloatVector.fromArray(S, mbuf, 12 * xiStride + src);
+        FloatVector m13 = FloatVector.fromArray(S, mbuf, 13 * xiStride + src);
+        FloatVector m14 = FloatVector.fromArray(S, mbuf, 14 * xiStride + src);
+        FloatVector m15 = FloatVector.fromArray(S, mbuf, 15 * xiStride + src);
+        // A^T = [[1,1,1,0],[0,1,-1,-1]]: rows, then columns
+        FloatVector c0 = m0.add(m4).add(m8);
+        FloatVector e0 = m4.sub(m8).sub(m12);
+        FloatVector c1 = m1.add(m5).add(m9);
+        FloatVector e1 = m5.sub(m9).sub(m13);
+        FloatVector c2 = m2.add(m6).add(m10);
+        FloatVector e2 = m6.sub(m10).sub(m14);
+        FloatVector c3 = m3.add(m7).add(m11);
+        FloatVector e3 = m7.sub(m11).sub(m15);
+        c0.add(c1).add(c2).intoArray(quad, 0);
+        c1.sub(c2).sub(c3).intoArray(quad, L);
+        e0.add(e1).add(e2).intoArray(quad, 2 * L);
+        e1.sub(e2).sub(e3).intoArray(quad, 3 * L);
     }
 }
