@@ -1,0 +1,98 @@
+package io.cubist.pipeline.model.zoo;
+
+import io.cubist.pipeline.model.Model;
+import io.cubist.pipeline.model.Network;
+import io.cubist.pipeline.model.RandomWeights;
+import io.cubist.pipeline.model.Weights;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The models Cubist knows by name, each exactly as torchvision 0.14 defines it (same layers, same
+ * {@code state_dict} keys, so a torchvision checkpoint loads with no renaming):
+ *
+ * <table>
+ *   <caption>models</caption>
+ *   <tr><th>name</th><th>torchvision</th><th>features</th><th>parameters</th><th>GMACs at 16×112×112</th></tr>
+ *   <tr><td>r3d_18</td><td>{@code r3d_18}</td><td>512</td><td>33,371,472</td><td>40.70</td></tr>
+ *   <tr><td>mc3_18</td><td>{@code mc3_18}</td><td>512</td><td>11,695,440</td><td>43.34</td></tr>
+ *   <tr><td>r2plus1d_18</td><td>{@code r2plus1d_18}</td><td>512</td><td>31,505,325</td><td>40.52</td></tr>
+ * </table>
+ */
+public final class ModelZoo {
+
+    /** The seed of the stand-in weights a model gets when none are given. */
+    public static final long RANDOM_SEED = 20_140_701L;
+
+    private static final Map<String, Supplier<VideoResNet>> MODELS = new LinkedHashMap<>();
+
+    static {
+        MODELS.put("r3d_18", VideoResNet::r3d18);
+        MODELS.put("mc3_18", VideoResNet::mc318);
+        MODELS.put("r2plus1d_18", VideoResNet::r2plus1d18);
+    }
+
+    private ModelZoo() {
+    }
+
+    public static List<String> names() {
+        return List.copyOf(MODELS.keySet());
+    }
+
+    /** The description of a model; an unknown name is an error listing the known ones. */
+    public static VideoResNet describe(String name) {
+        Supplier<VideoResNet> s = MODELS.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("unknown model '" + name + "'; known models: "
+                    + String.join(", ", names()));
+        }
+        return s.get();
+    }
+
+    /** The architecture with torchvision's widths and 400 classes (for {@code summary}). */
+    public static Network network(String name) {
+        return network(name, null);
+    }
+
+    /** The architecture with other stage widths (null: torchvision's). */
+    public static Network network(String name, int[] widths) {
+        VideoResNet d = describe(name);
+        return (widths == null ? d : d.withWidths(widths)).build();
+    }
+
+    /** {@link #create(String, int[], Weights, String)} with torchvision's widths. */
+    public static Model create(String name, Weights weights) {
+        return create(name, null, weights, weights == null ? null : "the given weights");
+    }
+
+    /**
+     * A model with weights keyed as torchvision's {@code state_dict}. The number of classes follows the checkpoint's
+     * {@code fc.weight} (400 for Kinetics-400); without any {@code fc.*} key the model gives features only. With
+     * {@code weights == null} the model gets seeded stand-in weights ({@link RandomWeights}, seed
+     * {@value #RANDOM_SEED}): its features mean nothing.
+     *
+     * @param widths the four stage widths of a reduced variant, or null for torchvision's
+     * @param source names the weights in error messages (a file)
+     * @throws io.cubist.pipeline.model.WeightsMismatchException listing every missing, unexpected or misshapen key
+     */
+    public static Model create(String name, int[] widths, Weights weights, String source) {
+        VideoResNet d = describe(name);
+        if (widths != null) {
+            d = d.withWidths(widths);
+        }
+        if (weights == null) {
+            Network net = d.build();
+            return net.load(RandomWeights.torchvisionInit(net.stateDict(), RANDOM_SEED),
+                    "random weights (seed " + RANDOM_SEED + ")");
+        }
+        if (weights.contains("fc.weight")) {
+            int[] fc = weights.shape("fc.weight");
+            if (fc.length == 2 && fc[0] >= 1) {
+                d = d.withClasses(fc[0]);
+            }
+        }
+        return d.build().load(weights, source == null ? "the given weights" : source);
+    }
+}
