@@ -46,7 +46,7 @@ public record Summary(String network, int[] input, List<SummaryRow> rows, long p
         int kindW = Math.max("type".length(), rows.stream().mapToInt(r -> r.kind().length()).max().orElse(0));
         int shapeW = Math.max(12, rows.stream().mapToInt(r -> Arrays.toString(r.outputShape()).length()).max()
                 .orElse(0));
-        String fmt = "%-" + nameW + "s  %-" + kindW + "s  %-" + shapeW + "s  %12s  %16s  %-14s %s%n";
+        String fmt = "%-" + nameW + "s  %-" + kindW + "s  %-" + shapeW + "s  %12s  %16s  %-16s %s%n";
         StringBuilder b = new StringBuilder();
         b.append(network).append("  input ").append(Arrays.toString(input)).append('\n');
         b.append(String.format(Locale.ROOT, fmt, "layer", "type", "output shape", "parameters", "MACs",
