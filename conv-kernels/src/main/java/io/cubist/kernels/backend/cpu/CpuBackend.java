@@ -58,33 +58,33 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor maxPool3d(PoolSpec spec, Tensor input) {
-        return reference.maxPool3d(spec, input);
+        return CpuPool.maxPool3d(spec, input, threads);
     }
 
     @Override
     public Tensor avgPool3d(PoolSpec spec, Tensor input) {
-        return reference.avgPool3d(spec, input);
+        return CpuPool.avgPool3d(spec, input, threads);
     }
 
     @Override
     public Tensor adaptiveAvgPool3d(Tensor input, Dims3 outputSize) {
-        return reference.adaptiveAvgPool3d(input, outputSize);
+        return CpuPool.adaptiveAvgPool3d(input, outputSize, threads);
     }
 
     @Override
     public Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                             double eps) {
-        return reference.batchNorm(input, runningMean, runningVar, weight, bias, eps);
+        return CpuElementwise.batchNorm(input, runningMean, runningVar, weight, bias, eps, threads);
     }
 
     @Override
     public Tensor relu(Tensor input) {
-        return reference.relu(input);
+        return CpuElementwise.relu(input);
     }
 
     @Override
     public Tensor linear(Tensor input, Tensor weight, Tensor bias) {
-        return reference.linear(input, weight, bias);
+        return CpuElementwise.linear(input, weight, bias, threads);
     }
 
     @Override
@@ -100,7 +100,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     @Override
     public Tensor deformConv3d(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias,
                                Tensor mask) {
-        return reference.deformConv3d(spec, input, offset, weight, bias, mask);
+        return CpuDeform.deformConv3d(spec, input, offset, weight, bias, mask, threads);
     }
 
     /** Stops the worker threads (a ServiceLoader instance lives as long as the JVM and needs no close). */

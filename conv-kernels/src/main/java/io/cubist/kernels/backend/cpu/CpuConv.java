@@ -79,31 +79,16 @@ final class CpuConv implements PreparedConv {
     }
 
     private float[] pack(float[] w) {
-        int kd = spec.kernel().d();
-        int kh = spec.kernel().h();
-        int kw = spec.kernel().w();
-        float[] p = new float[groups * mBlocks * kDim * MR];
-        for (int g = 0; g < groups; g++) {
-            for (int m = 0; m < mG; m++) {
-                int mb = m / MR;
-                int r = m % MR;
-                int base = (g * mBlocks + mb) * kDim * MR + r;
-                int o = g * mG + m;
-                for (int c = 0; c < cG; c++) {
-                    for (int t = 0; t < taps; t++) {
-                        int src = t;
-                        if (spec.flip()) {
-                            // true convolution: tap (a,b,c) takes the weight at (kd-1-a, kh-1-b, kw-1-c)
-                            int a = t / (kh * kw);
-                            int b = (t / kw) % kh;
-                            int cc = t % kw;
-                            src = ((kd - 1 - a) * kh + (kh - 1 - b)) * kw + (kw - 1 - cc);
-                        }
-                        p[base + (c * taps + t) * MR] = w[(o * cG + c) * taps + src];
-                    }
-                }
+        float[] p = new float[groups * ImplicitGemm.packedSize(mG, kDim)];
+        ImplicitGemm.pack(p, 0, groups, mG, kDim, (g, m, k) -> {
+            int c = k / taps;
+            int t = k % taps;
+            if (spec.flip()) {
+                // true convolution: tap (a,b,c) takes the weight at (kd-1-a, kh-1-b, kw-1-c), i.e. reversed order
+                t = taps - 1 - t;
             }
-        }
+            return w[((g * mG + m) * cG + c) * taps + t];
+        });
         return p;
     }
 
@@ -139,7 +124,7 @@ final class CpuConv implements PreparedConv {
         float[] buf = new float[Math.max(batch * cin * planes, (batch * cin - 1) * planes + maxTap + grid.tiles * NR)];
         threads.parallelFor(batch * cin, nc -> fill(input.data(), nc, in, grid, buf, nc * planes));
 
-        int[] outIndex = grid.outputIndex(out);
+        OutputRuns runs = grid.runs(out);
         int outVol = (int) out.product();
         List<ImplicitGemm.Problem> problems = new ArrayList<>(batch * groups);
         for (int n = 0; n < batch; n++) {
@@ -155,8 +140,7 @@ final class CpuConv implements PreparedConv {
                 for (int m = 0; m < mG; m++) {
                     yRow[m] = (n * spec.outChannels() + g * mG + m) * outVol;
                 }
-                problems.add(new ImplicitGemm.Problem(g * mBlocks * kDim * MR, offs, yRow, g * mG, outIndex,
-                        grid.tiles));
+                problems.add(new ImplicitGemm.Problem(g * mBlocks * kDim * MR, offs, yRow, g * mG, runs));
             }
         }
         ImplicitGemm.run(threads, packed, mG, buf, problems, y.data(), new ImplicitGemm.Epilogue(bias, res, relu));
@@ -185,7 +169,19 @@ final class CpuConv implements PreparedConv {
                             }
                             int row = planeBase + (gd * grid.gh + gh) * grid.gw;
                             int srcRow = src + (id * in.h() + ih) * in.w();
+                            int from = 0;
+                            int to = 0;
+                            if (s.w() == 1) {
+                                // the unpadded part of the row is one contiguous copy
+                                from = pb.w();
+                                to = Math.min(pb.w() + in.w(), Math.min(grid.gw, grid.lpw));
+                                System.arraycopy(x, srcRow, buf, row + from, to - from);
+                            }
                             for (int gw = 0; gw < grid.gw; gw++) {
+                                if (gw == from && to > from) {
+                                    gw = to - 1;
+                                    continue;
+                                }
                                 int q = gw * s.w() + pw;
                                 int iw = q >= grid.lpw ? -1 : mode.map(q - pb.w(), in.w());
                                 if (iw >= 0) {
@@ -230,18 +226,15 @@ final class CpuConv implements PreparedConv {
             return phase * plane + (sd * gh + sh) * gw + sw;
         }
 
-        /** For each flattened grid position up to the last tile's end: its output index, or -1 if it is padding. */
-        int[] outputIndex(Dims3 out) {
-            int[] map = new int[tiles * NR];
-            java.util.Arrays.fill(map, -1);
+        /** Each output row (d, h) is a run of {@code oW} consecutive grid positions. */
+        OutputRuns runs(Dims3 out) {
+            OutputRuns.Builder b = new OutputRuns.Builder(1);
             for (int d = 0; d < out.d(); d++) {
                 for (int h = 0; h < out.h(); h++) {
-                    for (int w = 0; w < out.w(); w++) {
-                        map[(d * gh + h) * gw + w] = (d * out.h() + h) * out.w() + w;
-                    }
+                    b.add((d * gh + h) * gw, (d * out.h() + h) * out.w(), out.w());
                 }
             }
-            return map;
+            return b.build();
         }
     }
 }

@@ -82,7 +82,7 @@ final class CpuConvTranspose implements PreparedConv {
             phaseTaps[ph] = taps.stream().mapToInt(Integer::intValue).toArray();
             phaseM[ph] = ms.stream().mapToInt(Integer::intValue).toArray();
             phaseA[ph] = aSize;
-            aSize += groups * mBlocks * cG * phaseTaps[ph].length * MR;
+            aSize += groups * ImplicitGemm.packedSize(mG, cG * phaseTaps[ph].length);
         }
         packed = new float[aSize];
         pack(weight.data());
@@ -92,19 +92,12 @@ final class CpuConvTranspose implements PreparedConv {
         int taps = (int) spec.kernel().product();
         for (int ph = 0; ph < phases; ph++) {
             int[] pt = phaseTaps[ph];
-            int kDim = cG * pt.length;
-            for (int g = 0; g < groups; g++) {
-                for (int m = 0; m < mG; m++) {
-                    int base = phaseA[ph] + (g * mBlocks + m / MR) * kDim * MR + m % MR;
-                    for (int c = 0; c < cG; c++) {
-                        for (int t = 0; t < pt.length; t++) {
-                            // true convolution reads the kernel reversed
-                            int tap = spec.flip() ? taps - 1 - pt[t] : pt[t];
-                            packed[base + (c * pt.length + t) * MR] = w[((g * cG + c) * mG + m) * taps + tap];
-                        }
-                    }
-                }
-            }
+            ImplicitGemm.pack(packed, phaseA[ph], groups, mG, cG * pt.length, (g, m, k) -> {
+                int c = k / pt.length;
+                // true convolution reads the kernel reversed
+                int tap = spec.flip() ? taps - 1 - pt[k % pt.length] : pt[k % pt.length];
+                return w[((g * cG + c) * mG + m) * taps + tap];
+            });
         }
     }
 
@@ -154,8 +147,8 @@ final class CpuConvTranspose implements PreparedConv {
         List<ImplicitGemm.Problem> problems = new ArrayList<>();
         for (int ph = 0; ph < phases; ph++) {
             int[] phi = {ph / (s.h() * s.w()), (ph / s.w()) % s.h(), ph % s.w()};
-            int[] outIndex = new int[tiles * NR];
-            java.util.Arrays.fill(outIndex, -1);
+            // per (qd, qh) row: the qw whose z lands inside the output, every stride-th output element
+            OutputRuns.Builder rb = new OutputRuns.Builder(s.w());
             for (int qd = 0; qd < qn[0]; qd++) {
                 int zd = qd * s.d() + phi[0] - p.d();
                 if (zd < 0 || zd >= out.d()) {
@@ -166,14 +159,14 @@ final class CpuConvTranspose implements PreparedConv {
                     if (zh < 0 || zh >= out.h()) {
                         continue;
                     }
-                    for (int qw = 0; qw < qn[2]; qw++) {
-                        int zw = qw * s.w() + phi[2] - p.w();
-                        if (zw >= 0 && zw < out.w()) {
-                            outIndex[(qd * len[1] + qh) * len[2] + qw] = (zd * out.h() + zh) * out.w() + zw;
-                        }
-                    }
+                    // zw = qw*s + phi - p in [0, oW)
+                    int qw0 = Math.max(0, Math.floorDiv(p.w() - phi[2] + s.w() - 1, s.w()));
+                    int qw1 = Math.min(qn[2], Math.floorDiv(out.w() - 1 + p.w() - phi[2], s.w()) + 1);
+                    rb.add((qd * len[1] + qh) * len[2] + qw0,
+                            (zd * out.h() + zh) * out.w() + qw0 * s.w() + phi[2] - p.w(), qw1 - qw0);
                 }
             }
+            OutputRuns runs = rb.build();
             int[] pt = phaseTaps[ph];
             int[] pm = phaseM[ph];
             int kDim = cG * pt.length;
@@ -192,7 +185,7 @@ final class CpuConvTranspose implements PreparedConv {
                         yRow[m] = (n * spec.outChannels() + g * mG + m) * outVol;
                     }
                     problems.add(new ImplicitGemm.Problem(phaseA[ph] + g * mBlocks * kDim * MR, offs, yRow, g * mG,
-                            outIndex, tiles));
+                            runs));
                 }
             }
         }

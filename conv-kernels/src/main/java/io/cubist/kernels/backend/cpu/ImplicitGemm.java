@@ -10,12 +10,15 @@ import java.util.List;
  * with the register-blocked {@link GemmKernel}. Each {@link Problem} is one (batch item, group, phase) of a
  * convolution; they share the input buffer and the output tensor.
  *
- * <p>Work is split into (problem, group of {@value #TILE_GROUP} tiles) tasks. Inside a task the reduction runs in
+ * <p>Work is split into (problem, group of at least {@value #TILE_GROUP} tiles) tasks. Inside a task the reduction runs in
  * {@value #K_CHUNK}-long slices so a slice of A ({@code K_CHUNK x MR} floats) stays in L1 across the tiles, and the
  * tiles' B rows stay in L2 across the row blocks.
  */
 final class ImplicitGemm {
+    /** Fewest micro-tiles per task. */
     static final int TILE_GROUP = 4;
+    /** Multiply-adds a task aims for, so that thin problems (depthwise) are not all overhead. */
+    static final long TASK_FLOPS = 1L << 18;
     static final int K_CHUNK = 256;
     /** Problems with at most this many rows run row by row ({@link GemmKernel#row}) instead of in 12-row tiles. */
     static final int THIN_ROWS = 3;
@@ -28,10 +31,12 @@ final class ImplicitGemm {
      *                 row {@code k} at grid position 0
      * @param yRow     per output row {@code m}: where row {@code m} starts in the output
      * @param biasBase row {@code m} adds {@code bias[biasBase + m]}
-     * @param outIndex per grid position {@code p} (up to {@code tiles * NR}): its index within a row, or -1 to drop
-     * @param tiles    grid positions to compute, in units of {@code NR}
+     * @param runs     where the grid positions go within a row (and how many tiles to compute)
      */
-    record Problem(int aOff, int[] offs, int[] yRow, int biasBase, int[] outIndex, int tiles) {
+    record Problem(int aOff, int[] offs, int[] yRow, int biasBase, OutputRuns runs) {
+        int tiles() {
+            return runs.tiles;
+        }
     }
 
     /** What happens to each output once its sum is complete: {@code y = relu?(acc + bias[row] + residual)}. */
@@ -42,6 +47,33 @@ final class ImplicitGemm {
     private ImplicitGemm() {
     }
 
+    /** The value of A for group {@code g}, row {@code m}, reduction index {@code k}. */
+    interface AValue {
+        float at(int g, int m, int k);
+    }
+
+    /**
+     * Packs A for {@code groups} problems of {@code rows x kDim} into {@code [group][mBlock][k][MR]} (rows past
+     * {@code rows} zero), starting at {@code into[offset]}; problem {@code g} starts at
+     * {@code offset + g * packedSize(rows, kDim)}.
+     */
+    static void pack(float[] into, int offset, int groups, int rows, int kDim, AValue a) {
+        int mBlocks = (rows + MR - 1) / MR;
+        for (int g = 0; g < groups; g++) {
+            for (int m = 0; m < rows; m++) {
+                int base = offset + (g * mBlocks + m / MR) * kDim * MR + m % MR;
+                for (int k = 0; k < kDim; k++) {
+                    into[base + k * MR] = a.at(g, m, k);
+                }
+            }
+        }
+    }
+
+    /** Floats one packed problem of {@code rows x kDim} takes. */
+    static int packedSize(int rows, int kDim) {
+        return (rows + MR - 1) / MR * MR * kDim;
+    }
+
     /**
      * @param a    packed A shared by the problems
      * @param rows rows {@code m} of every problem (the last row block is zero-padded to {@code MR})
@@ -50,20 +82,31 @@ final class ImplicitGemm {
                     Epilogue epi) {
         int mBlocks = (rows + MR - 1) / MR;
         int maxTiles = 0;
+        int maxK = 0;
         for (Problem p : problems) {
-            maxTiles = Math.max(maxTiles, p.tiles);
+            maxTiles = Math.max(maxTiles, p.tiles());
+            maxK = Math.max(maxK, p.offs.length);
             checkReads(p, buf.length);
         }
-        int groupsPerProblem = (maxTiles + TILE_GROUP - 1) / TILE_GROUP;
-        int ldc = TILE_GROUP * NR;
+        // enough work per task to amortise its start (thin problems have little per tile), enough tasks to keep
+        // every thread busy
+        int rowsRun = rows <= THIN_ROWS ? rows : mBlocks * MR;
+        long perTile = Math.max(1L, (long) rowsRun * Math.max(1, maxK) * NR);
+        int group = (int) Math.max(TILE_GROUP, Math.min(maxTiles, TASK_FLOPS / perTile));
+        while (group > TILE_GROUP && (long) problems.size() * ((maxTiles + group - 1) / group) < 4L * threads.threads()) {
+            group = Math.max(TILE_GROUP, group / 2);
+        }
+        int tileGroup = group;
+        int groupsPerProblem = (maxTiles + tileGroup - 1) / tileGroup;
+        int ldc = tileGroup * NR;
         threads.parallelFor(problems.size() * groupsPerProblem, task -> {
             Problem p = problems.get(task / groupsPerProblem);
-            int t0 = (task % groupsPerProblem) * TILE_GROUP;
-            int t1 = Math.min(p.tiles, t0 + TILE_GROUP);
+            int t0 = (task % groupsPerProblem) * tileGroup;
+            int t1 = Math.min(p.tiles(), t0 + tileGroup);
             if (t0 >= t1) {
                 return;
             }
-            float[] acc = new float[mBlocks * MR * ldc];
+            float[] acc = new float[(rows <= THIN_ROWS ? rows : mBlocks * MR) * ldc];
             int k = p.offs.length;
             for (int k0 = 0; k0 < k; k0 += K_CHUNK) {
                 int k1 = Math.min(k, k0 + K_CHUNK);
@@ -89,20 +132,25 @@ final class ImplicitGemm {
         });
     }
 
+    /** Applies the epilogue to grid positions {@code [p0, p1)} of every row and writes them to their outputs. */
     private static void store(float[] acc, int ldc, int rows, int p0, int p1, Problem p, float[] y, Epilogue epi) {
-        float[] res = epi.residual;
+        OutputRuns runs = p.runs;
+        int first = runs.firstAfter(p0);
         for (int m = 0; m < rows; m++) {
             float b = epi.bias == null ? 0f : epi.bias[p.biasBase + m];
             int yBase = p.yRow[m];
             int aBase = m * ldc - p0;
-            for (int q = p0; q < p1; q++) {
-                int idx = p.outIndex[q];
-                if (idx >= 0) {
-                    float v = acc[aBase + q] + b;
-                    if (res != null) {
-                        v += res[yBase + idx];
+            for (int i = first; i < runs.grid.length && runs.grid[i] < p1; i++) {
+                int g0 = Math.max(p0, runs.grid[i]);
+                int g1 = Math.min(p1, runs.grid[i] + runs.len[i]);
+                int o0 = yBase + runs.out[i] + (g0 - runs.grid[i]) * runs.step;
+                if (runs.step == 1) {
+                    Epilogues.apply(acc, aBase + g0, y, o0, g1 - g0, b, epi.residual, epi.relu);
+                } else {
+                    for (int g = g0, o = o0; g < g1; g++, o += runs.step) {
+                        float v = acc[aBase + g] + b + (epi.residual == null ? 0f : epi.residual[o]);
+                        y[o] = epi.relu && v < 0f ? 0f : v;
                     }
-                    y[yBase + idx] = epi.relu && v < 0f ? 0f : v;
                 }
             }
         }
@@ -119,9 +167,9 @@ final class ImplicitGemm {
             lo = Math.min(lo, o);
             hi = Math.max(hi, o);
         }
-        if (p.offs.length > 0 && (lo < 0 || (long) hi + (long) p.tiles * NR > length)) {
+        if (p.offs.length > 0 && (lo < 0 || (long) hi + (long) p.tiles() * NR > length)) {
             throw new IllegalStateException("implicit GEMM would read outside its buffer: offsets [" + lo + ", " + hi
-                    + "] + " + p.tiles * NR + " positions, buffer " + length);
+                    + "] + " + p.tiles() * NR + " positions, buffer " + length);
         }
     }
 }

@@ -30,8 +30,17 @@ public final class ReferenceDeform {
     private ReferenceDeform() {
     }
 
-    public static Tensor deformConv3d(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias,
-                                      Tensor mask) {
+    /**
+     * The sizes of a {@code deform_conv3d} call, validated: batch {@code n}, channels {@code c}, input
+     * {@code (id, ih, iw)}, out channels {@code o}, weight groups {@code groups} of {@code cg} input and {@code og}
+     * output channels, kernel {@code (kd, kh, kw)} of {@code k} points, {@code g} offset groups, output {@code out}.
+     */
+    public record Shape(int n, int c, int id, int ih, int iw, int o, int cg, int groups, int og, int kd, int kh,
+                        int kw, int k, int g, Dims3 out) {
+    }
+
+    /** Validates every operand's shape (shared by every engine) with a message naming the tensor. */
+    public static Shape check(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias, Tensor mask) {
         int[] is = input.shape();
         if (is.length != 5) {
             throw new IllegalArgumentException("deform_conv3d: input must have shape [N, C, D, H, W], got "
@@ -92,6 +101,29 @@ public final class ReferenceDeform {
             throw new IllegalArgumentException("deform_conv3d: bias must have shape [" + o + "] (weight's out"
                     + " channels), got " + Arrays.toString(bias.shape()));
         }
+
+        return new Shape(n, c, id, ih, iw, o, cg, groups, og, kd, kh, kw, k, g, out);
+    }
+
+    public static Tensor deformConv3d(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias,
+                                      Tensor mask) {
+        Shape shape = check(spec, input, offset, weight, bias, mask);
+        int n = shape.n();
+        int c = shape.c();
+        int id = shape.id();
+        int ih = shape.ih();
+        int iw = shape.iw();
+        int cg = shape.cg();
+        int o = shape.o();
+        int og = shape.og();
+        int kd = shape.kd();
+        int kh = shape.kh();
+        int kw = shape.kw();
+        int k = shape.k();
+        int g = shape.g();
+        int od = shape.out().d();
+        int oh = shape.out().h();
+        int ow = shape.out().w();
 
         int sd = spec.stride().d();
         int sh = spec.stride().h();
@@ -178,7 +210,7 @@ public final class ReferenceDeform {
      * Corners inside the volume are summed even when their weight is zero, so a NaN or infinite neighbour
      * propagates exactly as it does there.
      */
-    static double trilinear(float[] x, int base, int d, int h, int w, double pz, double py, double px) {
+    public static double trilinear(float[] x, int base, int d, int h, int w, double pz, double py, double px) {
         if (!(pz > -1 && pz < d && py > -1 && py < h && px > -1 && px < w)) {
             return 0.0; // every corner is outside (also catches NaN offsets)
         }

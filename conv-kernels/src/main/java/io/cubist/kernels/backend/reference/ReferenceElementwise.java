@@ -20,21 +20,13 @@ public final class ReferenceElementwise {
      */
     public static Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    double eps) {
-        int[] s = input.shape();
-        if (s.length < 2) {
-            throw new IllegalArgumentException("batch_norm: input must have shape [N, C, ...] (rank >= 2), got "
-                    + Arrays.toString(s));
-        }
+        int[] s = checkBatchNorm(input, runningMean, runningVar, weight, bias);
         int n = s[0];
         int c = s[1];
         int inner = 1;
         for (int i = 2; i < s.length; i++) {
             inner *= s[i];
         }
-        requireChannels("running_mean", runningMean, c, false);
-        requireChannels("running_var", runningVar, c, false);
-        requireChannels("weight", weight, c, true);
-        requireChannels("bias", bias, c, true);
         float[] x = input.data();
         Tensor result = Tensor.zeros(s);
         float[] y = result.data();
@@ -52,6 +44,21 @@ public final class ReferenceElementwise {
             }
         }
         return result;
+    }
+
+    /** Validates batch norm's operands (shared by every engine); returns the input's shape. */
+    public static int[] checkBatchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight,
+                                       Tensor bias) {
+        int[] s = input.shape();
+        if (s.length < 2) {
+            throw new IllegalArgumentException("batch_norm: input must have shape [N, C, ...] (rank >= 2), got "
+                    + Arrays.toString(s));
+        }
+        requireChannels("running_mean", runningMean, s[1], false);
+        requireChannels("running_var", runningVar, s[1], false);
+        requireChannels("weight", weight, s[1], true);
+        requireChannels("bias", bias, s[1], true);
+        return s;
     }
 
     private static void requireChannels(String name, Tensor t, int c, boolean optional) {
@@ -85,22 +92,10 @@ public final class ReferenceElementwise {
      * {@code bias [out]} or null; the output is {@code [..., out]}.
      */
     public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        checkLinear(input, weight, bias);
         int[] s = input.shape();
-        if (s.length < 1) {
-            throw new IllegalArgumentException("linear: input must have shape [..., in_features] (rank >= 1), got "
-                    + Arrays.toString(s));
-        }
         int in = s[s.length - 1];
-        int[] ws = weight.shape();
-        if (ws.length != 2 || ws[1] != in) {
-            throw new IllegalArgumentException("linear: weight must have shape [out_features, " + in
-                    + "] (in_features from the input's last dimension), got " + Arrays.toString(ws));
-        }
-        int out = ws[0];
-        if (bias != null && (bias.rank() != 1 || bias.dim(0) != out)) {
-            throw new IllegalArgumentException("linear: bias must have shape [" + out + "] (out_features), got "
-                    + Arrays.toString(bias.shape()));
-        }
+        int out = weight.dim(0);
         int rows = in == 0 ? (int) Tensor.numel(Arrays.copyOf(s, s.length - 1)) : input.numel() / in;
         int[] os = s.clone();
         os[os.length - 1] = out;
@@ -119,5 +114,25 @@ public final class ReferenceElementwise {
             }
         }
         return result;
+    }
+
+    /** Validates linear's operands (shared by every engine). */
+    public static void checkLinear(Tensor input, Tensor weight, Tensor bias) {
+        int[] s = input.shape();
+        if (s.length < 1) {
+            throw new IllegalArgumentException("linear: input must have shape [..., in_features] (rank >= 1), got "
+                    + Arrays.toString(s));
+        }
+        int in = s[s.length - 1];
+        int[] ws = weight.shape();
+        if (ws.length != 2 || ws[1] != in) {
+            throw new IllegalArgumentException("linear: weight must have shape [out_features, " + in
+                    + "] (in_features from the input's last dimension), got " + Arrays.toString(ws));
+        }
+        int out = ws[0];
+        if (bias != null && (bias.rank() != 1 || bias.dim(0) != out)) {
+            throw new IllegalArgumentException("linear: bias must have shape [" + out + "] (out_features), got "
+                    + Arrays.toString(bias.shape()));
+        }
     }
 }

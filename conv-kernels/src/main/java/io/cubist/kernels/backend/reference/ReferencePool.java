@@ -90,25 +90,13 @@ public final class ReferencePool {
      * be at least as large as the kernel on every axis.
      */
     public static Tensor avgPool3d(PoolSpec spec, Tensor input) {
-        int[] in = batched("avg_pool3d", input);
-        if (!spec.dilation().allEqual(1)) {
-            throw new IllegalArgumentException("avg_pool3d: dilation must be 1, got " + spec.dilation());
-        }
+        int[] in = checkAvgPool(spec, input);
         int n = in[0];
         int c = in[1];
         int id = in[2];
         int ih = in[3];
         int iw = in[4];
-        Dims3 size = new Dims3(id, ih, iw);
-        for (int a = 0; a < 3; a++) {
-            // PyTorch's avg_pool3d (unlike max_pool3d) checks the unpadded input against the kernel
-            if (size.get(a) < spec.kernel().get(a)) {
-                throw new IllegalArgumentException("avg_pool3d: input spatial size must be at least kernel_size "
-                        + spec.kernel() + " on every axis (padding does not count), got input "
-                        + Arrays.toString(input.shape()));
-            }
-        }
-        Dims3 out = spec.outputSize(size);
+        Dims3 out = spec.outputSize(new Dims3(id, ih, iw));
         int od = out.d();
         int oh = out.h();
         int ow = out.w();
@@ -149,12 +137,29 @@ public final class ReferencePool {
         return unbatched(result, input);
     }
 
+    /** Validates an average pooling's input as PyTorch does and returns it as {@code [N, C, D, H, W]}. */
+    public static int[] checkAvgPool(PoolSpec spec, Tensor input) {
+        int[] in = batched("avg_pool3d", input);
+        if (!spec.dilation().allEqual(1)) {
+            throw new IllegalArgumentException("avg_pool3d: dilation must be 1, got " + spec.dilation());
+        }
+        for (int a = 0; a < 3; a++) {
+            // PyTorch's avg_pool3d (unlike max_pool3d) checks the unpadded input against the kernel
+            if (in[2 + a] < spec.kernel().get(a)) {
+                throw new IllegalArgumentException("avg_pool3d: input spatial size must be at least kernel_size "
+                        + spec.kernel() + " on every axis (padding does not count), got input "
+                        + Arrays.toString(input.shape()));
+            }
+        }
+        return in;
+    }
+
     /**
      * The average-pooling window of output index {@code o} along {@code axis}, PyTorch's rule:
      * {@code {clippedStart, clippedEnd, unclippedSize}} where the unclipped window may reach into the padding but
      * never past {@code in + pad}.
      */
-    private static int[] window(PoolSpec spec, int axis, int o, int in) {
+    public static int[] window(PoolSpec spec, int axis, int o, int in) {
         int pad = spec.padding().get(axis);
         int start = o * spec.stride().get(axis) - pad;
         int end = Math.min(start + spec.kernel().get(axis), in + pad);
@@ -167,13 +172,7 @@ public final class ReferencePool {
      * {@code [floor(i*in/out), ceil((i+1)*in/out))}.
      */
     public static Tensor adaptiveAvgPool3d(Tensor input, Dims3 outputSize) {
-        int[] in = batched("adaptive_avg_pool3d", input);
-        for (int a = 0; a < 3; a++) {
-            if (outputSize.get(a) < 0) {
-                throw new IllegalArgumentException("adaptive_avg_pool3d: output_size must be >= 0, got "
-                        + outputSize);
-            }
-        }
+        int[] in = checkAdaptive(input, outputSize);
         int n = in[0];
         int c = in[1];
         int id = in[2];
@@ -214,16 +213,33 @@ public final class ReferencePool {
         return unbatched(result, input);
     }
 
-    private static int start(int i, int in, int out) {
+    /** Validates an adaptive pooling's input and returns it as {@code [N, C, D, H, W]}. */
+    public static int[] checkAdaptive(Tensor input, Dims3 outputSize) {
+        int[] in = batched("adaptive_avg_pool3d", input);
+        for (int a = 0; a < 3; a++) {
+            if (outputSize.get(a) < 0) {
+                throw new IllegalArgumentException("adaptive_avg_pool3d: output_size must be >= 0, got "
+                        + outputSize);
+            }
+        }
+        return in;
+    }
+
+    /** Adaptive pooling: the first input index output {@code i} of {@code out} averages. */
+    public static int start(int i, int in, int out) {
         return (int) Math.floorDiv((long) i * in, out);
     }
 
-    private static int end(int i, int in, int out) {
+    /** Adaptive pooling: one past the last input index output {@code i} of {@code out} averages. */
+    public static int end(int i, int in, int out) {
         return (int) -Math.floorDiv(-(long) (i + 1) * in, out);
     }
 
-    /** The input's shape as {@code [N, C, D, H, W]}, accepting unbatched {@code [C, D, H, W]} as PyTorch does. */
-    private static int[] batched(String op, Tensor input) {
+    /**
+     * The input's shape as {@code [N, C, D, H, W]}, accepting unbatched {@code [C, D, H, W]} as PyTorch does. Shared
+     * with the fast engines so every backend applies the same rules.
+     */
+    public static int[] batched(String op, Tensor input) {
         int[] s = input.shape();
         if (s.length != 4 && s.length != 5) {
             throw new IllegalArgumentException(op + ": input must have shape [N, C, D, H, W] or [C, D, H, W], got "
@@ -239,7 +255,8 @@ public final class ReferencePool {
         return b;
     }
 
-    private static Tensor unbatched(Tensor result, Tensor input) {
+    /** {@code result} at the input's rank: unbatched in, unbatched out. */
+    public static Tensor unbatched(Tensor result, Tensor input) {
         if (input.rank() == 5) {
             return result;
         }
