@@ -16,6 +16,10 @@ import io.cubist.kernels.tensor.Tensor;
  */
 public final class CpuBackend implements Backend, AutoCloseable {
     public static final String NAME = "cpu";
+    /** {@code -Dcubist.cpu.winograd=false} runs 3x3 spatial convolutions as direct implicit GEMMs instead. */
+    private static final boolean WINOGRAD = !"false".equals(System.getProperty("cubist.cpu.winograd"));
+    /** Fewer input channels per group leave too little reduction to pay for Winograd's transforms. */
+    private static final int WINOGRAD_MIN_CHANNELS = 16;
 
     private final CpuThreads threads;
     private final ReferenceBackend reference = new ReferenceBackend();
@@ -52,6 +56,9 @@ public final class CpuBackend implements Backend, AutoCloseable {
     public PreparedConv prepare(ConvSpec spec, Tensor weight, Tensor bias) {
         if (spec.transposed()) {
             return new CpuConvTranspose(spec, weight, bias, threads);
+        }
+        if (WINOGRAD && CpuWinograd.supports(spec) && spec.inChannels() / spec.groups() >= WINOGRAD_MIN_CHANNELS) {
+            return new CpuWinograd(spec, weight, bias, threads);
         }
         return new CpuConv(spec, weight, bias, threads);
     }

@@ -107,6 +107,44 @@ class CpuConvTest {
     }
 
     @Test
+    void winogradMatchesTheReference() {
+        SplittableRandom r = new SplittableRandom(13);
+        try (CpuThreads threads = new CpuThreads(2)) {
+            for (int t = 0; t < 80; t++) {
+                int g = 1 + r.nextInt(2);
+                int cin = g * (1 + r.nextInt(6));
+                int cout = g * (1 + r.nextInt(20));
+                int kd = 1 + r.nextInt(3);
+                int dd = 1 + r.nextInt(2);
+                PaddingMode mode = PaddingMode.values()[r.nextInt(4)];
+                int[] in = {kd * dd + r.nextInt(3), 2 + r.nextInt(9), 2 + r.nextInt(12)};
+                ConvSpec.Builder sb = ConvSpec.builder(3, cin, cout, kd, 3, 3).dilation(dd, 1, 1).groups(g)
+                        .bias(r.nextBoolean()).flip(r.nextInt(4) == 0).paddingMode(mode);
+                if (r.nextInt(4) == 0) {
+                    sb.paddingSame();
+                } else {
+                    sb.padding(r.nextInt(2), Math.min(r.nextInt(3), in[1] - 1), Math.min(r.nextInt(3), in[2] - 1));
+                }
+                ConvSpec spec = sb.build();
+                Tensor w = Tensor.random(t, spec.weightShape());
+                Tensor b = spec.bias() ? Tensor.random(t + 1, cout) : null;
+                Tensor x = Tensor.random(t + 2, 1 + r.nextInt(2), cin, in[0], in[1], in[2]);
+                Tensor expected;
+                try {
+                    expected = new ReferenceConv(spec, w, b).forward(x);
+                } catch (IllegalArgumentException impossible) {
+                    continue;
+                }
+                Tensor actual = new CpuWinograd(spec, w, b, threads).forward(x);
+                double err = expected.maxAbsDiff(actual);
+                double tol = 2e-4 * Math.max(1, expected.maxAbs());
+                assertTrue(err <= tol, spec + " on " + java.util.Arrays.toString(x.shape()) + ": Winograd max error "
+                        + err + " > " + tol);
+            }
+        }
+    }
+
+    @Test
     void fusedResidualAndRelu() {
         try (CpuBackend cpu = new CpuBackend(2)) {
             for (boolean transposed : new boolean[] {false, true}) {
