@@ -12,12 +12,13 @@ Every case is deterministic (seeded with the CRC-32 of its name) and small enoug
   torchvision's own blocks and convolution builders (tools/cubist_torch.py), so the keys are torchvision's.
   The ``layers`` case is a plain ``nn.Sequential`` of the other layers (see ``layers_case``).
 * ``NAME.weights.safetensors``: the ``state_dict`` (F32; ``num_batches_tracked`` I64), random weights and random
-  batch-norm statistics.
+  batch-norm statistics. For the cases in ``PTH_CASES`` also ``NAME.weights.pth``, the same state_dict as
+  ``torch.save`` writes it (a zip checkpoint), so the Java .pth reader is checked on a real model.
 * ``NAME.clips.safetensors``: ``clips`` ``[N, 3, T, H, W]`` F32, uniform in [-2, 2).
 * ``NAME.expected.safetensors``: F64, the model evaluated in float64 on the float32 weights and clips:
   ``features`` (the input of ``fc``) and ``logits`` for the video ResNets, ``output`` for ``layers``.
 
-Stale files in DIR (*.json, *.safetensors) are deleted first.
+Stale files in DIR (*.json, *.safetensors, *.pth) are deleted first.
 """
 
 import argparse
@@ -47,6 +48,7 @@ RESNET_CASES = [
     ("r2plus1d_bottleneck_w4-4-8-8", "r2plus1d_18", (4, 4, 8, 8), (1, 1, 1, 1), "bottleneck"),
 ]
 NUM_CLASSES = 10
+PTH_CASES = {"r2plus1d_18_w4-8-8-16"}
 
 
 def layers_case():
@@ -96,7 +98,8 @@ def main():
     ap.add_argument("--out", default=DEFAULT_OUT)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    for p in glob.glob(os.path.join(args.out, "*.json")) + glob.glob(os.path.join(args.out, "*.safetensors")):
+    for p in (glob.glob(os.path.join(args.out, "*.json")) + glob.glob(os.path.join(args.out, "*.safetensors"))
+              + glob.glob(os.path.join(args.out, "*.pth"))):
         os.remove(p)
     ct.self_check()
     torch.manual_seed(0)
@@ -111,6 +114,8 @@ def main():
         spec = OrderedDict(model=model_name, widths=list(widths), layers=list(layers), block=block,
                            stem_mid=ct.stem_mid_for(widths), num_classes=NUM_CLASSES)
         _write(args.out, name, spec, model, clips, OrderedDict(features=f, logits=l))
+        if name in PTH_CASES:
+            torch.save(model.state_dict(), os.path.join(args.out, name + ".weights.pth"))
         # the same weights read back through the reader give the same answer
         back = ct.read_safetensors(os.path.join(args.out, name + ".weights.safetensors"))
         m2 = ct.video_resnet(model_name, widths=widths, layers=layers, block=block, num_classes=NUM_CLASSES)

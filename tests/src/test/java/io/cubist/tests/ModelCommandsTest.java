@@ -85,6 +85,22 @@ class ModelCommandsTest {
     }
 
     @Test
+    void embedReadsPthCheckpoints(@TempDir Path tmp) throws Exception {
+        String name = "r2plus1d_18_w4-8-8-16";
+        Path out = tmp.resolve("out.safetensors");
+        OpCommandTest.Result r = cubist("embed", "--model", "r2plus1d_18", "--widths", "4,8,8,16", "--weights",
+                GOLDEN.resolve(name + ".weights.pth").toString(), "--clips",
+                GOLDEN.resolve(name + ".clips.safetensors").toString(), "--out", out.toString(), "--batch-size", "2");
+        assertEquals(0, r.code(), r.stderr().toString());
+        TensorFile got = SafeTensors.read(out);
+        TensorFile want = SafeTensors.read(GOLDEN.resolve(name + ".expected.safetensors"));
+        for (String k : List.of("features", "logits")) {
+            double rel = relL2(want.getDoubles(k), got.get(k).data());
+            assertTrue(rel <= 1e-4, k + ": relative L2 error " + rel);
+        }
+    }
+
+    @Test
     void embedWithoutWeightsWarnsLoudly(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("out.safetensors");
         OpCommandTest.Result r = cubist("embed", "--model", "mc3_18", "--widths", "4,8,8,16", "--clips",
@@ -121,6 +137,7 @@ class ModelCommandsTest {
                 + " [16, 16, 1, 3, 3]"), err);
         assertTrue(err.contains("unexpected  extra.weight  [3]"), err);
         assertFalse(Files.exists(out), "no output on failure");
+        assertEquals(5, r.stderr().size(), "a summary line, one line per problem and a hint: " + err);
 
         // the wrong model for the checkpoint: mc3_18's later stages are 1x3x3
         OpCommandTest.Result other = cubist("embed", "--model", "mc3_18", "--widths", "4,8,8,16", "--weights",

@@ -9,9 +9,8 @@ import io.cubist.kernels.io.TensorFile;
 import io.cubist.kernels.tensor.Tensor;
 import io.cubist.pipeline.model.Model;
 import io.cubist.pipeline.model.PreparedModel;
-import io.cubist.pipeline.model.WeightFiles;
-import io.cubist.pipeline.model.Weights;
 import io.cubist.pipeline.model.zoo.ModelZoo;
+import io.cubist.pipeline.weights.StateDictLoader;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -53,9 +52,10 @@ final class EmbedCommand implements Command {
                 and 'logits' [N, K] when the weights include the classifier (fc.*).
 
                 --model       %s
-                --weights     a checkpoint keyed as torchvision's state_dict (safetensors; see
-                              tools/export_torchvision.py). Without it the model runs on seeded random weights
-                              and its features mean nothing.
+                --weights     a checkpoint keyed as torchvision's state_dict: safetensors, or a PyTorch
+                              .pth/.pt zip (torch.save(model.state_dict())), read without running pickle code;
+                              see tools/export_torchvision.py. Without it the model runs on seeded random
+                              weights and its features mean nothing.
                 --backend     %s (default: the best available; see cubist backends)
                 --threads     threads of the cpu backend (default: every processor)
                 --batch-size  clips per forward pass (default 1)
@@ -81,13 +81,12 @@ final class EmbedCommand implements Command {
 
         Model model;
         if (weightsPath != null) {
-            Weights weights = WeightFiles.read(weightsPath);
-            model = ModelZoo.create(modelName, widths, weights, weightsPath.toString());
+            model = ModelZoo.create(modelName, widths, StateDictLoader.load(weightsPath));
         } else {
             System.err.println("cubist embed: WARNING: no --weights given: " + modelName + " runs on random weights"
                     + " (seed " + ModelZoo.RANDOM_SEED + "). Its features mean nothing; pass --weights for real"
                     + " ones (tools/export_torchvision.py writes torchvision's).");
-            model = ModelZoo.create(modelName, widths, null, null);
+            model = ModelZoo.create(modelName, widths, null);
         }
 
         CpuBackend own = threads > 0 ? new CpuBackend(threads) : null;

@@ -2,6 +2,7 @@ package io.cubist.pipeline.model;
 
 import io.cubist.kernels.conv.ReceptiveField;
 import io.cubist.kernels.tensor.Dims3;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.List;
 
 /**
@@ -66,7 +67,7 @@ public final class AdaptiveAvgPool3d implements Module {
     }
 
     @Override
-    public List<Op> lower(Weights weights, String path) {
+    public List<Op> lower(StateDict weights, String path) {
         return List.of(new Op.AdaptiveAvgPool(outputSize));
     }
 

@@ -1,6 +1,7 @@
 package io.cubist.pipeline.model;
 
 import io.cubist.kernels.conv.ReceptiveField;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -82,13 +83,13 @@ public final class BatchNorm3d implements Module {
     }
 
     @Override
-    public List<Op> lower(Weights weights, String path) {
+    public List<Op> lower(StateDict weights, String path) {
         int[] c = {channels};
         return List.of(new Op.BatchNorm(path,
-                weights.require(Module.join(path, "running_mean"), c),
-                weights.require(Module.join(path, "running_var"), c),
-                affine ? weights.require(Module.join(path, "weight"), c) : null,
-                affine ? weights.require(Module.join(path, "bias"), c) : null, eps));
+                Shapes.weight(weights, Module.join(path, "running_mean"), c),
+                Shapes.weight(weights, Module.join(path, "running_var"), c),
+                affine ? Shapes.weight(weights, Module.join(path, "weight"), c) : null,
+                affine ? Shapes.weight(weights, Module.join(path, "bias"), c) : null, eps));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.cubist.pipeline.model;
 import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.conv.ReceptiveField;
 import io.cubist.kernels.tensor.Dims3;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -70,10 +71,10 @@ public final class ConvTranspose3d implements Module {
     }
 
     @Override
-    public List<Op> lower(Weights weights, String path) {
+    public List<Op> lower(StateDict weights, String path) {
         String wk = Module.join(path, "weight");
-        return List.of(new Op.Conv(wk, spec, weights.require(wk, spec.weightShape()),
-                spec.bias() ? weights.require(Module.join(path, "bias"), new int[] {spec.outChannels()}) : null,
+        return List.of(new Op.Conv(wk, spec, Shapes.weight(weights, wk, spec.weightShape()),
+                spec.bias() ? Shapes.weight(weights, Module.join(path, "bias"), new int[] {spec.outChannels()}) : null,
                 false));
     }
 

@@ -1,6 +1,7 @@
 package io.cubist.pipeline.model;
 
 import io.cubist.kernels.conv.ReceptiveField;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.List;
 
 /**
@@ -43,7 +44,7 @@ public final class Flatten implements Module {
     }
 
     @Override
-    public List<Op> lower(Weights weights, String path) {
+    public List<Op> lower(StateDict weights, String path) {
         return List.of(new Op.Flatten());
     }
 

@@ -1,6 +1,7 @@
 package io.cubist.pipeline.model;
 
 import io.cubist.kernels.conv.ReceptiveField;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -79,10 +80,10 @@ public final class Linear implements Module {
     }
 
     @Override
-    public List<Op> lower(Weights weights, String path) {
+    public List<Op> lower(StateDict weights, String path) {
         String wk = Module.join(path, "weight");
-        return List.of(new Op.Linear(wk, weights.require(wk, new int[] {outFeatures, inFeatures}),
-                bias ? weights.require(Module.join(path, "bias"), new int[] {outFeatures}) : null));
+        return List.of(new Op.Linear(wk, Shapes.weight(weights, wk, new int[] {outFeatures, inFeatures}),
+                bias ? Shapes.weight(weights, Module.join(path, "bias"), new int[] {outFeatures}) : null));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.cubist.pipeline.model;
 
 import io.cubist.kernels.backend.Backend;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.List;
 
 /**
@@ -10,13 +11,11 @@ import java.util.List;
 public final class Model {
 
     private final Network network;
-    private final Weights weights;
-    private final String source;
+    private final StateDict weights;
 
-    Model(Network network, Weights weights, String source) {
+    Model(Network network, StateDict weights) {
         this.network = network;
         this.weights = weights;
-        this.source = source;
     }
 
     public Network network() {
@@ -29,7 +28,7 @@ public final class Model {
 
     /** Where the weights came from (a file, or the random seed). */
     public String source() {
-        return source;
+        return weights.source();
     }
 
     /** Whether the weights include the classifier, so that {@link PreparedModel} gives logits. */

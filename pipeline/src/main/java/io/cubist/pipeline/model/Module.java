@@ -2,13 +2,14 @@ package io.cubist.pipeline.model;
 
 import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.conv.ReceptiveField;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * A layer or a composition of layers, mirroring one {@code torch.nn.Module}: the architecture only. Weights come
- * from a {@link Weights} when the module is {@link #prepare prepared} for a backend, keyed as the module's
+ * from a {@link StateDict} when the module is {@link #prepare prepared} for a backend, keyed as the module's
  * {@code state_dict} ({@link #stateDict()}), so a checkpoint written by PyTorch loads with no renaming.
  *
  * <p>Tensors are NCDHW ({@code [N, C, D, H, W]}, D being time) unless a layer says otherwise. Shapes are plain
@@ -64,14 +65,14 @@ public interface Module {
      * module's own key prefix, empty for the root: a conv at {@code layer1.0.conv1.0} reads
      * {@code layer1.0.conv1.0.weight}).
      */
-    List<Op> lower(Weights weights, String path);
+    List<Op> lower(StateDict weights, String path);
 
     /**
      * Prepares this module for repeated forward passes on {@code backend}: weights read once, batch norm folded into
      * the convolution before it, ReLU and residual additions fused into the convolution's epilogue where one
      * precedes them, and every convolution packed by the backend once. Keys are relative to this module.
      */
-    default PreparedModule prepare(Backend backend, Weights weights) {
+    default PreparedModule prepare(Backend backend, StateDict weights) {
         return Op.prepare(Fusion.fuse(lower(weights, "")), backend);
     }
 

@@ -1,8 +1,12 @@
 package io.cubist.pipeline.model;
 
+import io.cubist.pipeline.weights.KeyReport;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -56,6 +60,15 @@ public final class Network {
         return List.copyOf(all);
     }
 
+    /** The keys and shapes {@link StateDict#compare} checks a checkpoint against, in the network's order. */
+    public Map<String, int[]> expectedShapes() {
+        Map<String, int[]> m = new LinkedHashMap<>();
+        for (StateEntry e : stateDict()) {
+            m.put(e.key(), e.shape());
+        }
+        return m;
+    }
+
     public long parameterCount() {
         return backbone.parameterCount() + (head == null ? 0 : head.parameterCount());
     }
@@ -82,20 +95,19 @@ public final class Network {
     /**
      * Binds weights keyed as this network's {@code state_dict}. The classifier is kept when the weights hold any
      * {@code headName.*} key and dropped when they hold none (a backbone-only checkpoint gives features only).
-     * Anything missing, unexpected or of the wrong shape is a {@link WeightsMismatchException} listing every problem.
-     *
-     * @param source names the weights in messages (a file name, "random weights")
+     * Anything missing, unexpected or of the wrong shape ({@link StateDict#compare}; {@code num_batches_tracked}
+     * may be absent) is a {@link WeightsMismatchException} listing every problem.
      */
-    public Model load(Weights weights, String source) {
+    public Model load(StateDict weights) {
         Network net = this;
         if (head != null && weights.keys().stream().noneMatch(k -> k.startsWith(headName + "."))) {
             net = withoutHead();
         }
-        List<WeightProblem> problems = WeightProblem.find(net.stateDict(), weights);
-        if (!problems.isEmpty()) {
-            throw new WeightsMismatchException(name, source, problems);
+        KeyReport report = weights.compare(net.expectedShapes());
+        if (!report.ok()) {
+            throw new WeightsMismatchException(name, report, weights);
         }
-        return new Model(net, weights, source);
+        return new Model(net, weights);
     }
 
     @Override

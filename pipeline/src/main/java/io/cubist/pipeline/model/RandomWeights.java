@@ -1,6 +1,7 @@
 package io.cubist.pipeline.model;
 
 import io.cubist.kernels.tensor.Tensor;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,8 @@ public final class RandomWeights {
     private RandomWeights() {
     }
 
-    public static Weights torchvisionInit(List<StateEntry> entries, long seed) {
+    /** Described in messages as {@code random weights (seed N)}. */
+    public static StateDict torchvisionInit(List<StateEntry> entries, long seed) {
         Map<String, Tensor> m = new LinkedHashMap<>();
         for (StateEntry e : entries) {
             Tensor t = Tensor.zeros(e.shape());
@@ -36,7 +38,7 @@ public final class RandomWeights {
             }
             m.put(e.key(), t);
         }
-        return Weights.of(m);
+        return StateDict.of(m, "random weights (seed " + seed + ")");
     }
 
     private static void fillNormal(float[] d, SplittableRandom r, double std) {

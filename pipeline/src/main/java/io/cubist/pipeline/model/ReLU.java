@@ -1,6 +1,7 @@
 package io.cubist.pipeline.model;
 
 import io.cubist.kernels.conv.ReceptiveField;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.List;
 
 /**
@@ -35,7 +36,7 @@ public final class ReLU implements Module {
     }
 
     @Override
-    public List<Op> lower(Weights weights, String path) {
+    public List<Op> lower(StateDict weights, String path) {
         return List.of(new Op.Relu());
     }
 

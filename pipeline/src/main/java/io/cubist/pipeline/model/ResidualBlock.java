@@ -1,6 +1,7 @@
 package io.cubist.pipeline.model;
 
 import io.cubist.kernels.conv.ReceptiveField;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -93,7 +94,7 @@ public abstract sealed class ResidualBlock implements Module permits BasicBlock,
     }
 
     @Override
-    public final List<Op> lower(Weights weights, String path) {
+    public final List<Op> lower(StateDict weights, String path) {
         List<Op> m = new ArrayList<>();
         for (Child c : main) {
             m.addAll(c.module().lower(weights, Module.join(path, c.name())));

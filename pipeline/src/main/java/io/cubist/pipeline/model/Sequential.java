@@ -1,6 +1,7 @@
 package io.cubist.pipeline.model;
 
 import io.cubist.kernels.conv.ReceptiveField;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -86,7 +87,7 @@ public final class Sequential implements Module {
     }
 
     @Override
-    public List<Op> lower(Weights weights, String path) {
+    public List<Op> lower(StateDict weights, String path) {
         List<Op> ops = new ArrayList<>();
         for (Child c : children) {
             ops.addAll(c.module().lower(weights, Module.join(path, c.name())));

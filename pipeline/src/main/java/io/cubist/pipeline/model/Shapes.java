@@ -1,6 +1,9 @@
 package io.cubist.pipeline.model;
 
 import io.cubist.kernels.tensor.Dims3;
+import io.cubist.kernels.tensor.Tensor;
+import io.cubist.pipeline.weights.StateDict;
+import io.cubist.pipeline.weights.WeightFileException;
 import java.util.Arrays;
 
 /** Input checks shared by the layers, so every layer rejects a bad shape with the same kind of message. */
@@ -19,6 +22,16 @@ final class Shapes {
             throw new IllegalArgumentException(layer + " expects " + channels + " input channels, got input "
                     + Arrays.toString(in));
         }
+    }
+
+    /** The tensor {@code key} of {@code weights}, which must have shape {@code shape}. */
+    static Tensor weight(StateDict weights, String key, int[] shape) {
+        Tensor t = weights.get(key);
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new WeightFileException(weights.source(), "'" + key + "' has shape " + Arrays.toString(t.shape())
+                    + " but the layer needs " + Arrays.toString(shape));
+        }
+        return t;
     }
 
     static Dims3 spatial(int[] in) {

@@ -1,10 +1,18 @@
 package io.cubist.pipeline.model;
 
-import java.util.List;
+import io.cubist.pipeline.weights.KeyReport;
+import io.cubist.pipeline.weights.StateDict;
+import java.util.Arrays;
 
 /**
- * A checkpoint that does not fit a network. The message is a one-line count followed by one line per problem
- * (the first {@value #MAX_LINES}), each naming the key and both shapes, plus a hint for common causes.
+ * A checkpoint that does not fit a network ({@link Network#load}). The message is a one-line count followed by one
+ * line per problem (the first {@value #MAX_LINES}), each naming the key and both shapes, and a hint for common causes:
+ * <pre>
+ * the weights in w.safetensors do not fit r3d_18: 1 missing, 1 unexpected, 1 with the wrong shape
+ *   missing     layer1.0.conv1.0.weight  expected [64, 64, 3, 3, 3]
+ *   shape       layer2.0.conv1.0.weight  expected [128, 64, 3, 3, 3], got [128, 64, 1, 3, 3]
+ *   unexpected  head.weight  [400, 512] (the network has no such key)
+ * </pre>
  */
 public final class WeightsMismatchException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
@@ -12,48 +20,54 @@ public final class WeightsMismatchException extends IllegalArgumentException {
     /** Problems listed in the message; the rest are counted. */
     public static final int MAX_LINES = 60;
 
-    private final transient List<WeightProblem> problems;
+    private final transient KeyReport report;
 
-    public WeightsMismatchException(String network, String source, List<WeightProblem> problems) {
-        super(message(network, source, problems));
-        this.problems = List.copyOf(problems);
+    public WeightsMismatchException(String network, KeyReport report, StateDict weights) {
+        super(message(network, report, weights));
+        this.report = report;
     }
 
-    public List<WeightProblem> problems() {
-        return problems;
+    /** Every missing, unexpected and misshapen key. */
+    public KeyReport report() {
+        return report;
     }
 
-    private static String message(String network, String source, List<WeightProblem> problems) {
-        long missing = problems.stream().filter(p -> p.kind() == WeightProblem.Kind.MISSING).count();
-        long unexpected = problems.stream().filter(p -> p.kind() == WeightProblem.Kind.UNEXPECTED).count();
-        long shape = problems.stream().filter(p -> p.kind() == WeightProblem.Kind.SHAPE).count();
+    private static String message(String network, KeyReport r, StateDict weights) {
         StringBuilder b = new StringBuilder();
-        b.append("the weights in ").append(source).append(" do not fit ").append(network).append(": ")
-                .append(missing).append(" missing, ").append(unexpected).append(" unexpected, ").append(shape)
-                .append(" with the wrong shape");
-        int n = 0;
-        for (WeightProblem p : problems) {
-            if (n++ == MAX_LINES) {
-                b.append("\n  ... and ").append(problems.size() - MAX_LINES).append(" more");
-                break;
-            }
-            b.append("\n  ").append(p.describe());
+        b.append("the weights in ").append(r.source()).append(" do not fit ").append(network).append(": ")
+                .append(r.missing().size()).append(" missing, ").append(r.unexpected().size()).append(" unexpected, ")
+                .append(r.mismatched().size()).append(" with the wrong shape");
+        int[] n = {0};
+        r.missing().forEach((k, shape) -> line(b, n, "missing     " + k + "  expected " + Arrays.toString(shape)));
+        for (KeyReport.ShapeMismatch m : r.mismatched()) {
+            line(b, n, "shape       " + m.key() + "  expected " + Arrays.toString(m.expected()) + ", got "
+                    + Arrays.toString(m.actual()));
         }
-        String hint = hint(problems);
+        for (String k : r.unexpected()) {
+            line(b, n, "unexpected  " + k + "  " + Arrays.toString(weights.shape(k)) + " (the network has no such key)");
+        }
+        if (n[0] > MAX_LINES) {
+            b.append("\n  ... and ").append(n[0] - MAX_LINES).append(" more");
+        }
+        String hint = hint(r);
         if (hint != null) {
             b.append("\nhint: ").append(hint);
         }
         return b.toString();
     }
 
-    private static String hint(List<WeightProblem> problems) {
-        List<WeightProblem> unexpected = problems.stream()
-                .filter(p -> p.kind() == WeightProblem.Kind.UNEXPECTED).toList();
-        if (!unexpected.isEmpty() && unexpected.stream().allMatch(p -> p.key().startsWith("module."))) {
-            return "every unexpected key starts with 'module.' (a checkpoint saved from DataParallel); save"
-                    + " model.module.state_dict() instead";
+    private static void line(StringBuilder b, int[] n, String text) {
+        if (n[0]++ < MAX_LINES) {
+            b.append("\n  ").append(text);
         }
-        if (problems.stream().anyMatch(p -> p.kind() == WeightProblem.Kind.SHAPE)) {
+    }
+
+    private static String hint(KeyReport r) {
+        if (!r.unexpected().isEmpty() && r.unexpected().stream().allMatch(k -> k.startsWith("module."))) {
+            return "every unexpected key starts with 'module.' (a checkpoint saved from DataParallel); save"
+                    + " model.module.state_dict() instead, or strip the prefix (StateDict.stripPrefix)";
+        }
+        if (!r.mismatched().isEmpty()) {
             return "shapes differ: the checkpoint is probably of another model or width (see cubist summary)";
         }
         return null;

@@ -12,6 +12,7 @@ import io.cubist.kernels.conv.PaddingMode;
 import io.cubist.kernels.tensor.Tensor;
 import io.cubist.pipeline.model.zoo.ModelZoo;
 import io.cubist.pipeline.model.zoo.VideoResNet;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,11 +108,11 @@ class BatchNormFoldingTest {
                 }
                 w.put(e.key(), v);
             }
-            Weights weights = Weights.of(w);
+            StateDict weights = StateDict.of(w, "random");
             Tensor x = Tensor.random(5, 1, 3, 4, 16, 16);
             List<Op> lowered = net.backbone().lower(weights, "");
             Tensor unfused = Op.prepare(lowered, ref).forward(x);
-            Tensor fused = net.load(weights, "random").prepare(ref).forward(x).features();
+            Tensor fused = net.load(weights).prepare(ref).forward(x).features();
             assertTrue(fused.maxAbsDiff(unfused) <= 1e-5 * Math.max(1, unfused.maxAbs()), d.name() + ": "
                     + fused.maxAbsDiff(unfused));
             long bnLeft = Fusion.fuse(lowered).stream().filter(o -> o instanceof Op.BatchNorm).count();
@@ -122,7 +123,7 @@ class BatchNormFoldingTest {
     @Test
     void randomWeightsFollowTorchvisionInit() {
         Network net = ModelZoo.network("r3d_18", new int[] {4, 8, 8, 16});
-        Weights w = RandomWeights.torchvisionInit(net.stateDict(), 1);
+        StateDict w = RandomWeights.torchvisionInit(net.stateDict(), 1);
         assertEquals(1f, w.get("stem.1.weight").data()[0]);
         assertEquals(0f, w.get("stem.1.running_mean").data()[0]);
         assertEquals(1f, w.get("stem.1.running_var").data()[0]);

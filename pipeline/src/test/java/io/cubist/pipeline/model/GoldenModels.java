@@ -4,6 +4,8 @@ import io.cubist.kernels.io.Json;
 import io.cubist.kernels.io.SafeTensors;
 import io.cubist.kernels.io.TensorFile;
 import io.cubist.kernels.tensor.Tensor;
+import io.cubist.pipeline.weights.StateDict;
+import io.cubist.pipeline.weights.StateDictLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -25,8 +27,8 @@ public final class GoldenModels {
 
     public record Case(String name, Map<String, Object> spec, Path weights, Path clips, Path expected) {
 
-        public Weights readWeights() {
-            return Weights.of(SafeTensors.read(weights).getAll());
+        public StateDict readWeights() {
+            return StateDictLoader.load(weights);
         }
 
         public Tensor readClips() {

@@ -3,7 +3,7 @@ package io.cubist.pipeline.model.zoo;
 import io.cubist.pipeline.model.Model;
 import io.cubist.pipeline.model.Network;
 import io.cubist.pipeline.model.RandomWeights;
-import io.cubist.pipeline.model.Weights;
+import io.cubist.pipeline.weights.StateDict;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,30 +62,32 @@ public final class ModelZoo {
         return (widths == null ? d : d.withWidths(widths)).build();
     }
 
-    /** {@link #create(String, int[], Weights, String)} with torchvision's widths. */
-    public static Model create(String name, Weights weights) {
-        return create(name, null, weights, weights == null ? null : "the given weights");
+    /** {@link #create(String, int[], StateDict)} with torchvision's widths. */
+    public static Model create(String name, StateDict weights) {
+        return create(name, null, weights);
     }
 
     /**
      * A model with weights keyed as torchvision's {@code state_dict}. The number of classes follows the checkpoint's
      * {@code fc.weight} (400 for Kinetics-400); without any {@code fc.*} key the model gives features only. With
      * {@code weights == null} the model gets seeded stand-in weights ({@link RandomWeights}, seed
-     * {@value #RANDOM_SEED}): its features mean nothing.
+     * {@value #RANDOM_SEED}): its features mean nothing. A checkpoint whose every key starts with {@code module.}
+     * (saved from {@code DataParallel}) is read without that prefix.
      *
      * @param widths the four stage widths of a reduced variant, or null for torchvision's
-     * @param source names the weights in error messages (a file)
      * @throws io.cubist.pipeline.model.WeightsMismatchException listing every missing, unexpected or misshapen key
      */
-    public static Model create(String name, int[] widths, Weights weights, String source) {
+    public static Model create(String name, int[] widths, StateDict weights) {
         VideoResNet d = describe(name);
         if (widths != null) {
             d = d.withWidths(widths);
         }
         if (weights == null) {
             Network net = d.build();
-            return net.load(RandomWeights.torchvisionInit(net.stateDict(), RANDOM_SEED),
-                    "random weights (seed " + RANDOM_SEED + ")");
+            return net.load(RandomWeights.torchvisionInit(net.stateDict(), RANDOM_SEED));
+        }
+        if (!weights.isEmpty() && weights.keys().stream().allMatch(k -> k.startsWith("module."))) {
+            weights = weights.stripPrefix("module.");
         }
         if (weights.contains("fc.weight")) {
             int[] fc = weights.shape("fc.weight");
@@ -93,6 +95,6 @@ public final class ModelZoo {
                 d = d.withClasses(fc[0]);
             }
         }
-        return d.build().load(weights, source == null ? "the given weights" : source);
+        return d.build().load(weights);
     }
 }

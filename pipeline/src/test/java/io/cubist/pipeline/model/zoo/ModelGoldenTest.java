@@ -13,7 +13,10 @@ import io.cubist.kernels.tensor.Tensor;
 import io.cubist.pipeline.model.GoldenModels;
 import io.cubist.pipeline.model.Model;
 import io.cubist.pipeline.model.PreparedModel;
-import io.cubist.pipeline.model.Weights;
+import io.cubist.pipeline.weights.StateDict;
+import io.cubist.pipeline.weights.StateDictLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +34,15 @@ class ModelGoldenTest {
     static Stream<Arguments> cases() {
         return GoldenModels.all().stream().filter(c -> !c.name().equals("layers"))
                 .flatMap(c -> Backends.available().stream().map(b -> Arguments.of(c, b.name())));
+    }
+
+    /** The cases that also have the state_dict as a .pth zip checkpoint. */
+    static Stream<Arguments> pthCases() {
+        return cases().filter(a -> Files.exists(pth((GoldenModels.Case) a.get()[0])));
+    }
+
+    static Path pth(GoldenModels.Case c) {
+        return c.weights().resolveSibling(c.name() + ".weights.pth");
     }
 
     static VideoResNet describe(GoldenModels.Case c) {
@@ -55,7 +67,7 @@ class ModelGoldenTest {
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("cases")
     void featuresAndLogitsMatchPyTorch(GoldenModels.Case c, String backendName) {
-        Model model = describe(c).build().load(c.readWeights(), c.weights().getFileName().toString());
+        Model model = describe(c).build().load(c.readWeights());
         assertTrue(model.hasClassifier());
         PreparedModel.Output out = model.prepare(backend(backendName)).forward(c.readClips());
         TensorFile want = c.readExpected();
@@ -64,16 +76,17 @@ class ModelGoldenTest {
     }
 
     /** The zoo's own entry point: classes taken from fc.weight; without fc.* keys, features only. */
+    static Stream<Arguments> basicBlockCases() {
+        return cases().filter(a -> "basic".equals(((GoldenModels.Case) a.get()[0]).spec().get("block")));
+    }
+
     @ParameterizedTest(name = "{0} on {1}")
-    @MethodSource("cases")
+    @MethodSource("basicBlockCases")
     void zooCreateWithAndWithoutClassifier(GoldenModels.Case c, String backendName) {
-        if (!"basic".equals(c.spec().get("block"))) {
-            return; // the zoo's names are the 18-layer basic-block models
-        }
-        Weights w = c.readWeights();
+        StateDict w = c.readWeights();
         String name = (String) c.spec().get("model");
         int[] widths = ints(c.spec().get("widths"));
-        Model model = ModelZoo.create(name, widths, w, c.weights().toString());
+        Model model = ModelZoo.create(name, widths, w);
         TensorFile want = c.readExpected();
         PreparedModel.Output out = model.prepare(backend(backendName)).forward(c.readClips());
         check(c + " via ModelZoo", want, "logits", out.logits());
@@ -84,11 +97,27 @@ class ModelGoldenTest {
                 noFc.put(k, w.get(k));
             }
         }
-        Model backbone = ModelZoo.create(name, widths, Weights.of(noFc), "no fc");
+        Model backbone = ModelZoo.create(name, widths, StateDict.of(noFc, "no fc"));
         assertFalse(backbone.hasClassifier());
         PreparedModel.Output f = backbone.prepare(backend(backendName)).forward(c.readClips());
         assertNull(f.logits());
         check(c + " features only", want, "features", f.features());
+    }
+
+    /** The same state_dict as torch.save writes it (.pth zip) loads to the same tensors and the same outputs. */
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("pthCases")
+    void pthCheckpointMatchesPyTorch(GoldenModels.Case c, String backendName) {
+        StateDict fromPth = StateDictLoader.load(pth(c));
+        StateDict fromSt = c.readWeights();
+        assertEquals(fromSt.keys(), fromPth.keys());
+        for (String k : fromSt.keys()) {
+            assertArrayEquals(fromSt.get(k).data(), fromPth.get(k).data(), k);
+        }
+        Model model = describe(c).build().load(fromPth);
+        PreparedModel.Output out = model.prepare(backend(backendName)).forward(c.readClips());
+        check(c + " (.pth) features", c.readExpected(), "features", out.features());
+        check(c + " (.pth) logits", c.readExpected(), "logits", out.logits());
     }
 
     static void check(String what, TensorFile want, String key, Tensor got) {
