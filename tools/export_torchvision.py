@@ -4,7 +4,7 @@
 On a machine with internet access (torchvision downloads the checkpoints into its cache, ~/.cache/torch):
 
     /usr/bin/python3 tools/export_torchvision.py --all --out weights/
-    # -> weights/r3d_18.safetensors, weights/mc3_18.safetensors, weights/r2plus1d_18.safetensors
+    # -> weights/r3d_18.safetensors, weights/mc3_18.safetensors, weights/r2plus1d_18.safetensors, weights/s3d.safetensors
 
     bin/cubist embed --model r3d_18 --weights weights/r3d_18.safetensors --clips CLIPS --out OUT
 
@@ -18,7 +18,12 @@ into a fresh torchvision model with ``load_state_dict(strict=True)`` before the 
 
 Preprocessing the weights expect (``R3D_18_Weights.KINETICS400_V1.transforms()``, also in conf/models/NAME.json):
 frames at 15 fps, clips of 16, resize to 128x171 (bilinear), center crop 112x112, scale to [0, 1], normalize with
-mean (0.43216, 0.394666, 0.37645) and std (0.22803, 0.22145, 0.216989), layout [3, T, H, W].
+mean (0.43216, 0.394666, 0.37645) and std (0.22803, 0.22145, 0.216989), layout [3, T, H, W]. s3d
+(``S3D_Weights.KINETICS400_V1``): resize to 256x256, center crop 224x224, the same mean and std; torchvision
+evaluates it on clips of 128 frames at 15 fps (at least 14 frames).
+
+c3d and ir_csn_50 are not torchvision models: ``--from-pth`` converts their checkpoints, and ``write`` takes a
+``build`` function for them (tools/model_conformance.py uses it with tools/video_models.py).
 """
 
 import argparse
@@ -37,6 +42,7 @@ MODELS = OrderedDict([
     ("r3d_18", "R3D_18_Weights"),
     ("mc3_18", "MC3_18_Weights"),
     ("r2plus1d_18", "R2Plus1D_18_Weights"),
+    ("s3d", "S3D_Weights"),
 ])
 
 
@@ -61,7 +67,9 @@ def state_dict_of(model):
     return out
 
 
-def write(name, model, source, out_dir, pth):
+def write(name, model, source, out_dir, pth, build=None):
+    """Writes NAME.safetensors (and NAME.pth), each checked by loading it into a fresh ``build()`` (default: the
+    torchvision model ``name``) with strict keys."""
     sd = state_dict_of(model)
     paths = [os.path.join(out_dir, name + ".safetensors")]
     ct.write_safetensors(paths[0], sd, {"format": "pt", "model": name, "source": source})
@@ -70,7 +78,7 @@ def write(name, model, source, out_dir, pth):
         torch.save(sd, paths[1])
     for p in paths:
         back = ct.read_safetensors(p) if p.endswith(".safetensors") else torch.load(p, map_location="cpu")
-        fresh = getattr(tvm, name)()
+        fresh = build() if build else getattr(tvm, name)()
         fresh.load_state_dict(back, strict=True)
         assert all(torch.equal(back[k], sd[k]) for k in sd), p
         print(f"{p}: {len(sd)} tensors, {sum(p.numel() for p in fresh.parameters()):,} parameters ({source})")

@@ -10,6 +10,9 @@ Every case is deterministic (seeded with the CRC-32 of its name) and small enoug
 * ``NAME.json``: what to build. Video ResNet cases: ``{"model": "r3d_18", "widths": [4, 8, 8, 16],
   "layers": [2, 2, 2, 2], "block": "basic"|"bottleneck", "stem_mid": 3, "num_classes": 10}``, built with
   torchvision's own blocks and convolution builders (tools/cubist_torch.py), so the keys are torchvision's.
+  The other families (index key ``families``; tools/video_models.py): ``{"model": "s3d", "div": 16,
+  "avgpool_kernel": [1, 2, 1], "num_classes": 10}``, ``{"model": "c3d", "channels": [...], "hidden": 32,
+  "fc6_grid": [1, 2, 2], "num_classes": 10}``, ``{"model": "ir_csn_50", "widths": [...], "num_classes": 10}``.
   The ``layers`` case is a plain ``nn.Sequential`` of the other layers (see ``layers_case``).
 * ``NAME.weights.safetensors``: the ``state_dict`` (F32; ``num_batches_tracked`` I64), random weights and random
   batch-norm statistics. For the cases in ``PTH_CASES`` also ``NAME.weights.pth``, the same state_dict as
@@ -34,6 +37,7 @@ import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cubist_torch as ct  # noqa: E402
+import video_models as vm  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUT = os.path.join(REPO, "pipeline", "src", "test", "resources", "golden-models")
@@ -46,6 +50,13 @@ RESNET_CASES = [
     ("r2plus1d_18_w4-8-8-16", "r2plus1d_18", (4, 8, 8, 16), (2, 2, 2, 2), "basic"),
     ("r3d_bottleneck_w4-4-8-8", "r3d_18", (4, 4, 8, 8), (1, 1, 1, 1), "bottleneck"),
     ("r2plus1d_bottleneck_w4-4-8-8", "r2plus1d_18", (4, 4, 8, 8), (1, 1, 1, 1), "bottleneck"),
+]
+# name, model, reduced variant (the arguments of tools/video_models.py's builder), clips [N, 3, T, H, W]
+FAMILY_CASES = [
+    ("s3d_div16", "s3d", OrderedDict(div=16, avgpool_kernel=[1, 2, 1]), (1, 3, 8, 64, 64)),
+    ("c3d_w4-8-8-16-16", "c3d", OrderedDict(channels=[4, 8, 8, 16, 16], hidden=32, fc6_grid=[1, 2, 2]),
+     (2, 3, 16, 32, 32)),
+    ("ir_csn_50_w4-4-8-8", "ir_csn_50", OrderedDict(widths=[4, 4, 8, 8]), (2, 3, 8, 24, 24)),
 ]
 NUM_CLASSES = 10
 PTH_CASES = {"r2plus1d_18_w4-8-8-16"}
@@ -102,6 +113,7 @@ def main():
               + glob.glob(os.path.join(args.out, "*.pth"))):
         os.remove(p)
     ct.self_check()
+    vm.self_check()
     torch.manual_seed(0)
 
     names = []
@@ -125,6 +137,21 @@ def main():
         names.append(name)
         print(f"{name}: features {tuple(f.shape)} |f|max {f.abs().max():.3g}, logits {tuple(l.shape)}")
 
+    families = []
+    for name, model_name, variant, shape in FAMILY_CASES:
+        gen = _gen(name)
+        model = vm.randomize_(vm.build(model_name, num_classes=NUM_CLASSES, **variant), gen)
+        clips = _clips(gen, shape)
+        f, l = vm.features_and_logits(model, clips)
+        _write(args.out, name, OrderedDict(model=model_name, **variant, num_classes=NUM_CLASSES), model, clips,
+               OrderedDict(features=f, logits=l))
+        m2 = vm.build(model_name, num_classes=NUM_CLASSES, **variant)
+        m2.load_state_dict(ct.read_safetensors(os.path.join(args.out, name + ".weights.safetensors")))
+        f2, l2 = vm.features_and_logits(m2, clips)
+        assert torch.equal(f, f2) and torch.equal(l, l2), name
+        families.append(name)
+        print(f"{name}: features {tuple(f.shape)} |f|max {f.abs().max():.3g}, logits {tuple(l.shape)}")
+
     name = "layers"
     gen = _gen(name)
     model = ct.randomize_(layers_case(), gen)
@@ -138,11 +165,12 @@ def main():
 
     import json
     with open(os.path.join(args.out, "index.json"), "w") as f:
-        json.dump(OrderedDict(torch=torch.__version__, torchvision=torchvision.__version__, cases=names), f,
+        json.dump(OrderedDict(torch=torch.__version__, torchvision=torchvision.__version__, cases=names,
+                              families=families), f,
                   indent=2)
         f.write("\n")
     total = sum(os.path.getsize(p) for p in glob.glob(os.path.join(args.out, "*")))
-    print(f"{len(names)} cases, {total / 1e6:.2f} MB in {args.out}")
+    print(f"{len(names) + len(families)} cases, {total / 1e6:.2f} MB in {args.out}")
 
 
 if __name__ == "__main__":

@@ -1,18 +1,20 @@
 #!/usr/bin/python3
-"""Whole-model conformance: ``bin/cubist embed`` against PyTorch (float64) on full-size torchvision models.
+"""Whole-model conformance: ``bin/cubist embed`` against PyTorch (float64) on full-size zoo models.
 
-    /usr/bin/python3 tools/model_conformance.py [--models r3d_18 mc3_18 r2plus1d_18] [--batch 2]
+    /usr/bin/python3 tools/model_conformance.py [--models r3d_18 mc3_18 r2plus1d_18 s3d c3d ir_csn_50] [--batch 2]
                                                 [--frames 16] [--size 112] [--backend cpu] [--threads N]
 
-For each model: torchvision's model with seeded random weights and random batch-norm statistics
-(tools/cubist_torch.py ``randomize_``: running_mean ~ U(-0.5, 0.5), running_var ~ U(0.5, 2), BN weight ~ U(0.5, 1.5),
-bias ~ U(-0.5, 0.5), fc random), saved as safetensors AND as .pth (``torch.save`` of the state_dict); random clips
-``[batch, 3, frames, size, size]`` (standard normal, float32); ``bin/cubist embed`` run once per weight format; its
+For each model: the PyTorch model (torchvision's; c3d and ir_csn_50 from tools/video_models.py) with seeded random
+weights and random batch-norm statistics (tools/video_models.py ``randomize_``: running_mean ~ U(-0.5, 0.5),
+running_var ~ U(0.5, 2), BN weight ~ U(0.5, 1.5), bias ~ U(-0.5, 0.5), fc random), saved as safetensors AND as .pth
+(``torch.save`` of the state_dict); random clips ``[batch, 3, frames, size, size]`` (standard normal, float32; by
+default 16x112x112, s3d 16x224x224, ir_csn_50 32x224x224); ``bin/cubist embed`` run once per weight format; its
 ``features`` and ``logits`` compared with PyTorch's, computed in float64 from the same float32 weights and clips.
 
 Prints per model and format the relative L2 error ||cubist - torch|| / ||torch|| and the max abs error of features
 and logits, and the embed throughput. Exits 1 if any error exceeds --tolerance (default 1e-3) or a run fails.
-Needs ~1.5 GB of disk under --work (default: a temporary directory, removed afterwards unless --keep).
+Needs ~1.5 GB of disk under --work (c3d adds 0.7 GB; default: a temporary directory, removed afterwards unless
+--keep).
 """
 
 import argparse
@@ -30,8 +32,22 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cubist_torch as ct  # noqa: E402
 import export_torchvision as ex  # noqa: E402
+import video_models as vm  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = list(ex.MODELS) + [n for n in vm.BUILDERS if n not in ex.MODELS]
+# (frames, size) of the clips a model is checked on when --frames/--size are not given; else 16x112x112
+CLIPS = {"s3d": (16, 224), "ir_csn_50": (32, 224)}
+
+
+def random_model(name, seed):
+    """(model, source, build): the model with random weights and BN statistics, and its builder for export checks."""
+    if name in ex.MODELS:
+        model, source = ex.random_model(name, seed)
+        return model, source, None
+    torch.manual_seed(seed)
+    model = vm.randomize_(vm.build(name), torch.Generator().manual_seed(seed))
+    return model, f"random weights and batch-norm statistics (seed {seed})", lambda: vm.build(name)
 
 
 def embed(model, weights, clips, out, backend, threads):
@@ -50,11 +66,11 @@ def embed(model, weights, clips, out, backend, threads):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    ap.add_argument("--models", nargs="+", default=list(ex.MODELS), choices=list(ex.MODELS))
+    ap.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
     ap.add_argument("--formats", nargs="+", default=["safetensors", "pth"], choices=["safetensors", "pth"])
     ap.add_argument("--batch", type=int, default=2)
-    ap.add_argument("--frames", type=int, default=16)
-    ap.add_argument("--size", type=int, default=112)
+    ap.add_argument("--frames", type=int, default=None, help="clip length (default: 16; ir_csn_50 32)")
+    ap.add_argument("--size", type=int, default=None, help="crop size (default: 112; s3d, ir_csn_50 224)")
     ap.add_argument("--backend", default=None, help="cubist backend (default: the best available)")
     ap.add_argument("--threads", type=int, default=None, help="cpu backend threads")
     ap.add_argument("--seed", type=int, default=1)
@@ -66,19 +82,21 @@ def main(argv=None):
     work = args.work or tempfile.mkdtemp(prefix="cubist-models-")
     os.makedirs(work, exist_ok=True)
     rows, failed = [], False
-    print(f"torch {torch.__version__}, clips [{args.batch}, 3, {args.frames}, {args.size}, {args.size}], "
-          f"backend {args.backend or 'default'}, tolerance {args.tolerance:g} (relative L2)", flush=True)
+    print(f"torch {torch.__version__}, batch {args.batch}, backend {args.backend or 'default'}, "
+          f"tolerance {args.tolerance:g} (relative L2)", flush=True)
     try:
         for i, name in enumerate(args.models):
-            model, source = ex.random_model(name, args.seed + i)
-            ex.write(name, model, source, work, pth="pth" in args.formats)
+            model, source, build = random_model(name, args.seed + i)
+            ex.write(name, model, source, work, pth="pth" in args.formats, build=build)
             gen = torch.Generator().manual_seed(1000 + args.seed + i)
-            clips = torch.randn((args.batch, 3, args.frames, args.size, args.size), generator=gen)
+            frames = args.frames or CLIPS.get(name, (16, 112))[0]
+            size = args.size or CLIPS.get(name, (16, 112))[1]
+            clips = torch.randn((args.batch, 3, frames, size, size), generator=gen)
             clips_path = os.path.join(work, name + ".clips.safetensors")
             ct.write_safetensors(clips_path, OrderedDict(clips=clips))
             t0 = time.time()
-            want_f, want_l = ct.features_and_logits(model, clips)
-            print(f"{name}: PyTorch float64 forward {time.time() - t0:.1f} s", flush=True)
+            want_f, want_l = vm.features_and_logits(model, clips)
+            print(f"{name}: clips {list(clips.shape)}, PyTorch float64 forward {time.time() - t0:.1f} s", flush=True)
             del model
             for fmt in args.formats:
                 out = os.path.join(work, f"{name}.{fmt}.out.safetensors")

@@ -49,7 +49,8 @@ final class EmbedCommand implements Command {
 
                 CLIPS holds one float tensor [N, 3, T, H, W], already normalized (the only tensor in the file, or
                 the one named 'clips'). OUT gets 'features' [N, D], the classifier's input after global pooling,
-                and 'logits' [N, K] when the weights include the classifier (fc.*).
+                and 'logits' [N, K] when the weights include the classifier (fc.*; classifier.* for s3d,
+                fc8.* for c3d).
 
                 --model       %s
                 --weights     a checkpoint keyed as torchvision's state_dict: safetensors, or a PyTorch

@@ -39,7 +39,8 @@ final class SummaryCommand implements Command {
                 layers, every kernel tap, as torchvision's published GFLOPS figures do.
 
                 --model        %s
-                --input-shape  clip batch shape (default %s)
+                --input-shape  clip batch shape (default: the model's, %s for the ResNets and c3d,
+                               1,3,16,224,224 for s3d, 1,3,32,224,224 for ir_csn_50)
                 --widths       the four stage widths of a reduced variant (default 64,128,256,512)""".formatted(
                 String.join(", ", ModelZoo.names()), join(DEFAULT_INPUT));
     }
@@ -47,7 +48,7 @@ final class SummaryCommand implements Command {
     @Override
     public int run(Flags flags) {
         String model = flags.required("model");
-        int[] in = flags.positiveInts("input-shape", 5, DEFAULT_INPUT);
+        int[] in = flags.positiveInts("input-shape", 5, ModelZoo.describe(model).defaultInput());
         int[] widths = flags.positiveInts("widths", 4, null);
         Network net = ModelZoo.network(model, widths);
         System.out.println(net.summary(in).format());

@@ -152,6 +152,53 @@ public sealed interface Op {
         }
     }
 
+    /**
+     * {@code torch.cat([b(x) for b in branches], dim=1)}: every branch runs on the same input and the outputs,
+     * {@code [N, C_i, D, H, W]} with the same N, D, H and W, are stacked along the channels in branch order.
+     */
+    record Concat(String key, List<List<Op>> branches) implements Op {
+        public Concat {
+            branches = branches.stream().map(List::copyOf).toList();
+            if (branches.isEmpty()) {
+                throw new IllegalArgumentException(key + ": a concatenation needs at least one branch");
+            }
+        }
+
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            List<PreparedModule> bs = branches.stream().map(b -> Op.prepare(b, backend)).toList();
+            return x -> {
+                Tensor[] ys = new Tensor[bs.size()];
+                int channels = 0;
+                for (int i = 0; i < ys.length; i++) {
+                    ys[i] = bs.get(i).forward(x);
+                    int[] s = ys[i].shape();
+                    int[] s0 = ys[0].shape();
+                    if (s.length < 2 || s.length != s0.length || s[0] != s0[0]
+                            || !java.util.Arrays.equals(s, 2, s.length, s0, 2, s0.length)) {
+                        throw new IllegalArgumentException(key + ": branch " + i + " gives "
+                                + java.util.Arrays.toString(s) + " but branch 0 gives "
+                                + java.util.Arrays.toString(s0) + "; only the channels may differ");
+                    }
+                    channels += s[1];
+                }
+                int[] shape = ys[0].shape();
+                int n = shape[0];
+                shape[1] = channels;
+                float[] out = new float[Math.toIntExact(Tensor.numel(shape))];
+                int at = 0;
+                for (int b = 0; b < n; b++) {
+                    for (Tensor y : ys) {
+                        int per = y.numel() / n; // C_i * D * H * W of one sample
+                        System.arraycopy(y.data(), b * per, out, at, per);
+                        at += per;
+                    }
+                }
+                return new Tensor(out, shape);
+            };
+        }
+    }
+
     /** The ops run one after another; the empty list is the identity. */
     static PreparedModule prepare(List<Op> ops, Backend backend) {
         List<PreparedModule> steps = ops.stream().map(o -> o.prepare(backend)).toList();

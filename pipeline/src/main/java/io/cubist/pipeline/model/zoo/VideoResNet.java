@@ -31,7 +31,7 @@ import java.util.List;
  * @param convs  the convolution builder of each stage
  */
 public record VideoResNet(String name, Block block, List<ConvBuilder> convs, int[] layers, Stem stem, int[] widths,
-                          int stemMid, int numClasses) {
+                          int stemMid, int numClasses) implements Architecture {
 
     /** torchvision's stage widths. */
     public static final int[] WIDTHS = {64, 128, 256, 512};
@@ -167,6 +167,11 @@ public record VideoResNet(String name, Block block, List<ConvBuilder> convs, int
 
     public VideoResNet withClasses(int k) {
         return new VideoResNet(name, block, convs, layers, stem, widths, stemMid, k);
+    }
+
+    @Override
+    public String classifierWeightKey() {
+        return "fc.weight";
     }
 
     /** Whether the widths are torchvision's. */

@@ -47,7 +47,7 @@ class ModelGoldenTest {
 
     static VideoResNet describe(GoldenModels.Case c) {
         Map<String, Object> s = c.spec();
-        VideoResNet d = ModelZoo.describe((String) s.get("model"))
+        VideoResNet d = ((VideoResNet) ModelZoo.describe((String) s.get("model")))
                 .withBlock("bottleneck".equals(s.get("block")) ? VideoResNet.Block.BOTTLENECK : VideoResNet.Block.BASIC)
                 .withLayers(ints(s.get("layers")))
                 .withWidths(ints(s.get("widths")))

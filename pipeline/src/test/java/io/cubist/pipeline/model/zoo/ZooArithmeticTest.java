@@ -69,7 +69,8 @@ class ZooArithmeticTest {
     @Test
     void unknownModelListsTheKnownOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelZoo.network("r3d_50"));
-        assertEquals("unknown model 'r3d_50'; known models: r3d_18, mc3_18, r2plus1d_18", e.getMessage());
+        assertEquals("unknown model 'r3d_50'; known models: r3d_18, mc3_18, r2plus1d_18, s3d, c3d,"
+                + " ir_csn_50", e.getMessage());
     }
 
     @Test
