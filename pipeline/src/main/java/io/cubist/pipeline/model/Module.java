@@ -82,9 +82,7 @@ public interface Module {
      */
     default ReceptiveField summarize(String path, int[] in, ReceptiveField rfIn, List<SummaryRow> rows) {
         ReceptiveField rf = rfIn.then(receptiveField(in));
-        List<StateEntry> sd = stateDict();
-        long params = sd.stream().filter(e -> e.role().parameter()).mapToLong(StateEntry::numel).sum();
-        rows.add(new SummaryRow(path, kind(), outputShape(in), params, macs(in), rf));
+        rows.add(new SummaryRow(path, kind(), outputShape(in), parameterCount(), macs(in), rf));
         return rf;
     }
 

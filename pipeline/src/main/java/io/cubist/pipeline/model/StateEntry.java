@@ -34,11 +34,6 @@ public record StateEntry(String key, int[] shape, Role role) {
         public boolean parameter() {
             return parameter;
         }
-
-        /** May be missing from a checkpoint without error. */
-        public boolean optional() {
-            return this == BN_NUM_BATCHES_TRACKED;
-        }
     }
 
     public StateEntry {

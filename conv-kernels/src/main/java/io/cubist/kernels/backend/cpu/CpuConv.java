@@ -39,6 +39,7 @@ final class CpuConv implements PreparedConv {
     private final int[] tapShiftD;
     private final int[] tapShiftH;
     private final int[] tapShiftW;
+    private final Scratch scratch = new Scratch();
 
     CpuConv(ConvSpec spec, Tensor weight, Tensor bias, CpuThreads threads) {
         ReferenceConv.checkParameters(spec, weight, bias);
@@ -121,7 +122,7 @@ final class CpuConv implements PreparedConv {
             maxTap = Math.max(maxTap, tapOff[t]);
         }
         // one padded, phase-split copy of the input; the tail keeps the last tile's junk columns inside the array
-        float[] buf = new float[Math.max(batch * cin * planes, (batch * cin - 1) * planes + maxTap + grid.tiles * NR)];
+        float[] buf = scratch.get(Math.max(batch * cin * planes, (batch * cin - 1) * planes + maxTap + grid.tiles * NR));
         threads.parallelFor(batch * cin, nc -> fill(input.data(), nc, in, grid, buf, nc * planes));
 
         OutputRuns runs = grid.runs(out);
@@ -147,7 +148,10 @@ final class CpuConv implements PreparedConv {
         return y;
     }
 
-    /** Copies input channel {@code nc} into its padded, phase-split planes at {@code dst}. */
+    /**
+     * Writes input channel {@code nc} into its padded, phase-split planes at {@code dst}: every grid element, zeros
+     * included, since the buffer is reused.
+     */
     private void fill(float[] x, int nc, Dims3 in, Grid grid, float[] buf, int dst) {
         PaddingMode mode = spec.paddingMode();
         Dims3 pb = spec.padBefore();
@@ -158,16 +162,15 @@ final class CpuConv implements PreparedConv {
                 for (int pw = 0; pw < s.w(); pw++) {
                     int planeBase = dst + ((pd * s.h() + ph) * s.w() + pw) * grid.plane;
                     for (int gd = 0; gd < grid.gd; gd++) {
-                        int id = mode.map(gd * s.d() + pd - pb.d(), in.d());
-                        if (id < 0 || gd * s.d() + pd >= grid.lpd) {
-                            continue; // zero padding (the buffer starts zeroed)
-                        }
+                        int id = gd * s.d() + pd >= grid.lpd ? -1 : mode.map(gd * s.d() + pd - pb.d(), in.d());
                         for (int gh = 0; gh < grid.gh; gh++) {
-                            int ih = mode.map(gh * s.h() + ph - pb.h(), in.h());
-                            if (ih < 0 || gh * s.h() + ph >= grid.lph) {
+                            int ih = id < 0 || gh * s.h() + ph >= grid.lph ? -1
+                                    : mode.map(gh * s.h() + ph - pb.h(), in.h());
+                            int row = planeBase + (gd * grid.gh + gh) * grid.gw;
+                            if (ih < 0) {
+                                java.util.Arrays.fill(buf, row, row + grid.gw, 0f);
                                 continue;
                             }
-                            int row = planeBase + (gd * grid.gh + gh) * grid.gw;
                             int srcRow = src + (id * in.h() + ih) * in.w();
                             int from = 0;
                             int to = 0;
@@ -184,9 +187,7 @@ final class CpuConv implements PreparedConv {
                                 }
                                 int q = gw * s.w() + pw;
                                 int iw = q >= grid.lpw ? -1 : mode.map(q - pb.w(), in.w());
-                                if (iw >= 0) {
-                                    buf[row + gw] = x[srcRow + iw];
-                                }
+                                buf[row + gw] = iw >= 0 ? x[srcRow + iw] : 0f;
                             }
                         }
                     }

@@ -35,6 +35,7 @@ final class CpuConvTranspose implements PreparedConv {
     /** Largest {@code m_k} per axis: the input's left padding in the buffer. */
     private final int[] maxM = new int[3];
     private final float[] packed;
+    private final Scratch scratch = new Scratch();
 
     CpuConvTranspose(ConvSpec spec, Tensor weight, Tensor bias, CpuThreads threads) {
         ReferenceConv.checkParameters(spec, weight, bias);
@@ -132,7 +133,8 @@ final class CpuConvTranspose implements PreparedConv {
         int plane = len[0] * len[1] * len[2];
         int flat = (qn[0] - 1) * len[1] * len[2] + (qn[1] - 1) * len[2] + qn[2];
         int tiles = (flat + NR - 1) / NR;
-        float[] buf = new float[batch * cin * plane + tiles * NR];
+        float[] buf = scratch.get(batch * cin * plane + tiles * NR);
+        java.util.Arrays.fill(buf, 0, batch * cin * plane, 0f); // the shifted margins read as zeros
         float[] x = input.data();
         int inVol = (int) in.product();
         threads.parallelFor(batch * cin, nc -> {

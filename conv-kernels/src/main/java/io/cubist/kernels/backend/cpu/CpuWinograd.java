@@ -37,6 +37,8 @@ final class CpuWinograd implements PreparedConv {
     /** {@code [xi][group]} packed A blocks of {@code U_xi = G g G^T}, {@code mG x (cG*kd)} each. */
     private final float[] packed;
     private final int problemA;
+    private final Scratch inputScratch = new Scratch();
+    private final Scratch productScratch = new Scratch();
 
     /** Whether this engine computes {@code spec}. */
     static boolean supports(ConvSpec spec) {
@@ -128,12 +130,12 @@ final class CpuWinograd implements PreparedConv {
         // V: [xi][n][c][padded depth][tile], the transformed input; the tail keeps the last GEMM tile inside
         int vPlane = dp * t2;
         int vLen = XI * batch * cin * vPlane + NR;
-        float[] v = new float[vLen];
+        float[] v = inputScratch.get(vLen);
         threads.parallelFor(batch * cin * dp, task -> transformInput(input.data(), task, in, dp, th, tw, v,
                 batch * cin * vPlane));
         // M: [xi][n][o][od*tile], the products summed over channels and temporal taps
         int mn = out.d() * t2;
-        float[] mbuf = new float[XI * batch * spec.outChannels() * mn];
+        float[] mbuf = productScratch.get(XI * batch * spec.outChannels() * mn);
         OutputRuns runs = new OutputRuns.Builder(1).add(0, 0, mn).build();
         List<ImplicitGemm.Problem> problems = new ArrayList<>(XI * batch * groups);
         int dl = spec.dilation().d();
@@ -168,15 +170,19 @@ final class CpuWinograd implements PreparedConv {
         int pdI = task % dp;
         PaddingMode mode = spec.paddingMode();
         int id = mode.map(pdI - spec.padBefore().d(), in.d());
+        int vBase = (nc * dp + pdI) * th * tw;
         if (id < 0) {
-            return; // a zero plane: its transform is zero
+            // a zero plane: its transform is zero (written, since the buffer is reused)
+            for (int xi = 0; xi < XI; xi++) {
+                java.util.Arrays.fill(v, xi * xiStride + vBase, xi * xiStride + vBase + th * tw, 0f);
+            }
+            return;
         }
         int ph = spec.padBefore().h();
         int pw = spec.padBefore().w();
         int lph = in.h() + ph + spec.padAfter().h();
         int lpw = in.w() + pw + spec.padAfter().w();
         int base = (nc * in.d() + id) * in.h() * in.w();
-        int vBase = (nc * dp + pdI) * th * tw;
         float[] d = new float[16];
         for (int ty = 0; ty < th; ty++) {
             for (int tx = 0; tx < tw; tx++) {

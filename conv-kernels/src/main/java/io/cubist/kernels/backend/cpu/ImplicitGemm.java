@@ -44,6 +44,9 @@ final class ImplicitGemm {
         static final Epilogue NONE = new Epilogue(null, null, false);
     }
 
+    /** Each worker thread's accumulator tile. */
+    private static final Scratch ACC = new Scratch();
+
     private ImplicitGemm() {
     }
 
@@ -106,8 +109,11 @@ final class ImplicitGemm {
             if (t0 >= t1) {
                 return;
             }
-            float[] acc = new float[(rows <= THIN_ROWS ? rows : mBlocks * MR) * ldc];
+            float[] acc = ACC.get((rows <= THIN_ROWS ? rows : mBlocks * MR) * ldc);
             int k = p.offs.length;
+            if (k == 0) {
+                java.util.Arrays.fill(acc, 0f); // no taps reach these outputs: bias only
+            }
             for (int k0 = 0; k0 < k; k0 += K_CHUNK) {
                 int k1 = Math.min(k, k0 + K_CHUNK);
                 if (rows <= THIN_ROWS) {

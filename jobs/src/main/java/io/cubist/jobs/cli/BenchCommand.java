@@ -1,0 +1,262 @@
+package io.cubist.jobs.cli;
+
+import io.cubist.kernels.backend.Backend;
+import io.cubist.kernels.backend.Backends;
+import io.cubist.kernels.backend.cpu.CpuBackend;
+import io.cubist.kernels.backend.cpu.CpuThreads;
+import io.cubist.kernels.bench.FmaPeak;
+import io.cubist.kernels.bench.LayerSpec;
+import io.cubist.kernels.bench.LayerWorkload;
+import io.cubist.kernels.bench.ModelWorkloads;
+import io.cubist.kernels.bench.Timings;
+import io.cubist.kernels.bench.Workload;
+import io.cubist.kernels.io.Json;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * {@code cubist bench}: times one layer (or, with a model zoo on the class path, one model) on a backend and puts
+ * its GFLOP/s next to the machine's FMA peak, measured in the same process just before. Benchmarks are a command,
+ * never a timed unit test.
+ */
+final class BenchCommand implements Command {
+    /** How long the FMA peak probe runs (after a short calibration). */
+    private static final double PEAK_SECONDS = 0.3;
+
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "time one layer (Conv3d, ConvTranspose3d, pools, ...) and compare its GFLOP/s with the FMA peak";
+    }
+
+    @Override
+    public Set<String> valued() {
+        return new LinkedHashSet<>(List.of("layer", "input-shape", "model", "batch", "backend", "threads", "warmup",
+                "runs", "seed"));
+    }
+
+    @Override
+    public Set<String> switches() {
+        return Set.of("json");
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: cubist bench --layer LAYER.json --input-shape N,C,D,H,W [--backend NAME] [--threads T]
+                                    [--warmup W] [--runs R] [--seed S] [--json]
+
+                Builds one torch.nn layer with random weights (fixed seed), prepares it once on the backend, runs
+                it W times untimed and R times timed on a random input, and reports the median and fastest run.
+                Before the layer runs, the machine's FMA peak is measured on T threads (a Vector API FMA loop,
+                about %.1f s); convolutions report GFLOP/s = 2 x MACs of the direct convolution / median time and
+                the fraction of that peak they reached. Pools, BatchNorm3d and ReLU report GB/s (input + output).
+
+                --layer        {"module": NAME, "args": {...}}: NAME and args are a torch.nn class and its
+                               constructor keyword arguments, same names and defaults. Modules:
+                               %s
+                               %s
+                --input-shape  the input's shape, batch first: N,C,D,H,W (N,C,H,W for Conv2d, N,C,L for Conv1d)
+                --backend      %s (default: the best available; see cubist backends)
+                --threads      threads of the cpu backend and of the peak probe (default: every processor, %d)
+                --warmup       untimed runs before timing (default 3; 0 allowed)
+                --runs         timed runs (default 10)
+                --seed         seed of the random weights and input (default 0)
+                --json         print exactly one JSON object on stdout instead of the table
+                --model, --batch  whole-model mode: %s
+
+                example:
+                  cubist bench --threads 2 --input-shape 1,128,8,28,28 \\
+                      --layer '{"module": "Conv3d", "args": {"in_channels": 128, "out_channels": 256,
+                               "kernel_size": 3, "padding": 1}}'""".formatted(PEAK_SECONDS,
+                String.join(", ", LayerSpec.MODULES.subList(0, 6)),
+                String.join(", ", LayerSpec.MODULES.subList(6, LayerSpec.MODULES.size())),
+                String.join("|", Backends.names()),
+                CpuThreads.defaultThreads(),
+                ModelWorkloads.find().map(m -> "one of " + String.join(", ", m.models())
+                        + " with random weights on N clips").orElse("needs the model zoo, which this build does not"
+                        + " have"));
+    }
+
+    @Override
+    public int run(Flags flags) {
+        int threads = flags.positiveInt("threads", CpuThreads.defaultThreads());
+        int warmup = nonNegativeInt(flags, "warmup", 3);
+        int runs = flags.positiveInt("runs", 10);
+        long seed = seed(flags);
+        if (flags.has("model")) {
+            if (flags.has("layer") || flags.has("input-shape")) {
+                throw new UsageException("bench: give --model or --layer/--input-shape, not both");
+            }
+            if (ModelWorkloads.find().isEmpty()) {
+                throw new UsageException("bench: model mode needs the model zoo (--model): not available in this"
+                        + " build");
+            }
+        }
+        if (flags.has("batch") && !flags.has("model")) {
+            throw new UsageException("bench: --batch goes with --model; for a layer the batch is the first entry of"
+                    + " --input-shape");
+        }
+        LayerSpec layer = null;
+        int[] shape = null;
+        if (!flags.has("model")) {
+            String layerJson = flags.required("layer");
+            shape = parseShape(flags.required("input-shape"));
+            try {
+                layer = LayerSpec.parse(layerJson);
+                layer.outputShape(shape);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("bench: " + e.getMessage());
+            }
+        }
+
+        Backend selected = Backends.select(flags.get("backend", null));
+        CpuBackend own = selected.name().equals(CpuBackend.NAME) ? new CpuBackend(threads) : null;
+        Backend backend = own != null ? own : selected;
+        try {
+            FmaPeak.Result peak = FmaPeak.measure(threads, PEAK_SECONDS);
+            Workload w;
+            if (layer != null) {
+                w = new LayerWorkload(layer, shape, backend, seed);
+            } else {
+                w = ModelWorkloads.find().orElseThrow().create(flags.required("model"),
+                        flags.positiveInt("batch", 1), backend, seed);
+            }
+            Timings t = Timings.measure(w, warmup, runs);
+            Map<String, Object> report = report(flags, w, backend, threads, t, peak);
+            if (flags.has("json")) {
+                System.out.println(Json.write(report));
+            } else {
+                System.out.println(table(w, report, t, peak));
+            }
+            return 0;
+        } finally {
+            if (own != null) {
+                own.close();
+            }
+        }
+    }
+
+    private static Map<String, Object> report(Flags flags, Workload w, Backend backend, int threads, Timings t,
+                                              FmaPeak.Result peak) {
+        double median = t.medianMs();
+        OptionalLong flops = w.flops();
+        Double gflops = flops.isPresent() ? flops.getAsLong() / (median * 1e6) : null;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("layer", w.description());
+        if (flags.has("layer")) {
+            r.put("layer_spec", Json.parse(flags.get("layer", null)));
+        } else {
+            r.put("model", flags.get("model", null));
+            r.put("batch", flags.positiveInt("batch", 1));
+        }
+        r.put("input_shape", w.inputShape());
+        r.put("output_shape", w.outputShape());
+        r.put("backend", backend.name());
+        r.put("threads", threads);
+        r.put("warmup", t.warmup());
+        r.put("runs", t.runs());
+        r.put("ms_median", median);
+        r.put("ms_min", t.minMs());
+        r.put("ms_all", t.allMs());
+        r.put("flops", flops.isPresent() ? flops.getAsLong() : null);
+        r.put("gflops", gflops);
+        r.put("gb_per_s", w.bytesMoved() / (median * 1e6));
+        r.put("peak_gflops", peak.gflops());
+        r.put("fraction_of_peak", gflops == null ? null : gflops / peak.gflops());
+        r.put("vector_bits", peak.lanes() * 32);
+        r.put("java", Runtime.version().toString());
+        return r;
+    }
+
+    private static String table(Workload w, Map<String, Object> r, Timings t, FmaPeak.Result peak) {
+        StringBuilder b = new StringBuilder();
+        line(b, "layer", w.description());
+        line(b, "input", Arrays.toString(w.inputShape()));
+        line(b, "output", Arrays.toString(w.outputShape()));
+        line(b, "backend", r.get("backend").toString());
+        line(b, "threads", r.get("threads").toString());
+        line(b, "time", fmt("%.3f ms median, %.3f ms min (%d runs after %d warmup)", t.medianMs(), t.minMs(),
+                t.runs(), t.warmup()));
+        if (r.get("gflops") instanceof Double g) {
+            line(b, "work", fmt("%.3f GFLOP (2 x MACs of the direct convolution)", (Long) r.get("flops") / 1e9));
+            line(b, "throughput", fmt("%.1f GFLOP/s", g));
+        } else {
+            line(b, "throughput", fmt("%.2f GB/s (input + output)", (Double) r.get("gb_per_s")));
+        }
+        line(b, "peak", fmt("%.1f GFLOP/s (FMA loop on %d threads, %d-bit vectors, %.2f s)", peak.gflops(),
+                peak.threads(), peak.lanes() * 32, peak.seconds()));
+        if (r.get("fraction_of_peak") instanceof Double f) {
+            line(b, "of peak", fmt("%.1f%%", 100 * f));
+        }
+        return b.toString().stripTrailing();
+    }
+
+    private static void line(StringBuilder b, String key, String value) {
+        b.append(String.format(Locale.ROOT, "%-12s %s%n", key, value));
+    }
+
+    private static String fmt(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+
+    /** {@code N,C,D,H,W}: positive ints separated by commas; brackets and spaces are allowed around them. */
+    static int[] parseShape(String text) {
+        String s = text.strip();
+        if (s.startsWith("[") && s.endsWith("]")) {
+            s = s.substring(1, s.length() - 1);
+        }
+        String[] parts = s.split(",", -1);
+        int[] shape = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                shape[i] = Integer.parseInt(parts[i].strip());
+            } catch (NumberFormatException e) {
+                shape[i] = 0;
+            }
+            if (shape[i] < 1) {
+                throw new UsageException("bench: --input-shape must be positive ints separated by commas, batch"
+                        + " first (N,C,D,H,W), got '" + text + "'");
+            }
+        }
+        return shape;
+    }
+
+    private static int nonNegativeInt(Flags flags, String name, int dflt) {
+        String v = flags.get(name, null);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("bench: --" + name + " must be an integer >= 0, got '" + v + "'");
+    }
+
+    private static long seed(Flags flags) {
+        String v = flags.get("seed", null);
+        if (v == null) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(v.strip());
+        } catch (NumberFormatException e) {
+            throw new UsageException("bench: --seed must be an integer, got '" + v + "'");
+        }
+    }
+}

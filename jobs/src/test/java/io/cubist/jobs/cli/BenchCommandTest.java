@@ -1,0 +1,117 @@
+package io.cubist.jobs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cubist.kernels.io.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** {@code cubist bench} flags and output form; what the numbers are is not asserted (benchmarks are not tests). */
+class BenchCommandTest {
+    private static final String LAYER = "{\"module\": \"Conv3d\", \"args\": {\"in_channels\": 2,"
+            + " \"out_channels\": 3, \"kernel_size\": 3, \"padding\": 1}}";
+
+    record Result(int code, String out, String err) {
+    }
+
+    private static Result cubist(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void inputShapes() {
+        assertArrayEquals(new int[] {1, 3, 16, 112, 112}, BenchCommand.parseShape("1,3,16,112,112"));
+        assertArrayEquals(new int[] {4, 64, 8}, BenchCommand.parseShape(" [4, 64, 8] "));
+        for (String bad : List.of("", "1,,3", "1,0,3", "1x3x4", "a,b")) {
+            UsageException e = assertThrows(UsageException.class, () -> BenchCommand.parseShape(bad));
+            assertTrue(e.getMessage().contains("--input-shape must be positive ints"), e.getMessage());
+        }
+    }
+
+    @Test
+    void jsonIsOneObjectWithTheAgreedKeys() {
+        Result r = cubist("bench", "--layer", LAYER, "--input-shape", "1,2,4,5,6", "--backend", "reference",
+                "--threads", "1", "--warmup", "0", "--runs", "3", "--json");
+        assertEquals(0, r.code(), r.err());
+        String line = r.out().strip();
+        assertEquals(1, line.lines().count(), r.out());
+        Map<String, Object> j = Json.parseObject(line);
+        for (String k : List.of("layer", "input_shape", "output_shape", "backend", "threads", "ms_median", "ms_min",
+                "gflops", "peak_gflops", "fraction_of_peak", "runs")) {
+            assertTrue(j.containsKey(k), k + " missing from " + line);
+        }
+        assertEquals("Conv3d(2, 3, kernel_size=[3, 3, 3], padding=[1, 1, 1])", j.get("layer"));
+        assertEquals(List.of(1L, 3L, 4L, 5L, 6L), j.get("output_shape"));
+        assertEquals("reference", j.get("backend"));
+        assertEquals(1L, j.get("threads"));
+        assertEquals(3L, j.get("runs"));
+        assertEquals(2L * 4 * 5 * 6 * 3 * 2 * 27, j.get("flops"));
+        assertInstanceOf(Double.class, j.get("fraction_of_peak"));
+    }
+
+    @Test
+    void memoryBoundLayersHaveNoGflops() {
+        Result r = cubist("bench", "--layer", "{\"module\": \"ReLU\"}", "--input-shape", "2,3", "--threads", "1",
+                "--warmup", "0", "--runs", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> j = Json.parseObject(r.out().strip());
+        assertNull(j.get("gflops"));
+        assertNull(j.get("fraction_of_peak"));
+        assertEquals("cpu", j.get("backend"));
+    }
+
+    @Test
+    void usageErrorsAreOneLine() {
+        Result r = cubist("bench", "--model", "r3d_18", "--batch", "1");
+        assertEquals(2, r.code());
+        assertEquals("cubist bench: model mode needs the model zoo (--model): not available in this build",
+                r.err().strip());
+        r = cubist("bench", "--layer", "{\"module\": \"Conv9d\"}", "--input-shape", "1,2,3");
+        assertEquals(2, r.code());
+        assertTrue(r.err().strip().startsWith("cubist bench: unknown module 'Conv9d'; modules: Conv1d,"), r.err());
+        r = cubist("bench", "--layer", LAYER, "--input-shape", "1,5,4,4,4");
+        assertEquals(2, r.code());
+        assertEquals("cubist bench: Conv3d: expected 2 input channels, got shape [1, 5, 4, 4, 4]", r.err().strip());
+        r = cubist("bench", "--layer", LAYER);
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--input-shape is required"), r.err());
+        r = cubist("bench", "--layer", LAYER, "--input-shape", "1,2,4,4,4", "--warmup", "-1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--warmup must be an integer >= 0"), r.err());
+        r = cubist("bench", "--layer", LAYER, "--input-shape", "1,2,4,4,4", "--batch", "4");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--batch goes with --model"), r.err());
+    }
+
+    @Test
+    void helpDocumentsEveryFlag() {
+        Result r = cubist("bench", "--help");
+        assertEquals(0, r.code());
+        for (String f : new BenchCommand().valued()) {
+            assertTrue(r.out().contains("--" + f), "--" + f + " undocumented");
+        }
+        assertTrue(r.out().contains("--json"));
+        assertTrue(r.out().contains("example:"));
+    }
+}
