@@ -14,11 +14,12 @@ import java.util.OptionalLong;
  * The zoo's models as {@code cubist bench --model NAME --batch N} workloads (registered in
  * {@code META-INF/services}): torchvision's architecture with seeded random weights ({@link RandomWeights}),
  * prepared once on the backend (batch norm folded, epilogues fused, weights packed), run on a random clip batch
- * {@code [N, 3, 16, 112, 112]}, the clip the presets in conf/models give.
+ * {@code [N, 3, 16, 112, 112]}, the clip the presets in conf/models give (other families: their
+ * {@link Architecture#defaultInput()}, s3d 16×224×224, ir_csn_50 32×224×224).
  */
 public final class ZooWorkloads implements ModelWorkloads {
 
-    /** Frames, height and width of a clip as the models were trained (conf/models: clip_length 16, crop 112). */
+    /** Frames, height and width of a video ResNet clip as trained (conf/models: clip_length 16, crop 112). */
     public static final int[] CLIP = {16, 112, 112};
 
     @Override
@@ -29,7 +30,8 @@ public final class ZooWorkloads implements ModelWorkloads {
     @Override
     public Workload create(String model, int batch, Backend backend, long seed) {
         Network net = ModelZoo.network(model);
-        int[] in = {batch, 3, CLIP[0], CLIP[1], CLIP[2]};
+        int[] clip = ModelZoo.describe(model).defaultInput();
+        int[] in = {batch, 3, clip[2], clip[3], clip[4]};
         PreparedModel prepared = net.load(RandomWeights.torchvisionInit(net.stateDict(), seed)).prepare(backend);
         Tensor clips = Tensor.random(seed, in);
         int[] out = net.featureShape(in);

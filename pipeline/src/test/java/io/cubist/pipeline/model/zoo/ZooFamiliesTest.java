@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cubist.kernels.backend.reference.ReferenceBackend;
+import io.cubist.kernels.bench.Workload;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.pipeline.model.Model;
 import io.cubist.pipeline.model.Network;
@@ -116,6 +118,14 @@ class ZooFamiliesTest {
         assertTrue(m.hasClassifier());
         assertArrayEquals(new int[] {2, 10}, m.network().head().outputShape(new int[] {2, 1024}));
         assertEquals(ten.parameterCount(), m.network().parameterCount());
+    }
+
+    @Test
+    void benchRunsEachModelOnItsDefaultClip() {
+        Workload w = new ZooWorkloads().create("s3d", 1, new ReferenceBackend(), 0); // prepared, not run
+        assertArrayEquals(new int[] {1, 3, 16, 224, 224}, w.inputShape());
+        assertArrayEquals(new int[] {1, 1024}, w.outputShape());
+        assertEquals(2 * 17_978_771_456L, w.flops().orElseThrow());
     }
 
     @Test
