@@ -102,6 +102,11 @@ final class BenchCommand implements Command {
                 throw new UsageException("bench: model mode needs the model zoo (--model): not available in this"
                         + " build");
             }
+            List<String> models = ModelWorkloads.find().orElseThrow().models();
+            if (!models.contains(flags.required("model"))) {
+                throw new UsageException("bench: unknown model '" + flags.required("model") + "'; models: "
+                        + String.join(", ", models));
+            }
         }
         if (flags.has("batch") && !flags.has("model")) {
             throw new UsageException("bench: --batch goes with --model; for a layer the batch is the first entry of"
