@@ -4,7 +4,7 @@
 On a machine with internet access (torchvision downloads the checkpoints into its cache, ~/.cache/torch):
 
     /usr/bin/python3 tools/export_torchvision.py --all --out weights/
-    # -> weights/r3d_18.safetensors, weights/mc3_18.safetensors, weights/r2plus1d_18.safetensors, weights/s3d.safetensors
+    # -> weights/r3d_18.safetensors, mc3_18.safetensors, r2plus1d_18.safetensors, s3d.safetensors
 
     bin/cubist embed --model r3d_18 --weights weights/r3d_18.safetensors --clips CLIPS --out OUT
 

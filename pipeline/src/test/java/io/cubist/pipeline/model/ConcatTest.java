@@ -71,7 +71,8 @@ class ConcatTest {
                 assertEquals(a.data()[n * perA + i], y.data()[n * (perA + perB) + i], "sample " + n + " branch0");
             }
             for (int i = 0; i < perB; i++) {
-                assertEquals(b.data()[n * perB + i], y.data()[n * (perA + perB) + perA + i], "sample " + n + " branch1");
+                assertEquals(b.data()[n * perB + i], y.data()[n * (perA + perB) + perA + i],
+                        "sample " + n + " branch1");
             }
         }
     }

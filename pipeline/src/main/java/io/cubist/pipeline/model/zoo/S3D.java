@@ -59,7 +59,7 @@ public record S3D(String name, int channelDivisor, Dims3 avgpoolKernel, int numC
     /** torchvision's classifier dropout. */
     public static final double DROPOUT = 0.2;
 
-    /** {@code SepInceptionBlock3D} arguments after {@code in_planes}: b0_out, b1_mid, b1_out, b2_mid, b2_out, b3_out. */
+    /** The blocks' arguments after {@code in_planes}: b0_out, b1_mid, b1_out, b2_mid, b2_out, b3_out. */
     private static final int[][] MIXED_3 = {{64, 96, 128, 16, 32, 32}, {128, 128, 192, 32, 96, 64}};
     private static final int[][] MIXED_4 = {{192, 96, 208, 16, 48, 64}, {160, 112, 224, 24, 64, 64},
         {128, 128, 256, 24, 64, 64}, {112, 144, 288, 32, 64, 64}, {256, 160, 320, 32, 128, 128}};
@@ -172,7 +172,7 @@ public record S3D(String name, int channelDivisor, Dims3 avgpoolKernel, int numC
         return planes;
     }
 
-    /** {@code TemporalSeparableConv}: a 1×k×k conv, stride (1,s,s), then a k×1×1 conv, stride (s,1,1); each + BN + ReLU. */
+    /** {@code TemporalSeparableConv}: a 1×k×k conv, stride (1,s,s), then k×1×1, stride (s,1,1); each + BN + ReLU. */
     private static Module temporalSeparable(int in, int out, int k, int s, int p) {
         return Sequential.of(
                 convNormAct(in, out, new int[] {1, k, k}, new int[] {1, s, s}, new int[] {0, p, p}),
