@@ -73,7 +73,7 @@ final class BenchCommand implements Command {
                 --runs         timed runs (default 10)
                 --seed         seed of the random weights and input (default 0)
                 --json         print exactly one JSON object on stdout instead of the table
-                --model, --batch  whole-model mode; needs the model zoo, which this build does not have
+                --model, --batch  whole-model mode: %s
 
                 example:
                   cubist bench --threads 2 --input-shape 1,128,8,28,28 \\
@@ -82,7 +82,10 @@ final class BenchCommand implements Command {
                 String.join(", ", LayerSpec.MODULES.subList(0, 6)),
                 String.join(", ", LayerSpec.MODULES.subList(6, LayerSpec.MODULES.size())),
                 String.join("|", Backends.names()),
-                CpuThreads.defaultThreads());
+                CpuThreads.defaultThreads(),
+                ModelWorkloads.find().map(m -> "one of " + String.join(", ", m.models())
+                        + " with random weights on N clips").orElse("needs the model zoo, which this build does not"
+                        + " have"));
     }
 
     @Override
@@ -98,6 +101,11 @@ final class BenchCommand implements Command {
             if (ModelWorkloads.find().isEmpty()) {
                 throw new UsageException("bench: model mode needs the model zoo (--model): not available in this"
                         + " build");
+            }
+            List<String> models = ModelWorkloads.find().orElseThrow().models();
+            if (!models.contains(flags.required("model"))) {
+                throw new UsageException("bench: unknown model '" + flags.required("model") + "'; models: "
+                        + String.join(", ", models));
             }
         }
         if (flags.has("batch") && !flags.has("model")) {

@@ -113,4 +113,31 @@ final class Flags {
         }
         throw new UsageException(command + ": --" + name + " must be an integer >= 1, got '" + v + "'");
     }
+
+    /**
+     * A comma-separated list of {@code count} integers >= 1 ({@code --input-shape 1,3,16,112,112}); {@code dflt} when
+     * the flag is absent.
+     */
+    int[] positiveInts(String name, int count, int[] dflt) {
+        String v = get(name, null);
+        if (v == null) {
+            return dflt;
+        }
+        String[] parts = v.split(",", -1);
+        int[] r = new int[parts.length];
+        boolean ok = parts.length == count;
+        for (int i = 0; ok && i < parts.length; i++) {
+            try {
+                r[i] = Integer.parseInt(parts[i].trim());
+                ok = r[i] >= 1;
+            } catch (NumberFormatException e) {
+                ok = false;
+            }
+        }
+        if (!ok) {
+            throw new UsageException(command + ": --" + name + " must be " + count
+                    + " comma-separated integers >= 1, got '" + v + "'");
+        }
+        return r;
+    }
 }

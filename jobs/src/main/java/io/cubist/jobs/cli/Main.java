@@ -8,7 +8,8 @@ import java.util.List;
  */
 public final class Main {
 
-    private static final List<Command> COMMANDS = List.of(new OpCommand(), new BenchCommand(), new BackendsCommand());
+    private static final List<Command> COMMANDS = List.of(new OpCommand(), new EmbedCommand(), new SummaryCommand(),
+            new BenchCommand(), new BackendsCommand());
 
     private Main() {
     }

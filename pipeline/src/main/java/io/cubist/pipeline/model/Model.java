@@ -1,0 +1,53 @@
+package io.cubist.pipeline.model;
+
+import io.cubist.kernels.backend.Backend;
+import io.cubist.pipeline.weights.StateDict;
+import java.util.List;
+
+/**
+ * A {@link Network} with weights that fit it ({@link Network#load}). {@link #prepare} reads, folds and packs them
+ * for one backend; keep the {@link PreparedModel} and run it on many clips.
+ */
+public final class Model {
+
+    private final Network network;
+    private final StateDict weights;
+
+    Model(Network network, StateDict weights) {
+        this.network = network;
+        this.weights = weights;
+    }
+
+    public Network network() {
+        return network;
+    }
+
+    public String name() {
+        return network.name();
+    }
+
+    /** Where the weights came from (a file, or the random seed). */
+    public String source() {
+        return weights.source();
+    }
+
+    /** Whether the weights include the classifier, so that {@link PreparedModel} gives logits. */
+    public boolean hasClassifier() {
+        return network.head() != null;
+    }
+
+    /**
+     * Prepares every layer for {@code backend} once: batch norm folded into the convolution before it, ReLU and
+     * residual additions fused into convolution epilogues, convolution weights packed. The result is used from one
+     * thread at a time; prepare once per thread (or per backend) and reuse it.
+     */
+    public PreparedModel prepare(Backend backend) {
+        List<Op> body = Fusion.fuse(network.backbone().lower(weights, ""));
+        PreparedModule b = Op.prepare(body, backend);
+        PreparedModule h = null;
+        if (network.head() != null) {
+            h = Op.prepare(Fusion.fuse(network.head().lower(weights, network.headName())), backend);
+        }
+        return new PreparedModel(network, backend, b, h);
+    }
+}

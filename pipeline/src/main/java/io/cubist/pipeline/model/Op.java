@@ -1,0 +1,219 @@
+package io.cubist.pipeline.model;
+
+import io.cubist.kernels.backend.Backend;
+import io.cubist.kernels.backend.PreparedConv;
+import io.cubist.kernels.conv.ConvSpec;
+import io.cubist.kernels.ops.PoolSpec;
+import io.cubist.kernels.tensor.Dims3;
+import io.cubist.kernels.tensor.Tensor;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A module lowered to a straight list of operations holding their weights ({@link Module#lower}): the form in which
+ * {@link Fusion} folds batch norm into convolutions and fuses ReLU and residual additions, and which a backend then
+ * prepares once. Only a {@link Residual} nests lists; everything else is a single backend call.
+ */
+public sealed interface Op {
+
+    /** Reads the weights into the backend's own form (convolutions packed) for repeated forward passes. */
+    PreparedModule prepare(Backend backend);
+
+    /**
+     * {@code relu?(conv3d(x, weight, bias))} (or {@code conv_transpose3d}).
+     *
+     * @param key    the weight's key, for messages
+     * @param weight {@link ConvSpec#weightShape()}
+     * @param bias   {@code [out]}, or null when {@code spec.bias()} is false
+     */
+    record Conv(String key, ConvSpec spec, Tensor weight, Tensor bias, boolean relu) implements Op {
+        public Conv {
+            Objects.requireNonNull(spec, "spec");
+            Objects.requireNonNull(weight, key);
+            if (spec.bias() != (bias != null)) {
+                throw new IllegalArgumentException(key + ": " + spec + (spec.bias() ? " needs a bias" : " has no bias"));
+            }
+        }
+
+        public Conv withRelu() {
+            return new Conv(key, spec, weight, bias, true);
+        }
+
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            PreparedConv p = backend.prepare(spec, weight, bias);
+            return relu ? x -> p.forward(x, null, true) : p::forward;
+        }
+    }
+
+    /**
+     * {@code F.batch_norm} in inference on channel dimension 1: {@code (x - mean) / sqrt(var + eps) * weight + bias};
+     * {@code weight}/{@code bias} are null when the layer has {@code affine=False}.
+     */
+    record BatchNorm(String key, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, double eps)
+            implements Op {
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            return x -> backend.batchNorm(x, runningMean, runningVar, weight, bias, eps);
+        }
+    }
+
+    /** {@code F.relu}. */
+    record Relu() implements Op {
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            return backend::relu;
+        }
+    }
+
+    /** {@code F.max_pool3d}. */
+    record MaxPool(PoolSpec spec) implements Op {
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            return x -> backend.maxPool3d(spec, x);
+        }
+    }
+
+    /** {@code F.avg_pool3d}. */
+    record AvgPool(PoolSpec spec) implements Op {
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            return x -> backend.avgPool3d(spec, x);
+        }
+    }
+
+    /** {@code F.adaptive_avg_pool3d}. */
+    record AdaptiveAvgPool(Dims3 outputSize) implements Op {
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            return x -> backend.adaptiveAvgPool3d(x, outputSize);
+        }
+    }
+
+    /** {@code torch.flatten(x, 1)}: {@code [N, ...] -> [N, prod(...)]}, sharing the data. */
+    record Flatten() implements Op {
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            return x -> x.reshape(x.dim(0), x.numel() / Math.max(1, x.dim(0)));
+        }
+    }
+
+    /** {@code F.linear}: {@code x W^T + b}. */
+    record Linear(String key, Tensor weight, Tensor bias) implements Op {
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            return x -> backend.linear(x, weight, bias);
+        }
+    }
+
+    /**
+     * {@code relu?(main(x) + shortcut(x))}; an empty {@code shortcut} is the identity. When {@code main} ends in a
+     * convolution without its own ReLU, the addition and the ReLU run in that convolution's epilogue
+     * ({@link PreparedConv#forward(Tensor, Tensor, boolean)}).
+     */
+    record Residual(String key, List<Op> main, List<Op> shortcut, boolean relu) implements Op {
+        public Residual {
+            main = List.copyOf(main);
+            shortcut = List.copyOf(shortcut);
+            if (main.isEmpty()) {
+                throw new IllegalArgumentException(key + ": a residual block needs a main path");
+            }
+        }
+
+        public Residual withRelu() {
+            return new Residual(key, main, shortcut, true);
+        }
+
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            PreparedModule sc = Op.prepare(shortcut, backend);
+            if (main.get(main.size() - 1) instanceof Conv last && !last.relu()) {
+                PreparedModule head = Op.prepare(main.subList(0, main.size() - 1), backend);
+                PreparedConv conv = backend.prepare(last.spec(), last.weight(), last.bias());
+                return x -> conv.forward(head.forward(x), sc.forward(x), relu);
+            }
+            PreparedModule m = Op.prepare(main, backend);
+            return x -> {
+                Tensor y = m.forward(x);
+                Tensor r = sc.forward(x);
+                if (!java.util.Arrays.equals(y.shape(), r.shape())) {
+                    throw new IllegalArgumentException(key + ": main path gives " + java.util.Arrays.toString(
+                            y.shape()) + " but the shortcut gives " + java.util.Arrays.toString(r.shape()));
+                }
+                float[] a = y.data();
+                float[] b = r.data();
+                float[] o = new float[a.length]; // y may be x itself; never write into an input
+                for (int i = 0; i < o.length; i++) {
+                    float s = a[i] + b[i];
+                    o[i] = relu && s < 0f ? 0f : s;
+                }
+                return new Tensor(o, y.shape());
+            };
+        }
+    }
+
+    /**
+     * {@code torch.cat([b(x) for b in branches], dim=1)}: every branch runs on the same input and the outputs,
+     * {@code [N, C_i, D, H, W]} with the same N, D, H and W, are stacked along the channels in branch order.
+     */
+    record Concat(String key, List<List<Op>> branches) implements Op {
+        public Concat {
+            branches = branches.stream().map(List::copyOf).toList();
+            if (branches.isEmpty()) {
+                throw new IllegalArgumentException(key + ": a concatenation needs at least one branch");
+            }
+        }
+
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            List<PreparedModule> bs = branches.stream().map(b -> Op.prepare(b, backend)).toList();
+            return x -> {
+                Tensor[] ys = new Tensor[bs.size()];
+                int channels = 0;
+                for (int i = 0; i < ys.length; i++) {
+                    ys[i] = bs.get(i).forward(x);
+                    int[] s = ys[i].shape();
+                    int[] s0 = ys[0].shape();
+                    if (s.length < 2 || s.length != s0.length || s[0] != s0[0]
+                            || !java.util.Arrays.equals(s, 2, s.length, s0, 2, s0.length)) {
+                        throw new IllegalArgumentException(key + ": branch " + i + " gives "
+                                + java.util.Arrays.toString(s) + " but branch 0 gives "
+                                + java.util.Arrays.toString(s0) + "; only the channels may differ");
+                    }
+                    channels += s[1];
+                }
+                int[] shape = ys[0].shape();
+                int n = shape[0];
+                shape[1] = channels;
+                float[] out = new float[Math.toIntExact(Tensor.numel(shape))];
+                int at = 0;
+                for (int b = 0; b < n; b++) {
+                    for (Tensor y : ys) {
+                        int per = y.numel() / n; // C_i * D * H * W of one sample
+                        System.arraycopy(y.data(), b * per, out, at, per);
+                        at += per;
+                    }
+                }
+                return new Tensor(out, shape);
+            };
+        }
+    }
+
+    /** The ops run one after another; the empty list is the identity. */
+    static PreparedModule prepare(List<Op> ops, Backend backend) {
+        List<PreparedModule> steps = ops.stream().map(o -> o.prepare(backend)).toList();
+        if (steps.isEmpty()) {
+            return x -> x;
+        }
+        if (steps.size() == 1) {
+            return steps.get(0);
+        }
+        return x -> {
+            Tensor y = x;
+            for (PreparedModule s : steps) {
+                y = s.forward(y);
+            }
+            return y;
+        };
+    }
+}

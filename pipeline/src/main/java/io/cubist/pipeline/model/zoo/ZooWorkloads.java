@@ -1,0 +1,73 @@
+package io.cubist.pipeline.model.zoo;
+
+import io.cubist.kernels.backend.Backend;
+import io.cubist.kernels.bench.ModelWorkloads;
+import io.cubist.kernels.bench.Workload;
+import io.cubist.kernels.tensor.Tensor;
+import io.cubist.pipeline.model.Network;
+import io.cubist.pipeline.model.PreparedModel;
+import io.cubist.pipeline.model.RandomWeights;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * The zoo's models as {@code cubist bench --model NAME --batch N} workloads (registered in
+ * {@code META-INF/services}): torchvision's architecture with seeded random weights ({@link RandomWeights}),
+ * prepared once on the backend (batch norm folded, epilogues fused, weights packed), run on a random clip batch
+ * {@code [N, 3, 16, 112, 112]}, the clip the presets in conf/models give (other families: their
+ * {@link Architecture#defaultInput()}, s3d 16×224×224, ir_csn_50 32×224×224).
+ */
+public final class ZooWorkloads implements ModelWorkloads {
+
+    /** Frames, height and width of a video ResNet clip as trained (conf/models: clip_length 16, crop 112). */
+    public static final int[] CLIP = {16, 112, 112};
+
+    @Override
+    public List<String> models() {
+        return ModelZoo.names();
+    }
+
+    @Override
+    public Workload create(String model, int batch, Backend backend, long seed) {
+        Network net = ModelZoo.network(model);
+        int[] clip = ModelZoo.describe(model).defaultInput();
+        int[] in = {batch, 3, clip[2], clip[3], clip[4]};
+        PreparedModel prepared = net.load(RandomWeights.torchvisionInit(net.stateDict(), seed)).prepare(backend);
+        Tensor clips = Tensor.random(seed, in);
+        int[] out = net.featureShape(in);
+        long flops = 2 * net.macs(in);
+        return new Workload() {
+            private PreparedModel.Output last;
+
+            @Override
+            public String description() {
+                return model + " (random weights, features and logits)";
+            }
+
+            @Override
+            public int[] inputShape() {
+                return in.clone();
+            }
+
+            @Override
+            public int[] outputShape() {
+                return out.clone();
+            }
+
+            @Override
+            public OptionalLong flops() {
+                return OptionalLong.of(flops);
+            }
+
+            @Override
+            public long bytesMoved() {
+                return 4L * (clips.numel() + (long) out[0] * out[1]);
+            }
+
+            @Override
+            public void run() {
+                last = prepared.forward(clips);
+            }
+        };
+    }
+}

@@ -1,0 +1,249 @@
+"""PyTorch definitions of Cubist's zoo models beyond the video ResNets (run with Debian's /usr/bin/python3).
+
+* ``s3d``: torchvision 0.14's ``S3D``, built from torchvision's own ``TemporalSeparableConv``,
+  ``SepInceptionBlock3D`` and ``Conv3dNormActivation``; a reduced variant divides every channel count by
+  ``channel_divisor`` (floor, at least 1) and may take a smaller ``avgpool_kernel`` for small CI clips.
+* ``c3d``: C3D (Tran et al. 2015) laid out as the common PyTorch port of the Sports-1M weights
+  (keys ``conv1 .. conv5b``, ``fc6``, ``fc7``, ``fc8``; 16x112x112 clips, 487 classes).
+* ``ir_csn_50``: an interaction-reduced channel-separated network (Tran et al. 2019) of ResNet-50 depth, built as
+  VMZ builds ``ir_csn_152``: torchvision's ``VideoResNet`` with torchvision's ``Bottleneck``, a depthwise 3x3x3
+  convolution builder, a stem with a max pool, and batch norm ``eps=1e-3`` (Caffe2's), blocks ``[3, 4, 6, 3]``.
+
+``features_and_logits(model, clips)`` runs any zoo model (these and the video ResNets) in float64 and returns what
+``cubist embed`` writes: ``features`` (the classifier's input after global pooling; for s3d the mean over time and
+space of the average-pooled map; for c3d the output of fc7 after its ReLU) and ``logits``.
+"""
+
+import copy
+import math
+from collections import OrderedDict
+
+import torch
+import torch.nn as nn
+import torchvision.models.video as tvm
+import torchvision.models.video.resnet as tvr
+from torchvision.models.video.s3d import S3D, SepInceptionBlock3D, TemporalSeparableConv
+from torchvision.ops.misc import Conv3dNormActivation
+
+import cubist_torch as ct
+
+# ------------------------------------------------------------------------------------------------------------ S3D
+
+S3D_AVGPOOL = (2, 7, 7)
+# torchvision's SepInceptionBlock3D arguments after in_planes: b0_out, b1_mid, b1_out, b2_mid, b2_out, b3_out
+S3D_INCEPTION = [
+    (64, 96, 128, 16, 32, 32), (128, 128, 192, 32, 96, 64), "pool3",
+    (192, 96, 208, 16, 48, 64), (160, 112, 224, 24, 64, 64), (128, 128, 256, 24, 64, 64),
+    (112, 144, 288, 32, 64, 64), (256, 160, 320, 32, 128, 128), "pool2",
+    (256, 160, 320, 32, 128, 128), (384, 192, 384, 48, 128, 128),
+]
+
+
+class S3DVariant(S3D):
+    """torchvision's S3D with every channel count divided by ``div`` (floor, at least 1) and the average pool's kernel
+    as a parameter; ``div=1`` and ``avgpool_kernel=(2, 7, 7)`` give torchvision's model (checked by self_check)."""
+
+    def __init__(self, div=1, avgpool_kernel=S3D_AVGPOOL, num_classes=400, dropout=0.2):
+        nn.Module.__init__(self)
+        c = lambda n: max(1, n // div)  # noqa: E731
+        norm = lambda n: nn.BatchNorm3d(n, eps=0.001, momentum=0.001)  # noqa: E731
+        layers = [
+            TemporalSeparableConv(3, c(64), 7, 2, 3, norm),
+            nn.MaxPool3d(kernel_size=(1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1)),
+            Conv3dNormActivation(c(64), c(64), kernel_size=1, stride=1, norm_layer=norm),
+            TemporalSeparableConv(c(64), c(192), 3, 1, 1, norm),
+            nn.MaxPool3d(kernel_size=(1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1)),
+        ]
+        planes = c(192)
+        for cfg in S3D_INCEPTION:
+            if cfg == "pool3":
+                layers.append(nn.MaxPool3d(kernel_size=(3, 3, 3), stride=(2, 2, 2), padding=(1, 1, 1)))
+            elif cfg == "pool2":
+                layers.append(nn.MaxPool3d(kernel_size=(2, 2, 2), stride=(2, 2, 2), padding=(0, 0, 0)))
+            else:
+                b0, b1m, b1, b2m, b2, b3 = (c(v) for v in cfg)
+                layers.append(SepInceptionBlock3D(planes, b0, b1m, b1, b2m, b2, b3, norm))
+                planes = b0 + b1 + b2 + b3
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AvgPool3d(kernel_size=tuple(avgpool_kernel), stride=1)
+        self.classifier = nn.Sequential(
+            nn.Dropout(p=dropout),
+            nn.Conv3d(planes, num_classes, kernel_size=1, stride=1, bias=True),
+        )
+
+
+def s3d(div=1, avgpool_kernel=S3D_AVGPOOL, num_classes=400):
+    if div == 1 and tuple(avgpool_kernel) == S3D_AVGPOOL:
+        return tvm.s3d(num_classes=num_classes)
+    return S3DVariant(div, avgpool_kernel, num_classes)
+
+
+# ------------------------------------------------------------------------------------------------------------ C3D
+
+C3D_CHANNELS = (64, 128, 256, 512, 512)
+C3D_HIDDEN = 4096
+C3D_CLASSES = 487
+C3D_FC6_GRID = (1, 4, 4)  # pool5's output for 16x112x112 clips: 512 * 1 * 4 * 4 = 8192 fc6 inputs
+
+
+class C3D(nn.Module):
+    """C3D as the common PyTorch port lays it out (same attribute names, so the same state_dict keys). Widths are
+    parameters for reduced variants; ``fc6_grid`` is pool5's output (time, height, width) for the clips it takes."""
+
+    def __init__(self, channels=C3D_CHANNELS, hidden=C3D_HIDDEN, num_classes=C3D_CLASSES, fc6_grid=C3D_FC6_GRID):
+        super().__init__()
+        c1, c2, c3, c4, c5 = channels
+        conv = lambda i, o: nn.Conv3d(i, o, kernel_size=(3, 3, 3), padding=(1, 1, 1))  # noqa: E731
+        self.conv1 = conv(3, c1)
+        self.pool1 = nn.MaxPool3d(kernel_size=(1, 2, 2), stride=(1, 2, 2))
+        self.conv2 = conv(c1, c2)
+        self.pool2 = nn.MaxPool3d(kernel_size=(2, 2, 2), stride=(2, 2, 2))
+        self.conv3a = conv(c2, c3)
+        self.conv3b = conv(c3, c3)
+        self.pool3 = nn.MaxPool3d(kernel_size=(2, 2, 2), stride=(2, 2, 2))
+        self.conv4a = conv(c3, c4)
+        self.conv4b = conv(c4, c4)
+        self.pool4 = nn.MaxPool3d(kernel_size=(2, 2, 2), stride=(2, 2, 2))
+        self.conv5a = conv(c4, c5)
+        self.conv5b = conv(c5, c5)
+        self.pool5 = nn.MaxPool3d(kernel_size=(2, 2, 2), stride=(2, 2, 2), padding=(0, 1, 1))
+        self.fc6_in = c5 * math.prod(fc6_grid)
+        self.fc6 = nn.Linear(self.fc6_in, hidden)
+        self.fc7 = nn.Linear(hidden, hidden)
+        self.fc8 = nn.Linear(hidden, num_classes)
+        self.dropout = nn.Dropout(p=0.5)
+        self.relu = nn.ReLU()
+
+    def features(self, x):
+        """fc7's output after its ReLU (dropout is the identity in eval): the input of fc8."""
+        h = self.pool1(self.relu(self.conv1(x)))
+        h = self.pool2(self.relu(self.conv2(h)))
+        h = self.pool3(self.relu(self.conv3b(self.relu(self.conv3a(h)))))
+        h = self.pool4(self.relu(self.conv4b(self.relu(self.conv4a(h)))))
+        h = self.pool5(self.relu(self.conv5b(self.relu(self.conv5a(h)))))
+        assert h[0].numel() == self.fc6_in, f"pool5 gives {tuple(h.shape)}, fc6 takes {self.fc6_in}"
+        h = h.flatten(1)  # the port's h.view(-1, 8192)
+        h = self.dropout(self.relu(self.fc6(h)))
+        return self.dropout(self.relu(self.fc7(h)))
+
+    def forward(self, x):
+        return self.fc8(self.features(x))
+
+
+def c3d(channels=C3D_CHANNELS, hidden=C3D_HIDDEN, num_classes=C3D_CLASSES, fc6_grid=C3D_FC6_GRID):
+    return C3D(channels, hidden, num_classes, fc6_grid)
+
+
+# ------------------------------------------------------------------------------------------------------ ir-CSN-50
+
+CSN_LAYERS = (3, 4, 6, 3)
+CSN_BN_EPS = 1e-3
+
+
+class Conv3DDepthwise(nn.Conv3d):
+    """The ir-CSN convolution builder: a depthwise 3x3x3 convolution (groups = channels) with the block's stride on
+    every axis, as torchvision's conv builders are called by its Bottleneck."""
+
+    def __init__(self, in_planes, out_planes, midplanes=None, stride=1, padding=1):
+        assert in_planes == out_planes
+        super().__init__(in_planes, out_planes, kernel_size=(3, 3, 3), stride=stride, padding=padding,
+                         groups=in_planes, bias=False)
+
+    @staticmethod
+    def get_downsample_stride(stride):
+        return stride, stride, stride
+
+
+def _csn_stem(width):
+    return nn.Sequential(
+        nn.Conv3d(3, width, kernel_size=(3, 7, 7), stride=(1, 2, 2), padding=(1, 3, 3), bias=False),
+        nn.BatchNorm3d(width), nn.ReLU(inplace=True),
+        nn.MaxPool3d(kernel_size=(1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1)))
+
+
+def ir_csn_50(widths=ct.TORCHVISION_WIDTHS, layers=CSN_LAYERS, num_classes=400):
+    """stem (3x7x7 conv, BN, ReLU, 1x3x3 max pool) -> four stages of torchvision Bottlenecks whose 3x3x3 convolution
+    is depthwise (1x1x1 reduce, depthwise 3x3x3 with stride (2, 2, 2) at the start of stages 2-4, 1x1x1 expand to
+    4 * planes; projection shortcut where the shape changes) -> AdaptiveAvgPool3d(1) -> fc (2048 -> classes)."""
+    model = ct._VariantResNet(tvr.Bottleneck, [Conv3DDepthwise] * 4, list(layers), _csn_stem(widths[0]),
+                              list(widths), num_classes)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm3d):
+            m.eps = CSN_BN_EPS
+    return model
+
+
+# ------------------------------------------------------------------------------------------------------ the zoo
+
+BUILDERS = OrderedDict([("s3d", s3d), ("c3d", c3d), ("ir_csn_50", ir_csn_50)])
+
+# sum(p.numel() for p in model.parameters()) and len(model.state_dict()) of the full-size models (self_check)
+PARAMETERS = {"s3d": 8_320_048, "c3d": 79_991_015, "ir_csn_50": 13_131_152}
+
+
+def build(name, **variant):
+    """A zoo model by name: torchvision's video ResNets (``cubist_torch.video_resnet``) or one of BUILDERS."""
+    if name in BUILDERS:
+        return BUILDERS[name](**variant)
+    return ct.video_resnet(name, **variant)
+
+
+def randomize_(model, gen):
+    """``cubist_torch.randomize_`` (random weights and batch-norm statistics), then every grouped convolution redrawn
+    with its fan-out per group (``std = sqrt(2 * groups / fan_out)``): a depthwise 3x3x3 kernel sums 27 inputs, and
+    drawn for ``fan_out = C * 27`` it would shrink the input-dependent signal of a full-size CSN to nearly nothing."""
+    ct.randomize_(model, gen)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.Conv3d) and m.groups > 1:
+                fan_out = m.weight.shape[0] * math.prod(m.weight.shape[2:]) / m.groups
+                m.weight.copy_(torch.randn(m.weight.shape, generator=gen) * math.sqrt(2.0 / fan_out))
+    return model.eval()
+
+
+def features_and_logits(model, clips):
+    """``model`` run in float64 on float32 ``clips``: (features, logits) as ``cubist embed`` writes them. The model
+    is not changed. s3d's logits are torchvision's own forward; its features are the mean over (T, H, W) of the
+    average-pooled map, which the 1x1x1 classifier convolution commutes with."""
+    if isinstance(model, tvr.VideoResNet):
+        return ct.features_and_logits(model, clips)
+    m = copy.deepcopy(model).double().eval()
+    x = clips.double()
+    with torch.no_grad():
+        if isinstance(m, S3D):
+            f = m.avgpool(m.features(x)).mean(dim=(2, 3, 4))
+            return f, m(x)
+        if isinstance(m, C3D):
+            f = m.features(x)
+            return f, m.fc8(f)
+    raise TypeError(f"no features for {type(model).__name__}")
+
+
+def macs(model, clips_shape):
+    """Multiply-accumulates of convolutions and linear layers (every kernel tap), counted with forward hooks."""
+    total = [0]
+
+    def hook(m, inp, out):
+        if isinstance(m, nn.Conv3d):
+            total[0] += out.numel() * (m.in_channels // m.groups) * math.prod(m.kernel_size)
+        elif isinstance(m, nn.Linear):
+            total[0] += out.numel() * m.in_features
+
+    hs = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv3d, nn.Linear))]
+    try:
+        with torch.no_grad():
+            model.eval()(torch.zeros(clips_shape))
+    finally:
+        for h in hs:
+            h.remove()
+    return total[0]
+
+
+def self_check():
+    """The parameterized builders at full size are torchvision's S3D exactly; parameter totals are PARAMETERS."""
+    a = tvm.s3d().state_dict()
+    b = S3DVariant().state_dict()
+    assert list(a) == list(b) and all(a[k].shape == b[k].shape for k in a), "s3d"
+    for name, n in PARAMETERS.items():
+        got = sum(p.numel() for p in build(name).parameters())
+        assert got == n, f"{name}: {got:,} parameters, expected {n:,}"
