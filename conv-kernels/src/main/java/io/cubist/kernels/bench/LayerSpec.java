@@ -5,6 +5,7 @@ import io.cubist.kernels.backend.PreparedConv;
 import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.conv.PaddingMode;
 import io.cubist.kernels.io.Json;
+import io.cubist.kernels.op.TorchArgs;
 import io.cubist.kernels.ops.PoolSpec;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
@@ -89,7 +90,7 @@ public sealed interface LayerSpec {
                 case "AdaptiveAvgPool3d" -> AdaptiveAvgPool3d.parse(args);
                 case "BatchNorm3d" -> BatchNorm3d.parse(args);
                 case "ReLU" -> {
-                    new ModuleArgs(module, args, List.of("inplace")).bool("inplace", false);
+                    new TorchArgs(module, args, List.of("inplace")).bool("inplace", false);
                     yield new Relu();
                 }
                 default -> throw new IllegalArgumentException("unknown module '" + module + "'; modules: "
@@ -143,7 +144,7 @@ public sealed interface LayerSpec {
     record Conv(String module, ConvSpec spec) implements LayerSpec {
 
         static Conv parse(String module, int s, boolean transposed, Map<String, Object> args) {
-            ModuleArgs p = new ModuleArgs(module, args, transposed
+            TorchArgs p = new TorchArgs(module, args, transposed
                     ? List.of("in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding",
                     "groups", "bias", "dilation", "padding_mode")
                     : List.of("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
@@ -232,7 +233,7 @@ public sealed interface LayerSpec {
     record MaxPool3d(PoolSpec spec) implements LayerSpec {
 
         static MaxPool3d parse(Map<String, Object> args) {
-            ModuleArgs p = new ModuleArgs("MaxPool3d", args,
+            TorchArgs p = new TorchArgs("MaxPool3d", args,
                     List.of("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"));
             if (p.bool("return_indices", false)) {
                 throw p.bad("return_indices", "false (the bench times the pooled values only)");
@@ -272,7 +273,7 @@ public sealed interface LayerSpec {
     record AvgPool3d(PoolSpec spec) implements LayerSpec {
 
         static AvgPool3d parse(Map<String, Object> args) {
-            ModuleArgs p = new ModuleArgs("AvgPool3d", args,
+            TorchArgs p = new TorchArgs("AvgPool3d", args,
                     List.of("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"));
             int[] k = p.ints("kernel_size", null);
             int divisor = 0;
@@ -336,7 +337,7 @@ public sealed interface LayerSpec {
         }
 
         static AdaptiveAvgPool3d parse(Map<String, Object> args) {
-            return new AdaptiveAvgPool3d(new ModuleArgs("AdaptiveAvgPool3d", args, List.of("output_size"))
+            return new AdaptiveAvgPool3d(new TorchArgs("AdaptiveAvgPool3d", args, List.of("output_size"))
                     .intsOrNone("output_size"));
         }
 
@@ -408,7 +409,7 @@ public sealed interface LayerSpec {
         }
 
         static BatchNorm3d parse(Map<String, Object> args) {
-            ModuleArgs p = new ModuleArgs("BatchNorm3d", args,
+            TorchArgs p = new TorchArgs("BatchNorm3d", args,
                     List.of("num_features", "eps", "momentum", "affine", "track_running_stats"));
             p.number("momentum", 0.1); // training only
             if (!p.bool("track_running_stats", true)) {

@@ -81,12 +81,12 @@ public final class OpRunner {
             case "adaptive_avg_pool3d" -> adaptivePool(backend, args, tensors);
             case "batch_norm" -> batchNorm(backend, args, tensors);
             case "relu" -> {
-                OpArgs p = new OpArgs(op, args, List.of("inplace"));
+                TorchArgs p = new TorchArgs(op, args, List.of("inplace"));
                 p.bool("inplace", false); // no observable effect: the output is a new file
                 yield backend.relu(inputs(op, tensors, List.of("input"), List.of()).get("input"));
             }
             case "linear" -> {
-                new OpArgs(op, args, List.of());
+                new TorchArgs(op, args, List.of());
                 Map<String, Tensor> t = inputs(op, tensors, List.of("input", "weight"), List.of("bias"));
                 yield backend.linear(t.get("input"), t.get("weight"), t.get("bias"));
             }
@@ -124,7 +124,7 @@ public final class OpRunner {
 
     private static Tensor conv(Backend backend, String op, int s, boolean transposed, Map<String, Object> args,
                                Map<String, Tensor> tensors) {
-        OpArgs p = new OpArgs(op, args, transposed
+        TorchArgs p = new TorchArgs(op, args, transposed
                 ? List.of("stride", "padding", "output_padding", "groups", "dilation", "padding_mode", "flip")
                 : List.of("stride", "padding", "dilation", "groups", "padding_mode", "flip"));
         Map<String, Tensor> t = inputs(op, tensors, List.of("input", "weight"), List.of("bias"));
@@ -135,7 +135,7 @@ public final class OpRunner {
                     + (transposed ? "in, out/groups" : "out, in/groups") + ", k...], got shape "
                     + Arrays.toString(w.shape()));
         }
-        int groups = p.integer("groups", 1);
+        int groups = p.integer("groups", 1, false);
         if (groups < 1) {
             throw new IllegalArgumentException(op + ": groups must be >= 1, got " + groups);
         }
@@ -169,7 +169,7 @@ public final class OpRunner {
 
     private static Tensor deform(Backend backend, Map<String, Object> args, Map<String, Tensor> tensors) {
         String op = "deform_conv3d";
-        OpArgs p = new OpArgs(op, args, List.of("stride", "padding", "dilation"));
+        TorchArgs p = new TorchArgs(op, args, List.of("stride", "padding", "dilation"));
         Map<String, Tensor> t = inputs(op, tensors, List.of("input", "offset", "weight"), List.of("bias", "mask"));
         DeformSpec spec = new DeformSpec(Dims3.expand(p.ints("stride", new int[] {1}), 3, 1, "stride"),
                 Dims3.expand(p.ints("padding", new int[] {0}), 3, 0, "padding"),
@@ -196,7 +196,7 @@ public final class OpRunner {
 
     private static Tensor maxPool(Backend backend, Map<String, Object> args, Map<String, Tensor> tensors) {
         String op = "max_pool3d";
-        OpArgs p = new OpArgs(op, args,
+        TorchArgs p = new TorchArgs(op, args,
                 List.of("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"));
         Tensor x = inputs(op, tensors, List.of("input"), List.of()).get("input");
         if (p.bool("return_indices", false)) {
@@ -213,13 +213,13 @@ public final class OpRunner {
 
     private static Tensor avgPool(Backend backend, Map<String, Object> args, Map<String, Tensor> tensors) {
         String op = "avg_pool3d";
-        OpArgs p = new OpArgs(op, args,
+        TorchArgs p = new TorchArgs(op, args,
                 List.of("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"));
         Tensor x = inputs(op, tensors, List.of("input"), List.of()).get("input");
         int[] k = p.ints("kernel_size", null);
         int divisor = 0;
         if (p.has("divisor_override")) {
-            divisor = p.integer("divisor_override", 0);
+            divisor = p.integer("divisor_override", 0, false);
             if (divisor <= 0) {
                 throw new IllegalArgumentException(op + ": divisor_override must be a positive int or null, got "
                         + divisor);
@@ -234,7 +234,7 @@ public final class OpRunner {
 
     private static Tensor adaptivePool(Backend backend, Map<String, Object> args, Map<String, Tensor> tensors) {
         String op = "adaptive_avg_pool3d";
-        OpArgs p = new OpArgs(op, args, List.of("output_size"));
+        TorchArgs p = new TorchArgs(op, args, List.of("output_size"));
         Tensor x = pool5d(op, inputs(op, tensors, List.of("input"), List.of()).get("input"));
         int[] o = p.intsOrNone("output_size");
         if (o.length != 1 && o.length != 3) {
@@ -255,7 +255,7 @@ public final class OpRunner {
 
     private static Tensor batchNorm(Backend backend, Map<String, Object> args, Map<String, Tensor> tensors) {
         String op = "batch_norm";
-        OpArgs p = new OpArgs(op, args, List.of("training", "momentum", "eps"));
+        TorchArgs p = new TorchArgs(op, args, List.of("training", "momentum", "eps"));
         Map<String, Tensor> t = inputs(op, tensors, List.of("input", "running_mean", "running_var"),
                 List.of("weight", "bias"));
         if (p.bool("training", false)) {
@@ -273,12 +273,9 @@ public final class OpRunner {
 
     private static Tensor shuffle(Backend backend, String op, String factorName, int s, boolean up,
                                   Map<String, Object> args, Map<String, Tensor> tensors) {
-        OpArgs p = new OpArgs(op, args, List.of(factorName));
+        TorchArgs p = new TorchArgs(op, args, List.of(factorName));
         Tensor x = inputs(op, tensors, List.of("input"), List.of()).get("input");
-        int r = p.integer(factorName, -1);
-        if (!p.has(factorName)) {
-            throw new IllegalArgumentException(op + ": missing required argument '" + factorName + "'");
-        }
+        int r = p.integer(factorName, -1, true);
         if (r < 1) {
             throw new IllegalArgumentException(op + ": " + factorName + " must be >= 1, got " + r);
         }

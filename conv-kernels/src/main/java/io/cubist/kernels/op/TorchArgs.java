@@ -1,4 +1,4 @@
-package io.cubist.kernels.bench;
+package io.cubist.kernels.op;
 
 import io.cubist.kernels.io.Json;
 import java.util.ArrayList;
@@ -6,15 +6,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The constructor keyword arguments of one {@code torch.nn} module, read with PyTorch's names and defaults. An
- * argument the module does not take is rejected up front, naming the ones it does.
+ * Keyword arguments with PyTorch's names and defaults: an op spec's {@code args} ({@code torch.nn.functional}) or a
+ * module's constructor kwargs ({@code torch.nn}). An argument the owner does not take is rejected up front, naming
+ * the ones it does. Values are typed here, at the edge, and nowhere deeper.
  */
-final class ModuleArgs {
-    private final String module;
+public final class TorchArgs {
+    private final String owner;
     private final Map<String, Object> args;
 
-    ModuleArgs(String module, Map<String, Object> args, List<String> allowed) {
-        this.module = module;
+    /** @param owner the op or module name errors start with */
+    public TorchArgs(String owner, Map<String, Object> args, List<String> allowed) {
+        this.owner = owner;
         this.args = args;
         List<String> unknown = new ArrayList<>();
         for (String k : args.keySet()) {
@@ -23,32 +25,32 @@ final class ModuleArgs {
             }
         }
         if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException(module + ": unknown argument" + (unknown.size() > 1 ? "s " : " ")
-                    + String.join(", ", unknown) + "; " + module + " takes "
+            throw new IllegalArgumentException(owner + ": unknown argument" + (unknown.size() > 1 ? "s " : " ")
+                    + String.join(", ", unknown) + "; " + owner + " takes "
                     + (allowed.isEmpty() ? "no arguments" : String.join(", ", allowed)));
         }
     }
 
-    IllegalArgumentException bad(String name, String expected) {
+    public IllegalArgumentException bad(String name, String expected) {
         Object got = args.get(name);
-        return new IllegalArgumentException(module + ": argument '" + name + "' must be " + expected + ", got "
+        return new IllegalArgumentException(owner + ": argument '" + name + "' must be " + expected + ", got "
                 + (got instanceof String ? "'" + got + "'" : Json.write(got)));
     }
 
-    boolean has(String name) {
+    public boolean has(String name) {
         return args.get(name) != null;
     }
 
-    Object raw(String name) {
+    public Object raw(String name) {
         return args.get(name);
     }
 
     /** An int or a non-empty list of ints, as a one-element array for an int; {@code dflt} null = required. */
-    int[] ints(String name, int[] dflt) {
+    public int[] ints(String name, int[] dflt) {
         Object v = args.get(name);
         if (v == null) {
             if (dflt == null) {
-                throw new IllegalArgumentException(module + ": missing required argument '" + name + "'");
+                throw new IllegalArgumentException(owner + ": missing required argument '" + name + "'");
             }
             return dflt;
         }
@@ -74,10 +76,10 @@ final class ModuleArgs {
     }
 
     /** An int or a list whose entries may be null ({@code output_size}); null entries become -1. */
-    int[] intsOrNone(String name) {
+    public int[] intsOrNone(String name) {
         Object v = args.get(name);
         if (v == null) {
-            throw new IllegalArgumentException(module + ": missing required argument '" + name + "'");
+            throw new IllegalArgumentException(owner + ": missing required argument '" + name + "'");
         }
         List<?> l = v instanceof List<?> list ? list : List.of(v);
         if (l.isEmpty()) {
@@ -102,11 +104,11 @@ final class ModuleArgs {
     }
 
     /** A single int; {@code required} makes a missing value an error. */
-    int integer(String name, int dflt, boolean required) {
+    public int integer(String name, int dflt, boolean required) {
         Object v = args.get(name);
         if (v == null) {
             if (required) {
-                throw new IllegalArgumentException(module + ": missing required argument '" + name + "'");
+                throw new IllegalArgumentException(owner + ": missing required argument '" + name + "'");
             }
             return dflt;
         }
@@ -117,7 +119,7 @@ final class ModuleArgs {
         return x;
     }
 
-    boolean bool(String name, boolean dflt) {
+    public boolean bool(String name, boolean dflt) {
         Object v = args.get(name);
         if (v == null) {
             return dflt;
@@ -128,7 +130,7 @@ final class ModuleArgs {
         throw bad(name, "true or false");
     }
 
-    double number(String name, double dflt) {
+    public double number(String name, double dflt) {
         Object v = args.get(name);
         if (v == null) {
             return dflt;
@@ -139,7 +141,7 @@ final class ModuleArgs {
         throw bad(name, "a number");
     }
 
-    String string(String name, String dflt) {
+    public String string(String name, String dflt) {
         Object v = args.get(name);
         if (v == null) {
             return dflt;

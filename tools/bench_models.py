@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+"""Whole models, Cubist beside PyTorch on the same machine and thread budget: clips per second.
+
+    /usr/bin/python3 tools/bench_models.py [--models r3d_18,mc3_18,r2plus1d_18] [--batch 1,4] [--threads 2]
+
+PyTorch side: torchvision 0.14's model with random weights, ``eval()``, ``torch.no_grad()``, float32,
+``torch.set_num_threads(T)``, on random clips ``[N, 3, 16, 112, 112]`` (s3d: 224x224), ``--warmup`` untimed and
+``--runs`` timed forward passes, median. Its default dispatch runs oneDNN for these layers at these sizes.
+Cubist side: ``bin/cubist bench --model NAME --batch N --threads T --json`` (same warm-up, runs and median).
+Prints a markdown table with the ratio Cubist clips/s / PyTorch clips/s and the load average when each ran:
+timings on a shared machine are noise, so compare ratios from one quiet run.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+import torchvision.models.video as tvm
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def clip_shape(name, batch):
+    side = 224 if name == "s3d" else 112
+    return (batch, 3, 16, side, side)
+
+
+def torch_clips_per_sec(name, batch, threads, warmup, runs):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = getattr(tvm, name)().eval()
+    x = torch.rand(*clip_shape(name, batch)) * 2 - 1
+    times = []
+    with torch.no_grad():
+        for i in range(warmup + runs):
+            t0 = time.perf_counter()
+            model(x)
+            if i >= warmup:
+                times.append(time.perf_counter() - t0)
+    return batch / statistics.median(times)
+
+
+def cubist_clips_per_sec(name, batch, threads, warmup, runs):
+    out = subprocess.run([os.path.join(ROOT, "bin", "cubist"), "bench", "--model", name, "--batch", str(batch),
+                          "--threads", str(threads), "--warmup", str(warmup), "--runs", str(runs), "--json"],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["clips_per_sec"]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", default="r3d_18,mc3_18,r2plus1d_18")
+    ap.add_argument("--batch", default="1,4")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=5)
+    a = ap.parse_args(argv)
+    print(f"threads {a.threads}, warm-up {a.warmup}, median of {a.runs}; torch {torch.__version__}")
+    print("| model | batch | Cubist clips/s | PyTorch clips/s | ratio | load avg |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name in a.models.split(","):
+        for batch in (int(b) for b in a.batch.split(",")):
+            c = cubist_clips_per_sec(name, batch, a.threads, a.warmup, a.runs)
+            t = torch_clips_per_sec(name, batch, a.threads, a.warmup, a.runs)
+            print(f"| {name} | {batch} | {c:.2f} | {t:.2f} | {c / t:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
