@@ -46,7 +46,7 @@ def torch_clips_per_sec(name, batch, threads, warmup, runs):
 
 
 def cubist_clips_per_sec(name, batch, threads, warmup, runs):
-    out = subprocess.run([os.path.join(ROOT, "bin", "cubist"), "bench", "--model", name, "--batch", str(batch),
+    out = subprocess.run([os.environ.get("CUBIST", os.path.join(ROOT, "bin", "cubist")), "bench", "--model", name, "--batch", str(batch),
                           "--threads", str(threads), "--warmup", str(warmup), "--runs", str(runs), "--json"],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])["clips_per_sec"]

@@ -174,6 +174,10 @@ final class BenchCommand implements Command {
         r.put("ms_median", median);
         r.put("ms_min", t.minMs());
         r.put("ms_all", t.allMs());
+        if (!flags.has("layer")) {
+            // a model's throughput: clips of the batch per second of the median forward pass
+            r.put("clips_per_sec", flags.positiveInt("batch", 1) / (median / 1e3));
+        }
         r.put("flops", flops.isPresent() ? flops.getAsLong() : null);
         r.put("gflops", gflops);
         r.put("gb_per_s", w.bytesMoved() / (median * 1e6));
@@ -193,6 +197,9 @@ final class BenchCommand implements Command {
         line(b, "threads", r.get("threads").toString());
         line(b, "time", fmt("%.3f ms median, %.3f ms min (%d runs after %d warmup)", t.medianMs(), t.minMs(),
                 t.runs(), t.warmup()));
+        if (r.get("clips_per_sec") instanceof Double c) {
+            line(b, "clips/s", fmt("%.2f", c));
+        }
         if (r.get("gflops") instanceof Double g) {
             line(b, "work", fmt("%.3f GFLOP (2 x MACs of the direct convolution)", (Long) r.get("flops") / 1e9));
             line(b, "throughput", fmt("%.1f GFLOP/s", g));

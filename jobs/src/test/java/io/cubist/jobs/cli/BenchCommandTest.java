@@ -71,6 +71,18 @@ class BenchCommandTest {
     }
 
     @Test
+    void modelModeReportsClipsPerSecond() {
+        Result r = cubist("bench", "--model", "r3d_18", "--batch", "1", "--threads", "2", "--warmup", "0",
+                "--runs", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> j = Json.parseObject(r.out().strip());
+        assertEquals("r3d_18", j.get("model"));
+        assertEquals(List.of(1L, 512L), j.get("output_shape"));
+        double clipsPerSec = (Double) j.get("clips_per_sec");
+        assertEquals(1000.0 / (Double) j.get("ms_median"), clipsPerSec, 1e-9 * clipsPerSec);
+    }
+
+    @Test
     void memoryBoundLayersHaveNoGflops() {
         Result r = cubist("bench", "--layer", "{\"module\": \"ReLU\"}", "--input-shape", "2,3", "--threads", "1",
                 "--warmup", "0", "--runs", "1", "--json");
