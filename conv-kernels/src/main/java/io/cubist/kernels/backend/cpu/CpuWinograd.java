@@ -208,6 +208,7 @@ final class CpuWinograd implements PreparedConv {
                 }
             }
         }
+        float[] patch = new float[16];
         for (int ty = 0; ty < th; ty++) {
             int o = vBase + ty * tw;
             int tx = 0;
@@ -216,14 +217,13 @@ final class CpuWinograd implements PreparedConv {
                 transformTiles(split, 2 * (2 * ty) * width + tx, width, v, xiStride, o + tx);
             }
             for (; tx < tw; tx++) {
-                transformTile(split, 2 * (2 * ty) * width + tx, width, v, xiStride, o + tx);
+                transformTile(split, 2 * (2 * ty) * width + tx, width, v, xiStride, o + tx, patch);
             }
         }
     }
 
     /** The input transform of one tile, for the tail of a tile row; the same arithmetic as the vector form. */
-    private static void transformTile(float[] split, int r0, int width, float[] v, int xiStride, int o) {
-        float[] d = new float[16];
+    private static void transformTile(float[] split, int r0, int width, float[] v, int xiStride, int o, float[] d) {
         for (int i = 0; i < 4; i++) {
             int e = r0 + i * 2 * width;
             d[4 * i] = split[e];
@@ -347,20 +347,20 @@ final class CpuWinograd implements PreparedConv {
     /** {@link #tilesOut} for the last {@code count < L} tiles of a row. */
     private static void tilesOutScalar(float[] mbuf, int xiStride, int src, int count, float[] quad) {
         for (int t = 0; t < count; t++) {
-            float[] m = new float[16];
-            for (int xi = 0; xi < XI; xi++) {
-                m[xi] = mbuf[xi * xiStride + src + t];
-            }
-            float[] c = new float[4];
-            float[] e = new float[4];
-            for (int j = 0; j < 4; j++) {
-                c[j] = m[j] + m[4 + j] + m[8 + j];
-                e[j] = m[4 + j] - m[8 + j] - m[12 + j];
-            }
-            quad[t] = c[0] + c[1] + c[2];
-            quad[L + t] = c[1] - c[2] - c[3];
-            quad[2 * L + t] = e[0] + e[1] + e[2];
-            quad[3 * L + t] = e[1] - e[2] - e[3];
+            int at = src + t;
+            // rows of A^T M: c = m0 + m1 + m2, e = m1 - m2 - m3 (per column j), then the same across columns
+            float c0 = mbuf[at] + mbuf[4 * xiStride + at] + mbuf[8 * xiStride + at];
+            float c1 = mbuf[xiStride + at] + mbuf[5 * xiStride + at] + mbuf[9 * xiStride + at];
+            float c2 = mbuf[2 * xiStride + at] + mbuf[6 * xiStride + at] + mbuf[10 * xiStride + at];
+            float c3 = mbuf[3 * xiStride + at] + mbuf[7 * xiStride + at] + mbuf[11 * xiStride + at];
+            float e0 = mbuf[4 * xiStride + at] - mbuf[8 * xiStride + at] - mbuf[12 * xiStride + at];
+            float e1 = mbuf[5 * xiStride + at] - mbuf[9 * xiStride + at] - mbuf[13 * xiStride + at];
+            float e2 = mbuf[6 * xiStride + at] - mbuf[10 * xiStride + at] - mbuf[14 * xiStride + at];
+            float e3 = mbuf[7 * xiStride + at] - mbuf[11 * xiStride + at] - mbuf[15 * xiStride + at];
+            quad[t] = c0 + c1 + c2;
+            quad[L + t] = c1 - c2 - c3;
+            quad[2 * L + t] = e0 + e1 + e2;
+            quad[3 * L + t] = e1 - e2 - e3;
         }
     }
 
