@@ -4,7 +4,6 @@ import static io.cubist.kernels.backend.cpu.GemmKernel.MR;
 import static io.cubist.kernels.backend.cpu.GemmKernel.NR;
 
 import io.cubist.kernels.backend.PreparedConv;
-import io.cubist.kernels.backend.reference.ReferenceConv;
 import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.conv.PaddingMode;
 import io.cubist.kernels.tensor.Dims3;
@@ -22,10 +21,7 @@ import java.util.List;
  * n]} — consecutive outputs read consecutive floats, and the micro-kernel loads two vectors per tap. Grid positions
  * outside the output (the padding columns) are computed and dropped; the waste is {@code 1 - oH*oW/(gH*gW)}.
  */
-final class CpuConv implements PreparedConv {
-    private final ConvSpec spec;
-    private final CpuThreads threads;
-    private final float[] bias;
+final class CpuConv extends CpuPreparedConv {
     private final int groups;
     private final int mG;
     private final int cG;
@@ -44,13 +40,10 @@ final class CpuConv implements PreparedConv {
     private final float[] depthwise;
 
     CpuConv(ConvSpec spec, Tensor weight, Tensor bias, CpuThreads threads) {
-        ReferenceConv.checkParameters(spec, weight, bias);
+        super(spec, weight, bias, threads);
         if (spec.transposed()) {
             throw new IllegalArgumentException("CpuConv runs direct convolutions; use CpuConvTranspose");
         }
-        this.spec = spec;
-        this.threads = threads;
-        this.bias = bias == null ? null : bias.data().clone();
         this.groups = spec.groups();
         this.mG = spec.outChannels() / groups;
         this.cG = spec.inChannels() / groups;
@@ -113,25 +106,14 @@ final class CpuConv implements PreparedConv {
     }
 
     @Override
-    public ConvSpec spec() {
-        return spec;
-    }
-
-    @Override
-    public Tensor forward(Tensor input) {
-        return forward(input, null, false);
-    }
-
-    @Override
     public Tensor forward(Tensor input, Tensor residual, boolean relu) {
-        int[] s5 = ReferenceConv.inputShape5d(spec, input);
-        int batch = s5[0];
-        int cin = s5[1];
-        Dims3 in = new Dims3(s5[2], s5[3], s5[4]);
-        Dims3 out = spec.outputSize(in);
-        spec.checkPaddingFits(in);
-        Tensor y = Tensor.zeros(ReferenceConv.outputShape(spec, input, out));
-        float[] res = PreparedConv.residualData(spec, residual, y);
+        Call call = begin(input, residual);
+        int batch = call.batch();
+        int cin = call.cin();
+        Dims3 in = call.in();
+        Dims3 out = call.out();
+        Tensor y = call.y();
+        float[] res = call.residual();
         Grid grid = new Grid(spec, in, out);
         int planes = grid.phases * grid.plane;
         int[] tapOff = new int[taps];

@@ -4,7 +4,6 @@ import static io.cubist.kernels.backend.cpu.GemmKernel.MR;
 import static io.cubist.kernels.backend.cpu.GemmKernel.NR;
 
 import io.cubist.kernels.backend.PreparedConv;
-import io.cubist.kernels.backend.reference.ReferenceConv;
 import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
@@ -18,10 +17,7 @@ import java.util.List;
  * {@code phi} the taps are those with {@code k*dilation = phi + m_k*stride}, and then {@code i = q - m_k} with
  * {@code q = (z + padding) div stride}. Each (batch item, group, phase) is one {@link ImplicitGemm} problem.
  */
-final class CpuConvTranspose implements PreparedConv {
-    private final ConvSpec spec;
-    private final CpuThreads threads;
-    private final float[] bias;
+final class CpuConvTranspose extends CpuPreparedConv {
     private final int groups;
     private final int mG;
     private final int cG;
@@ -38,13 +34,10 @@ final class CpuConvTranspose implements PreparedConv {
     private final Scratch scratch = new Scratch();
 
     CpuConvTranspose(ConvSpec spec, Tensor weight, Tensor bias, CpuThreads threads) {
-        ReferenceConv.checkParameters(spec, weight, bias);
+        super(spec, weight, bias, threads);
         if (!spec.transposed()) {
             throw new IllegalArgumentException("CpuConvTranspose runs transposed convolutions; use CpuConv");
         }
-        this.spec = spec;
-        this.threads = threads;
-        this.bias = bias == null ? null : bias.data().clone();
         this.groups = spec.groups();
         this.mG = spec.outChannels() / groups;
         this.cG = spec.inChannels() / groups;
@@ -103,24 +96,14 @@ final class CpuConvTranspose implements PreparedConv {
     }
 
     @Override
-    public ConvSpec spec() {
-        return spec;
-    }
-
-    @Override
-    public Tensor forward(Tensor input) {
-        return forward(input, null, false);
-    }
-
-    @Override
     public Tensor forward(Tensor input, Tensor residual, boolean relu) {
-        int[] s5 = ReferenceConv.inputShape5d(spec, input);
-        int batch = s5[0];
-        int cin = s5[1];
-        Dims3 in = new Dims3(s5[2], s5[3], s5[4]);
-        Dims3 out = spec.outputSize(in);
-        Tensor y = Tensor.zeros(ReferenceConv.outputShape(spec, input, out));
-        float[] res = PreparedConv.residualData(spec, residual, y);
+        Call call = begin(input, residual);
+        int batch = call.batch();
+        int cin = call.cin();
+        Dims3 in = call.in();
+        Dims3 out = call.out();
+        Tensor y = call.y();
+        float[] res = call.residual();
         Dims3 s = spec.stride();
         Dims3 p = spec.padBefore();
         // q runs over [0, Q) per axis: Q = ceil((out + padding) / stride); the buffer holds x shifted right by maxM

@@ -3,7 +3,6 @@ package io.cubist.kernels.backend.cpu;
 import static io.cubist.kernels.backend.cpu.GemmKernel.NR;
 
 import io.cubist.kernels.backend.PreparedConv;
-import io.cubist.kernels.backend.reference.ReferenceConv;
 import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.conv.PaddingMode;
 import io.cubist.kernels.tensor.Dims3;
@@ -25,16 +24,13 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code M_xi[o][(od, tile)] = sum_(c, a) U_xi[o][(c, a)] * V_xi[(c, od + a*dilation)][tile]}, run by
  * {@link ImplicitGemm} on the transformed input; the output transform then applies bias, residual and ReLU.
  */
-final class CpuWinograd implements PreparedConv {
+final class CpuWinograd extends CpuPreparedConv {
     private static final int XI = 16;
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /** Each worker thread's even/odd split of one padded input plane. */
     private static final Scratch SPLIT = new Scratch();
 
-    private final ConvSpec spec;
-    private final CpuThreads threads;
-    private final float[] bias;
     private final int groups;
     private final int mG;
     private final int cG;
@@ -53,13 +49,10 @@ final class CpuWinograd implements PreparedConv {
     }
 
     CpuWinograd(ConvSpec spec, Tensor weight, Tensor bias, CpuThreads threads) {
-        ReferenceConv.checkParameters(spec, weight, bias);
+        super(spec, weight, bias, threads);
         if (!supports(spec)) {
             throw new IllegalArgumentException("Winograd F(2x2,3x3) needs a (k, 3, 3) kernel at stride 1, got " + spec);
         }
-        this.spec = spec;
-        this.threads = threads;
-        this.bias = bias == null ? null : bias.data().clone();
         this.groups = spec.groups();
         this.mG = spec.outChannels() / groups;
         this.cG = spec.inChannels() / groups;
@@ -110,25 +103,14 @@ final class CpuWinograd implements PreparedConv {
     }
 
     @Override
-    public ConvSpec spec() {
-        return spec;
-    }
-
-    @Override
-    public Tensor forward(Tensor input) {
-        return forward(input, null, false);
-    }
-
-    @Override
     public Tensor forward(Tensor input, Tensor residual, boolean relu) {
-        int[] s5 = ReferenceConv.inputShape5d(spec, input);
-        int batch = s5[0];
-        int cin = s5[1];
-        Dims3 in = new Dims3(s5[2], s5[3], s5[4]);
-        Dims3 out = spec.outputSize(in);
-        spec.checkPaddingFits(in);
-        Tensor y = Tensor.zeros(ReferenceConv.outputShape(spec, input, out));
-        float[] res = PreparedConv.residualData(spec, residual, y);
+        Call call = begin(input, residual);
+        int batch = call.batch();
+        int cin = call.cin();
+        Dims3 in = call.in();
+        Dims3 out = call.out();
+        Tensor y = call.y();
+        float[] res = call.residual();
         int th = (out.h() + 1) / 2;
         int tw = (out.w() + 1) / 2;
         int t2 = th * tw;
