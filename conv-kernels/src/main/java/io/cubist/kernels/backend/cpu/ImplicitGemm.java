@@ -46,6 +46,23 @@ final class ImplicitGemm {
 
     /** Each worker thread's accumulator tile. */
     private static final Scratch ACC = new Scratch();
+    /** Each worker thread's packed panel of B. */
+    private static final Scratch PANEL = new Scratch();
+    /** Reduction rows per packed panel: {@code PANEL_ROWS x TILE_GROUP*NR} floats fit in L1. */
+    private static final int PANEL_ROWS = 64;
+    /** Packing pays when enough row blocks reuse the panel. */
+    private static final int PACK_MIN_BLOCKS = 4;
+    /** {@code -Dcubist.cpu.pack=false} reads B straight from the input buffer (for comparison). */
+    private static final boolean PACK = !"false".equals(System.getProperty("cubist.cpu.pack"));
+
+    /** {@code [0, width, 2*width, ...]}: the row offsets of a packed panel. */
+    private static int[] panelRows(int width) {
+        int[] o = new int[PANEL_ROWS];
+        for (int i = 0; i < o.length; i++) {
+            o[i] = i * width;
+        }
+        return o;
+    }
 
     private ImplicitGemm() {
     }
@@ -122,6 +139,27 @@ final class ImplicitGemm {
                         for (int ti = t0; ti < t1; ti++) {
                             GemmKernel.row(a, p.aOff + k0 * MR + r, buf, p.offs, k0, k1, ti * NR, acc,
                                     r * ldc + (ti - t0) * NR, k0 > 0);
+                        }
+                    }
+                    continue;
+                }
+                if (PACK && mBlocks >= PACK_MIN_BLOCKS) {
+                    // copy this slice of B for the task's tiles into a contiguous panel that stays in L1 while
+                    // every row block streams through it (scattered input rows would come from L2 each time)
+                    for (int s0 = k0; s0 < k1; s0 += PANEL_ROWS) {
+                        int s1 = Math.min(k1, s0 + PANEL_ROWS);
+                        int width = (t1 - t0) * NR;
+                        float[] panel = PANEL.get(PANEL_ROWS * width);
+                        for (int kk = s0; kk < s1; kk++) {
+                            System.arraycopy(buf, p.offs[kk] + t0 * NR, panel, (kk - s0) * width, width);
+                        }
+                        int[] rowAt = panelRows(width);
+                        for (int mb = 0; mb < mBlocks; mb++) {
+                            int aOff = p.aOff + (mb * k + s0) * MR;
+                            for (int ti = t0; ti < t1; ti++) {
+                                GemmKernel.tile(a, aOff, panel, rowAt, 0, s1 - s0, (ti - t0) * NR, acc,
+                                        mb * MR * ldc + (ti - t0) * NR, ldc, s0 > 0);
+                            }
                         }
                     }
                     continue;

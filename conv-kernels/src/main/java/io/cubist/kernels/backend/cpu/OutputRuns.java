@@ -42,6 +42,13 @@ final class OutputRuns {
             if (length <= 0) {
                 return this;
             }
+            if (count > 0 && grid[count - 1] + len[count - 1] == gridStart
+                    && out[count - 1] + len[count - 1] * step == outStart) {
+                // continues the previous run in both spaces (no padding columns between): one longer run, so the
+                // epilogue runs whole vectors instead of short rows
+                len[count - 1] += length;
+                return this;
+            }
             if (count == grid.length) {
                 grid = Arrays.copyOf(grid, 2 * count);
                 out = Arrays.copyOf(out, 2 * count);
