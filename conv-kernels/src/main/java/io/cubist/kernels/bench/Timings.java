@@ -21,12 +21,28 @@ public record Timings(int warmup, long[] nanos) {
 
     /** Prepared already: {@code warmup} untimed runs, then {@code runs} timed ones. */
     public static Timings measure(Workload w, int warmup, int runs) {
+        return measure(w, warmup, 0, runs);
+    }
+
+    /**
+     * Untimed runs until there have been at least {@code warmup} of them and at least {@code warmupSeconds} have
+     * passed (the JIT compiles the kernels only after many calls: a few runs measure the interpreter), then
+     * {@code runs} timed ones. The count of untimed runs is recorded.
+     */
+    public static Timings measure(Workload w, int warmup, double warmupSeconds, int runs) {
         if (runs < 1) {
             throw new IllegalArgumentException("runs must be >= 1, got " + runs);
         }
-        for (int i = 0; i < warmup; i++) {
-            w.run();
+        if (!(warmupSeconds >= 0)) {
+            throw new IllegalArgumentException("warmup seconds must be >= 0, got " + warmupSeconds);
         }
+        long until = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        int done = 0;
+        while (done < warmup || System.nanoTime() < until) {
+            w.run();
+            done++;
+        }
+        warmup = done;
         long[] t = new long[runs];
         for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();

@@ -42,7 +42,7 @@ final class BenchCommand implements Command {
     @Override
     public Set<String> valued() {
         return new LinkedHashSet<>(List.of("layer", "input-shape", "model", "batch", "backend", "threads", "warmup",
-                "runs", "seed"));
+                "warmup-seconds", "runs", "seed"));
     }
 
     @Override
@@ -54,7 +54,7 @@ final class BenchCommand implements Command {
     public String usage() {
         return """
                 usage: cubist bench --layer LAYER.json --input-shape N,C,D,H,W [--backend NAME] [--threads T]
-                                    [--warmup W] [--runs R] [--seed S] [--json]
+                                    [--warmup W] [--warmup-seconds S] [--runs R] [--seed S] [--json]
 
                 Builds one torch.nn layer with random weights (fixed seed), prepares it once on the backend, runs
                 it W times untimed and R times timed on a random input, and reports the median and fastest run.
@@ -69,7 +69,9 @@ final class BenchCommand implements Command {
                 --input-shape  the input's shape, batch first: N,C,D,H,W (N,C,H,W for Conv2d, N,C,L for Conv1d)
                 --backend      %s (default: the best available; see cubist backends)
                 --threads      threads of the cpu backend and of the peak probe (default: every processor, %d)
-                --warmup       untimed runs before timing (default 3; 0 allowed)
+                --warmup       untimed runs before timing, at least (default 3; 0 allowed)
+                --warmup-seconds  and keep warming up at least this long (default 2; the JIT compiles the
+                               kernels only after many calls, so a few runs would time the interpreter)
                 --runs         timed runs (default 10)
                 --seed         seed of the random weights and input (default 0)
                 --json         print exactly one JSON object on stdout instead of the table
@@ -137,7 +139,7 @@ final class BenchCommand implements Command {
                 w = ModelWorkloads.find().orElseThrow().create(flags.required("model"),
                         flags.positiveInt("batch", 1), backend, seed);
             }
-            Timings t = Timings.measure(w, warmup, runs);
+            Timings t = Timings.measure(w, warmup, warmupSeconds(flags), runs);
             Map<String, Object> report = report(flags, w, backend, threads, t, peak);
             if (flags.has("json")) {
                 System.out.println(Json.write(report));
@@ -242,6 +244,19 @@ final class BenchCommand implements Command {
             }
         }
         return shape;
+    }
+
+    private static double warmupSeconds(Flags flags) {
+        String v = flags.get("warmup-seconds", "2");
+        try {
+            double d = Double.parseDouble(v.trim());
+            if (d >= 0 && d <= 600) {
+                return d;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("bench: --warmup-seconds must be a number from 0 to 600, got '" + v + "'");
     }
 
     private static int nonNegativeInt(Flags flags, String name, int dflt) {

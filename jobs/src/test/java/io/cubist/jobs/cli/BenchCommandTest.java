@@ -52,7 +52,7 @@ class BenchCommandTest {
     @Test
     void jsonIsOneObjectWithTheAgreedKeys() {
         Result r = cubist("bench", "--layer", LAYER, "--input-shape", "1,2,4,5,6", "--backend", "reference",
-                "--threads", "1", "--warmup", "0", "--runs", "3", "--json");
+                "--threads", "1", "--warmup", "0", "--warmup-seconds", "0", "--runs", "3", "--json");
         assertEquals(0, r.code(), r.err());
         String line = r.out().strip();
         assertEquals(1, line.lines().count(), r.out());
@@ -72,7 +72,7 @@ class BenchCommandTest {
 
     @Test
     void modelModeReportsClipsPerSecond() {
-        Result r = cubist("bench", "--model", "r3d_18", "--batch", "1", "--threads", "2", "--warmup", "0",
+        Result r = cubist("bench", "--model", "r3d_18", "--batch", "1", "--threads", "2", "--warmup", "0", "--warmup-seconds", "0",
                 "--runs", "1", "--json");
         assertEquals(0, r.code(), r.err());
         Map<String, Object> j = Json.parseObject(r.out().strip());
@@ -85,7 +85,7 @@ class BenchCommandTest {
     @Test
     void memoryBoundLayersHaveNoGflops() {
         Result r = cubist("bench", "--layer", "{\"module\": \"ReLU\"}", "--input-shape", "2,3", "--threads", "1",
-                "--warmup", "0", "--runs", "1", "--json");
+                "--warmup", "0", "--warmup-seconds", "0", "--runs", "1", "--json");
         assertEquals(0, r.code(), r.err());
         Map<String, Object> j = Json.parseObject(r.out().strip());
         assertNull(j.get("gflops"));
