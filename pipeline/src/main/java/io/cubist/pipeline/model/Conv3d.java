@@ -56,6 +56,16 @@ public final class Conv3d implements Module {
 
     @Override
     public List<StateEntry> stateDict() {
+        return stateDict(spec);
+    }
+
+    @Override
+    public List<Op> lower(StateDict weights, String path) {
+        return lower(spec, weights, path);
+    }
+
+    /** {@code weight} (and {@code bias}) of any convolution, direct or transposed, as its spec shapes them. */
+    static List<StateEntry> stateDict(ConvSpec spec) {
         List<StateEntry> e = new ArrayList<>();
         e.add(new StateEntry("weight", spec.weightShape(), StateEntry.Role.CONV_WEIGHT));
         if (spec.bias()) {
@@ -64,8 +74,8 @@ public final class Conv3d implements Module {
         return List.copyOf(e);
     }
 
-    @Override
-    public List<Op> lower(StateDict weights, String path) {
+    /** One {@link Op.Conv} reading {@code path.weight} (and {@code path.bias}) for any convolution spec. */
+    static List<Op> lower(ConvSpec spec, StateDict weights, String path) {
         String wk = Module.join(path, "weight");
         return List.of(new Op.Conv(wk, spec, Shapes.weight(weights, wk, spec.weightShape()),
                 spec.bias() ? Shapes.weight(weights, Module.join(path, "bias"), new int[] {spec.outChannels()}) : null,

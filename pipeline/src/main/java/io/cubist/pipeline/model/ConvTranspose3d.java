@@ -4,7 +4,6 @@ import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.conv.ReceptiveField;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.pipeline.weights.StateDict;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -62,20 +61,12 @@ public final class ConvTranspose3d implements Module {
 
     @Override
     public List<StateEntry> stateDict() {
-        List<StateEntry> e = new ArrayList<>();
-        e.add(new StateEntry("weight", spec.weightShape(), StateEntry.Role.CONV_WEIGHT));
-        if (spec.bias()) {
-            e.add(new StateEntry("bias", new int[] {spec.outChannels()}, StateEntry.Role.CONV_BIAS));
-        }
-        return List.copyOf(e);
+        return Conv3d.stateDict(spec);
     }
 
     @Override
     public List<Op> lower(StateDict weights, String path) {
-        String wk = Module.join(path, "weight");
-        return List.of(new Op.Conv(wk, spec, Shapes.weight(weights, wk, spec.weightShape()),
-                spec.bias() ? Shapes.weight(weights, Module.join(path, "bias"), new int[] {spec.outChannels()}) : null,
-                false));
+        return Conv3d.lower(spec, weights, path);
     }
 
     @Override
