@@ -1,0 +1,203 @@
+package io.cubist.jobs.cli;
+
+import io.cubist.jobs.extract.ExtractJob;
+import io.cubist.jobs.extract.ExtractOptions;
+import io.cubist.kernels.backend.Backends;
+import io.cubist.pipeline.model.zoo.ModelZoo;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code cubist extract}: the main job, on the Spark session {@code spark-submit} configured or, from the launcher, in
+ * local mode ({@code --master} to change).
+ */
+public final class ExtractCommand implements Command {
+
+    @Override
+    public String name() {
+        return "extract";
+    }
+
+    @Override
+    public String summary() {
+        return "the main job: videos -> clips -> features in Parquet, on Spark (local mode by default)";
+    }
+
+    @Override
+    public Set<String> valued() {
+        return new LinkedHashSet<>(List.of("input", "manifest", "output", "model", "weights", "widths", "backend",
+                "batch-size", "fps", "clip-length", "frame-step", "clip-stride", "tail", "segment-seconds",
+                "decode-timeout", "partitions", "mode", "threads", "master", "task-cpus", "conf",
+                "progress-interval"));
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: cubist extract --input PATH... --output DIR [--model NAME] [--weights FILE] [flags]
+                       spark-submit --class io.cubist.jobs.ExtractFeatures cubist-jobs-VERSION-all.jar (same flags)
+
+                Writes DIR: a Parquet dataset, one row per clip (video, clip, start_sec, end_sec, model, feature);
+                DIR/_errors: one row per video that could not be processed (video, stage, error, message);
+                DIR/_manifest.json: settings, versions, backend, counts and timings of the run.
+
+                inputs (any Hadoop FileSystem path: file:, hdfs:, s3a: ...; each flag may repeat)
+                  --input PATH        a video file, a directory (searched recursively for video files) or a glob
+                  --manifest FILE     a CSV (with a header) or Parquet file whose 'video' column lists videos
+                model
+                  --model NAME        %s (default r2plus1d_18)
+                  --weights FILE      torchvision state_dict as safetensors or .pth (default: seeded random
+                                      weights, whose features mean nothing)
+                  --widths A,B,C,D    stage widths of a reduced variant (for tests)
+                  --backend NAME      %s (default: the best available)
+                  --batch-size N      clips per forward pass (default 4)
+                  --threads N         kernel threads per executor (default: its cores)
+                clips (defaults from the model's preset, conf/models/NAME.json)
+                  --fps F             frames per second clips are sampled at, by timestamps
+                  --clip-length T     frames per clip
+                  --frame-step S      take every S-th sampled frame (default 1)
+                  --clip-stride N     sampled frames between clip starts (default T*S: back to back)
+                  --tail drop|pad-last|back-pad  frames after the last whole clip: dropped (default, as torchvision),
+                                      a clip padded with the last frame, or a last clip ending at the last frame
+                work
+                  --segment-seconds S split videos into segments of S seconds, one unit of work each (default 300)
+                  --decode-timeout S  abandon a video whose decoder produces no frame for S seconds (default 120)
+                  --partitions N      Spark partitions (default: 3 per task slot)
+                  --mode M            error-if-exists (default), overwrite, or skip-existing (process only videos
+                                      not already in DIR or DIR/_errors, and append)
+                spark (launcher only; spark-submit's own flags apply otherwise)
+                  --master URL        local[*] (default), local[N], spark://HOST:PORT ...
+                  --task-cpus N       cores per task (default: all of an executor's, one clip batch at a time)
+                  --conf K=V          any Spark setting (repeatable)
+                  --progress-interval S  seconds between progress lines (default 10)""".formatted(
+                String.join(", ", ModelZoo.names()), String.join("|", Backends.names()));
+    }
+
+    @Override
+    public int run(Flags flags) throws Exception {
+        ExtractOptions options = options(flags);
+        double interval = positiveDouble(flags, "progress-interval", 10);
+        SparkSession spark = session(flags);
+        try {
+            ExtractJob.Result r = ExtractJob.run(spark, options, System.err, interval);
+            return r.videosProcessed() > 0 && r.videosFailed() == r.videosProcessed() ? 3 : 0;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    static ExtractOptions options(Flags f) {
+        List<String> inputs = f.all("input");
+        List<String> manifests = f.all("manifest");
+        if (inputs.isEmpty() && manifests.isEmpty()) {
+            throw new UsageException("extract: --input PATH or --manifest FILE is required (see cubist extract"
+                    + " --help)");
+        }
+        String model = f.get("model", "r2plus1d_18");
+        if (!ModelZoo.names().contains(model)) {
+            throw new UsageException("extract: --model must be one of " + String.join(", ", ModelZoo.names())
+                    + ", got '" + model + "'");
+        }
+        String backend = f.get("backend", null);
+        if (backend != null && !Backends.names().contains(backend)) {
+            throw new UsageException("extract: --backend must be one of " + String.join(", ", Backends.names())
+                    + ", got '" + backend + "'");
+        }
+        ExtractOptions.Mode mode;
+        try {
+            mode = ExtractOptions.Mode.parse(f.get("mode", "error-if-exists"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("extract: " + e.getMessage());
+        }
+        String tail = f.get("tail", "drop");
+        if (!ExtractOptions.TAILS.contains(tail)) {
+            throw new UsageException("extract: --tail must be one of " + String.join(", ", ExtractOptions.TAILS)
+                    + ", got '" + tail + "'");
+        }
+        return new ExtractOptions(inputs, manifests, f.required("output"), model, f.get("weights", null),
+                f.positiveInts("widths", 4, null), backend, f.positiveInt("batch-size", 4),
+                positiveDouble(f, "fps", 0), f.has("clip-length") ? f.positiveInt("clip-length", 1) : 0, f.positiveInt("frame-step", 1),
+                f.has("clip-stride") ? f.positiveInt("clip-stride", 1) : 0, tail,
+                positiveDouble(f, "segment-seconds", 300), positiveDouble(f, "decode-timeout", 120),
+                f.has("partitions") ? f.positiveInt("partitions", 1) : 0, mode,
+                f.has("threads") ? f.positiveInt("threads", 1) : 0);
+    }
+
+    private static double positiveDouble(Flags f, String name, double dflt) {
+        String v = f.get(name, null);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            double d = Double.parseDouble(v.trim());
+            if (d > 0 && !Double.isInfinite(d)) {
+                return d;
+            }
+        } catch (NumberFormatException e) {
+            // the message below
+        }
+        throw new UsageException("extract: --" + name + " must be a number > 0, got '" + v + "'");
+    }
+
+    /**
+     * The session: spark-submit's when it configured one ({@code spark.master} set), else a local one. The executors
+     * get the JVM flags Cubist needs (Spark's and Arrow's opens, the Vector API module) unless already set.
+     */
+    static SparkSession session(Flags f) throws IOException {
+        SparkConf conf = new SparkConf();
+        if (f.has("master")) {
+            conf.setMaster(f.get("master", null));
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[*]");
+        }
+        conf.setIfMissing("spark.app.name", "cubist-extract");
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        conf.setIfMissing("spark.sql.parquet.compression.codec", "snappy");
+        String flagsLine = jvmFlags();
+        if (!flagsLine.isEmpty()) {
+            conf.setIfMissing("spark.executor.extraJavaOptions", flagsLine);
+        }
+        String master = conf.get("spark.master");
+        if (f.has("task-cpus")) {
+            conf.set("spark.task.cpus", Integer.toString(f.positiveInt("task-cpus", 1)));
+        } else if (isLocal(master) && !conf.contains("spark.task.cpus")) {
+            conf.set("spark.task.cpus", Integer.toString(localThreads(master)));
+        }
+        for (String kv : f.all("conf")) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException("extract: --conf takes KEY=VALUE, got '" + kv + "'");
+            }
+            conf.set(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+        }
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    /** local, local[N], local[*], local[N,F] (not local-cluster, whose executors are separate JVMs). */
+    static boolean isLocal(String master) {
+        return master.equals("local") || master.startsWith("local[");
+    }
+
+    /** The threads of local[N] / local[*] / local. */
+    static int localThreads(String master) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\*|\\d+)").matcher(master);
+        if (m.lookingAt()) {
+            return m.group(1).equals("*") ? cores : Math.max(1, Integer.parseInt(m.group(1)));
+        }
+        return master.equals("local") ? 1 : cores;
+    }
+
+    /** The launcher's JVM flags (jvm.options, filtered from the parent pom), for executors. */
+    static String jvmFlags() throws IOException {
+        try (InputStream in = ExtractCommand.class.getResourceAsStream("/io/cubist/jobs/jvm.options")) {
+            return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.cubist.jobs.extract;
+
+import io.cubist.kernels.backend.Backend;
+import io.cubist.kernels.backend.Backends;
+import io.cubist.kernels.backend.cpu.CpuBackend;
+import io.cubist.pipeline.model.Model;
+import io.cubist.pipeline.model.PreparedModel;
+import io.cubist.pipeline.model.zoo.ModelZoo;
+import io.cubist.pipeline.weights.StateDictLoader;
+import java.io.File;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.spark.SparkFiles;
+
+/**
+ * The models of one executor JVM, loaded lazily and kept for the JVM's life: the weights are read and packed once per
+ * executor, not once per task. A prepared model runs on one thread at a time, so concurrent tasks of one executor each
+ * borrow their own copy (created on first need); the cpu backend's kernel threads are one fixed pool per JVM shared by
+ * them, sized by {@link ExtractOptions#kernelThreads()}.
+ */
+final class ExecutorModels {
+    private static final Map<String, Queue<PreparedModel>> FREE = new ConcurrentHashMap<>();
+    private static final Map<String, Backend> BACKENDS = new ConcurrentHashMap<>();
+
+    private ExecutorModels() {
+    }
+
+    /** A prepared model for the length of a try-with-resources block. */
+    record Lease(String key, PreparedModel model, String engine) implements AutoCloseable {
+        @Override
+        public void close() {
+            FREE.get(key).add(model);
+        }
+    }
+
+    static Lease borrow(ExtractOptions o) {
+        String key = o.modelLabel() + "|" + o.weights() + "|" + o.backend() + "|" + o.kernelThreads();
+        Queue<PreparedModel> free = FREE.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
+        PreparedModel m = free.poll();
+        if (m == null) {
+            m = load(o);
+        }
+        return new Lease(key, m, describe(m.backend(), o));
+    }
+
+    private static PreparedModel load(ExtractOptions o) {
+        Backend backend = backend(o);
+        Model model;
+        if (o.weights() != null) {
+            model = ModelZoo.create(o.model(), o.widths(), StateDictLoader.load(weightsFile(o.weights()).toPath()));
+        } else {
+            model = ModelZoo.create(o.model(), o.widths(), null);
+        }
+        return model.prepare(backend);
+    }
+
+    /** The weights: the copy Spark shipped to this node (SparkContext.addFile), or the path itself. */
+    private static File weightsFile(String weights) {
+        String name = new org.apache.hadoop.fs.Path(weights).getName();
+        try {
+            File shipped = new File(SparkFiles.get(name));
+            if (shipped.isFile()) {
+                return shipped;
+            }
+        } catch (RuntimeException e) {
+            // no SparkEnv (outside a job): read the path directly
+        }
+        return new File(java.net.URI.create(weights).getScheme() == null ? weights
+                : java.net.URI.create(weights).getPath());
+    }
+
+    private static Backend backend(ExtractOptions o) {
+        Backend chosen = Backends.select(o.backend());
+        if (!chosen.name().equals(CpuBackend.NAME)) {
+            return chosen;
+        }
+        return BACKENDS.computeIfAbsent(CpuBackend.NAME + "/" + o.kernelThreads(),
+                k -> new CpuBackend(Math.max(1, o.kernelThreads())));
+    }
+
+    private static String describe(Backend b, ExtractOptions o) {
+        String threads = b instanceof CpuBackend c ? " (" + c.threads() + " threads)" : "";
+        String executor = org.apache.spark.SparkEnv.get() == null ? "driver"
+                : org.apache.spark.SparkEnv.get().executorId();
+        return b.name() + threads + " on executor " + executor;
+    }
+}

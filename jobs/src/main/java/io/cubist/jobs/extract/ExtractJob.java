@@ -1,0 +1,303 @@
+package io.cubist.jobs.extract;
+
+import io.cubist.kernels.io.Json;
+import io.cubist.pipeline.model.zoo.ModelPreset;
+import io.cubist.pipeline.model.zoo.ModelZoo;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * The main job: videos → clips → features in Parquet. The driver lists the inputs, drops those already done
+ * ({@code --mode skip-existing}), probes every video's duration on the executors, splits long videos into segments and
+ * balances the segments over the partitions; executors decode, sample, transform and run the model (one loaded model
+ * per executor JVM) and return one row per clip. Rows are written with Spark's Parquet writer and its commit protocol,
+ * so a retried or speculative task never duplicates or loses rows. Failed videos are rows of {@code DIR/_errors};
+ * {@code DIR/_manifest.json} records the run (older runs stay in {@code DIR/_runs/}).
+ */
+public final class ExtractJob {
+
+    /** The output contract of DESIGN.md. */
+    public static final StructType SCHEMA = new StructType()
+            .add("video", DataTypes.StringType, false)
+            .add("clip", DataTypes.IntegerType, false)
+            .add("start_sec", DataTypes.DoubleType, false)
+            .add("end_sec", DataTypes.DoubleType, false)
+            .add("model", DataTypes.StringType, false)
+            .add("feature", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+
+    public static final StructType ERROR_SCHEMA = new StructType()
+            .add("video", DataTypes.StringType, false)
+            .add("stage", DataTypes.StringType, false)
+            .add("error", DataTypes.StringType, false)
+            .add("message", DataTypes.StringType, true);
+
+    public static final String ERRORS = "_errors";
+    public static final String MANIFEST = "_manifest.json";
+    public static final String RUNS = "_runs";
+
+    /** What a run did: the counts of its manifest. */
+    public record Result(int videosListed, int videosSkipped, int videosProcessed, int videosFailed, int segments,
+                         long clips, double wallSec, Map<String, Object> manifest) {
+    }
+
+    private ExtractJob() {
+    }
+
+    public static Result run(SparkSession spark, ExtractOptions requested, PrintStream console,
+                             double progressIntervalSec) throws IOException {
+        long t0 = System.nanoTime();
+        Instant started = Instant.now();
+        SparkContext sc = spark.sparkContext();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+        Configuration conf = sc.hadoopConfiguration();
+        ModelZoo.describe(requested.model()); // an unknown model fails before any work
+        ModelPreset preset = ModelPreset.forModel(requested.model());
+        ExtractOptions o = requested.resolved(preset.frameRate(), preset.clipLength(), executorCores(sc));
+
+        Path out = new Path(o.output());
+        FileSystem fs = out.getFileSystem(conf);
+        out = fs.makeQualified(out);
+        try (OutputLock lock = OutputLock.acquire(fs, out)) {
+            boolean exists = hasContent(fs, out);
+            if (exists && o.mode() == ExtractOptions.Mode.ERROR_IF_EXISTS) {
+                throw new IllegalStateException("output " + out + " exists; choose --mode overwrite (replace it) or"
+                        + " --mode skip-existing (add the videos not yet in it)");
+            }
+            if (exists && o.mode() == ExtractOptions.Mode.OVERWRITE) {
+                fs.delete(out, true);
+                exists = false;
+            }
+
+            List<String> listed = InputLister.list(spark, o.inputs(), o.manifests());
+            Set<String> done = exists ? existingVideos(spark, out) : Set.of();
+            List<String> todo = listed.stream().filter(v -> !done.contains(v)).toList();
+            int skipped = listed.size() - todo.size();
+            console.printf("cubist extract: %d video%s listed%s; model %s%n", listed.size(),
+                    listed.size() == 1 ? "" : "s", skipped > 0 ? ", " + skipped + " already in " + out : "",
+                    o.modelLabel());
+            double tList = secs(t0);
+
+            if (o.weights() != null) {
+                sc.addFile(o.weights());
+            }
+            // probe: durations, on the executors
+            List<ErrorRecord> errors = new ArrayList<>();
+            List<Segment> segments = new ArrayList<>();
+            long expectedClips = 0;
+            if (!todo.isEmpty()) {
+                int slices = Math.min(todo.size(), Math.max(1, sc.defaultParallelism() * 4));
+                ExtractOptions shipped = o;
+                List<Probe> probes = jsc.parallelize(todo, slices)
+                        .map(v -> SegmentProcessor.probe(shipped, v)).collect();
+                for (Probe p : probes) {
+                    if (p.error() != null) {
+                        errors.add(p.error());
+                    } else {
+                        segments.addAll(Segment.split(p.video(), p.durationSec(), o.segmentSeconds()));
+                        expectedClips += p.expectedClips(o);
+                    }
+                }
+            }
+            double tProbe = secs(t0);
+
+            LongAccumulator clips = sc.longAccumulator("cubist.clips");
+            LongAccumulator segmentsDone = sc.longAccumulator("cubist.segments");
+            DoubleAccumulator decodeSec = sc.doubleAccumulator("cubist.decode_sec");
+            DoubleAccumulator computeSec = sc.doubleAccumulator("cubist.compute_sec");
+            CollectionAccumulator<ErrorRecord> taskErrors = sc.collectionAccumulator("cubist.errors");
+            CollectionAccumulator<String> engines = sc.collectionAccumulator("cubist.engines");
+            CollectionAccumulator<String> warnings = sc.collectionAccumulator("cubist.warnings");
+            SegmentProcessor.Stats stats = new SegmentProcessor.Stats(clips, segmentsDone, decodeSec, computeSec,
+                    taskErrors, engines, warnings);
+
+            int partitions = segments.isEmpty() ? 1 : Math.min(segments.size(),
+                    o.partitions() > 0 ? o.partitions() : Math.max(1, sc.defaultParallelism() * 3));
+            List<List<Segment>> bins = new ArrayList<>();
+            for (int i = 0; i < partitions; i++) {
+                bins.add(new ArrayList<>());
+            }
+            int[] bin = Segment.balance(segments, partitions);
+            for (int i = 0; i < segments.size(); i++) {
+                bins.get(bin[i]).add(segments.get(i));
+            }
+            ExtractOptions shipped = o;
+            JavaRDD<Row> rows = jsc.parallelize(bins, partitions)
+                    .mapPartitions(it -> SegmentProcessor.rows(shipped, it, stats));
+            Dataset<Row> df = spark.createDataFrame(rows, SCHEMA);
+            sc.setJobDescription("cubist extract: " + segments.size() + " segments of " + todo.size() + " videos");
+            try (Progress progress = new Progress(sc, clips, segmentsDone, segments.size(), expectedClips, console,
+                    progressIntervalSec)) {
+                df.write().mode(SaveMode.Append).parquet(out.toString());
+                progress.print();
+            }
+            double tExtract = secs(t0);
+
+            errors.addAll(taskErrors.value());
+            List<ErrorRecord> firstPerVideo = firstPerVideo(errors);
+            List<Row> errorRows = new ArrayList<>();
+            for (ErrorRecord e : firstPerVideo) {
+                errorRows.add(RowFactory.create(e.video(), e.stage(), e.error(), e.message()));
+            }
+            spark.createDataFrame(errorRows, ERROR_SCHEMA).coalesce(1).write().mode(SaveMode.Append)
+                    .parquet(new Path(out, ERRORS).toString());
+
+            Set<String> failed = new HashSet<>();
+            firstPerVideo.forEach(e -> failed.add(e.video()));
+            double wall = secs(t0);
+            Map<String, Object> manifest = new LinkedHashMap<>();
+            manifest.put("started", started.toString());
+            manifest.put("finished", Instant.now().toString());
+            manifest.put("settings", withMaster(o.describe(), sc));
+            manifest.put("versions", versions(spark));
+            Set<String> engineSet = new TreeSet<>(engines.value());
+            manifest.put("backend", backendOf(engineSet));
+            manifest.put("engines", new ArrayList<>(engineSet));
+            Map<String, Object> counts = new LinkedHashMap<>();
+            counts.put("videos", (long) listed.size());
+            counts.put("videos_skipped", (long) skipped);
+            counts.put("videos_processed", (long) todo.size());
+            counts.put("videos_ok", (long) (todo.size() - failed.size()));
+            counts.put("videos_failed", (long) failed.size());
+            counts.put("segments", (long) segments.size());
+            counts.put("partitions", (long) partitions);
+            counts.put("clips", clips.value());
+            manifest.put("counts", counts);
+            Map<String, Object> timings = new LinkedHashMap<>();
+            timings.put("wall_sec", wall);
+            timings.put("list_sec", tList);
+            timings.put("probe_sec", tProbe - tList);
+            timings.put("extract_sec", tExtract - tProbe);
+            timings.put("clips_per_sec", clips.value() / Math.max(tExtract - tProbe, 1e-9));
+            timings.put("task_decode_sec", decodeSec.value());
+            timings.put("task_compute_sec", computeSec.value());
+            manifest.put("timings", timings);
+            manifest.put("warnings", new ArrayList<>(new TreeSet<>(warnings.value())));
+            writeManifest(fs, out, manifest, started);
+
+            console.printf("cubist extract: %d clip%s from %d video%s (%d failed, see %s) in %s -> %s%n",
+                    clips.value(), clips.value() == 1 ? "" : "s", todo.size() - failed.size(),
+                    todo.size() - failed.size() == 1 ? "" : "s", failed.size(), new Path(out, ERRORS),
+                    Progress.duration(wall), out);
+            return new Result(listed.size(), skipped, todo.size(), failed.size(), segments.size(), clips.value(),
+                    wall, manifest);
+        }
+    }
+
+    /** Cores one executor gives its tasks' kernels: spark.executor.cores, or local mode's thread count. */
+    static int executorCores(SparkContext sc) {
+        if (sc.conf().contains("spark.executor.cores")) {
+            return Math.max(1, sc.conf().getInt("spark.executor.cores", 1));
+        }
+        String master = sc.master();
+        if (master.equals("local") || master.startsWith("local[")) {
+            return Math.max(1, Math.min(sc.defaultParallelism(), Runtime.getRuntime().availableProcessors()));
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** A directory with anything in it, or a file. */
+    static boolean hasContent(FileSystem fs, Path out) throws IOException {
+        if (!fs.exists(out)) {
+            return false;
+        }
+        FileStatus st = fs.getFileStatus(out);
+        if (!st.isDirectory()) {
+            throw new IllegalArgumentException("--output " + out + " is a file, not a directory");
+        }
+        return fs.listStatus(out).length > 0;
+    }
+
+    /** Videos with rows in the output or a row in its {@code _errors}. */
+    static Set<String> existingVideos(SparkSession spark, Path out) {
+        Set<String> done = new HashSet<>();
+        for (Row r : spark.read().schema(SCHEMA).parquet(out.toString()).select("video").distinct()
+                .collectAsList()) {
+            done.add(r.getString(0));
+        }
+        for (Row r : spark.read().schema(ERROR_SCHEMA).parquet(new Path(out, ERRORS).toString()).select("video")
+                .distinct().collectAsList()) {
+            done.add(r.getString(0));
+        }
+        return done;
+    }
+
+    /** One error per video: the one from its earliest segment (a video that cannot be opened fails in each). */
+    static List<ErrorRecord> firstPerVideo(List<ErrorRecord> errors) {
+        Map<String, ErrorRecord> first = new LinkedHashMap<>();
+        errors.stream().sorted(Comparator.comparing(ErrorRecord::video).thenComparingInt(ErrorRecord::segment))
+                .forEach(e -> first.putIfAbsent(e.video(), e));
+        return new ArrayList<>(first.values());
+    }
+
+    private static Map<String, Object> withMaster(Map<String, Object> settings, SparkContext sc) {
+        settings.put("master", sc.master());
+        settings.put("app_id", sc.applicationId());
+        settings.put("task_cpus", (long) sc.conf().getInt("spark.task.cpus", 1));
+        return settings;
+    }
+
+    private static Object backendOf(Set<String> engines) {
+        Set<String> names = new TreeSet<>();
+        for (String e : engines) {
+            int sp = e.indexOf(' ');
+            names.add(sp > 0 ? e.substring(0, sp) : e);
+        }
+        return names.size() == 1 ? names.iterator().next() : new ArrayList<>(names);
+    }
+
+    private static Map<String, Object> versions(SparkSession spark) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        Package p = ExtractJob.class.getPackage();
+        v.put("cubist", p.getImplementationVersion() != null ? p.getImplementationVersion() : "0.1.0-SNAPSHOT");
+        v.put("spark", spark.version());
+        v.put("scala", scala.util.Properties.versionNumberString());
+        v.put("java", System.getProperty("java.version"));
+        v.put("ffmpeg", SegmentProcessor.ffmpegVersion());
+        return v;
+    }
+
+    private static void writeManifest(FileSystem fs, Path out, Map<String, Object> manifest, Instant started)
+            throws IOException {
+        byte[] json = (Json.write(manifest) + "\n").getBytes(StandardCharsets.UTF_8);
+        fs.mkdirs(out);
+        try (OutputStream s = fs.create(new Path(out, MANIFEST), true)) {
+            s.write(json);
+        }
+        String stamp = started.toString().replace(':', '-');
+        try (OutputStream s = fs.create(new Path(new Path(out, RUNS), "run-" + stamp + ".json"), true)) {
+            s.write(json);
+        }
+    }
+
+    private static double secs(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+}

@@ -1,0 +1,152 @@
+package io.cubist.jobs.extract;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The settings of one {@code extract} run: what the driver plans with and what is shipped to executors (small and
+ * serializable: paths, names, numbers).
+ *
+ * @param inputs          files, directories (searched recursively for video files) or globs, on any Hadoop
+ *                        FileSystem
+ * @param manifests       CSV (with a header) or Parquet files whose {@code video} column lists inputs
+ * @param output          the output directory (a Parquet dataset)
+ * @param model           a model of the zoo
+ * @param weights         a checkpoint (safetensors or .pth), or null for seeded random weights
+ * @param widths          stage widths of a reduced variant, or null
+ * @param backend         a backend name, or null for the best available
+ * @param batchSize       clips per forward pass
+ * @param frameRate       frames per second clips are sampled at (the preset's when 0)
+ * @param clipLength      frames per clip (the preset's when 0)
+ * @param frameStep       take every frameStep-th resampled frame
+ * @param clipStride      resampled frames between clip starts (clipLength * frameStep when 0: non-overlapping)
+ * @param tail            what happens to the frames after the last whole clip: drop, pad, back
+ * @param segmentSeconds  long videos are split into segments of this many seconds, each a unit of work
+ * @param decodeTimeout   seconds a decode may go without producing a frame before it is abandoned
+ * @param partitions      Spark partitions of the work (0: three per task slot)
+ * @param mode            what to do when the output exists
+ * @param kernelThreads   threads of the cpu backend per executor (0: the executor's cores)
+ */
+public record ExtractOptions(List<String> inputs, List<String> manifests, String output, String model,
+                             String weights, int[] widths, String backend, int batchSize, double frameRate,
+                             int clipLength, int frameStep, int clipStride, String tail, double segmentSeconds,
+                             double decodeTimeout, int partitions, Mode mode, int kernelThreads)
+        implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** What a run does when its output directory already exists. */
+    public enum Mode {
+        /** Refuse to run (the default): nothing is overwritten by accident. */
+        ERROR_IF_EXISTS("error-if-exists"),
+        /** Replace the output. */
+        OVERWRITE("overwrite"),
+        /** Process only videos not already in the output (rows or {@code _errors}) and append. */
+        SKIP_EXISTING("skip-existing");
+
+        private final String flag;
+
+        Mode(String flag) {
+            this.flag = flag;
+        }
+
+        public String flag() {
+            return flag;
+        }
+
+        public static Mode parse(String s) {
+            for (Mode m : values()) {
+                if (m.flag.equals(s.toLowerCase(Locale.ROOT))) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("--mode must be error-if-exists, overwrite or skip-existing, got '"
+                    + s + "'");
+        }
+    }
+
+    public static final List<String> TAILS = List.of("drop", "pad-last", "back-pad");
+
+    public ExtractOptions {
+        inputs = List.copyOf(inputs);
+        manifests = List.copyOf(manifests);
+        if (inputs.isEmpty() && manifests.isEmpty()) {
+            throw new IllegalArgumentException("no input: give --input PATH (files, directories, globs) or"
+                    + " --manifest FILE");
+        }
+        if (output == null || output.isBlank()) {
+            throw new IllegalArgumentException("--output is required");
+        }
+        if (batchSize < 1 || frameStep < 1 || clipLength < 0 || clipStride < 0 || partitions < 0
+                || kernelThreads < 0) {
+            throw new IllegalArgumentException("batch size and frame step must be >= 1; clip length, clip stride,"
+                    + " partitions and threads >= 0");
+        }
+        if (!(frameRate >= 0) || Double.isInfinite(frameRate)) {
+            throw new IllegalArgumentException("--fps must be a positive number, got " + frameRate);
+        }
+        if (!(segmentSeconds > 0)) {
+            throw new IllegalArgumentException("--segment-seconds must be > 0, got " + segmentSeconds);
+        }
+        if (!(decodeTimeout > 0)) {
+            throw new IllegalArgumentException("--decode-timeout must be > 0 seconds, got " + decodeTimeout);
+        }
+        if (!TAILS.contains(tail)) {
+            throw new IllegalArgumentException("--tail must be one of " + String.join(", ", TAILS) + ", got '"
+                    + tail + "'");
+        }
+        widths = widths == null ? null : widths.clone();
+    }
+
+    @Override
+    public int[] widths() {
+        return widths == null ? null : widths.clone();
+    }
+
+    /** These options with the preset's frame rate and clip length and the derived clip stride filled in. */
+    public ExtractOptions resolved(double presetFrameRate, int presetClipLength, int threads) {
+        double fps = frameRate > 0 ? frameRate : presetFrameRate;
+        int t = clipLength > 0 ? clipLength : presetClipLength;
+        int stride = clipStride > 0 ? clipStride : t * frameStep;
+        return new ExtractOptions(inputs, manifests, output, model, weights, widths, backend, batchSize, fps, t,
+                frameStep, stride, tail, segmentSeconds, decodeTimeout, partitions, mode,
+                kernelThreads > 0 ? kernelThreads : threads);
+    }
+
+    /** The {@code model} column's value: the zoo name, with the widths of a reduced variant. */
+    public String modelLabel() {
+        if (widths == null) {
+            return model;
+        }
+        StringBuilder b = new StringBuilder(model).append("@");
+        for (int i = 0; i < widths.length; i++) {
+            b.append(i == 0 ? "" : "-").append(widths[i]);
+        }
+        return b.toString();
+    }
+
+    /** The settings as written in the run manifest. */
+    public java.util.Map<String, Object> describe() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("inputs", inputs);
+        m.put("manifests", manifests);
+        m.put("output", output);
+        m.put("model", model);
+        m.put("weights", weights);
+        m.put("widths", widths == null ? null : java.util.Arrays.stream(widths).boxed().toList());
+        m.put("backend", backend);
+        m.put("batch_size", (long) batchSize);
+        m.put("frame_rate", frameRate);
+        m.put("clip_length", (long) clipLength);
+        m.put("frame_step", (long) frameStep);
+        m.put("clip_stride", (long) clipStride);
+        m.put("tail", tail);
+        m.put("segment_seconds", segmentSeconds);
+        m.put("decode_timeout_sec", decodeTimeout);
+        m.put("partitions", (long) partitions);
+        m.put("mode", mode.flag());
+        m.put("kernel_threads", (long) kernelThreads);
+        return m;
+    }
+}

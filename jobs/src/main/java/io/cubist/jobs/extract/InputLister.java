@@ -1,0 +1,135 @@
+package io.cubist.jobs.extract;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Turns {@code --input} and {@code --manifest} arguments into the list of videos, each named by its fully qualified
+ * URI (what the output's {@code video} column holds). Files are taken as given (a file that is not a video becomes an
+ * {@code _errors} row later); directories are searched recursively for files with a video extension; globs are
+ * expanded by the FileSystem. An input that matches nothing is an error naming it.
+ */
+public final class InputLister {
+
+    /** Extensions taken from directories (files named explicitly are taken whatever their name). */
+    public static final Set<String> VIDEO_EXTENSIONS = Set.of("mp4", "m4v", "mov", "avi", "mkv", "webm", "mpg",
+            "mpeg", "ts", "mts", "m2ts", "flv", "wmv", "asf", "3gp", "ogv", "ogg", "vob", "mxf", "y4m", "h264",
+            "hevc", "gif");
+
+    private InputLister() {
+    }
+
+    /** Every video of {@code inputs} and {@code manifests}, de-duplicated, in a stable order. */
+    public static List<String> list(SparkSession spark, List<String> inputs, List<String> manifests)
+            throws IOException {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Set<String> videos = new LinkedHashSet<>();
+        for (String in : inputs) {
+            videos.addAll(expand(conf, in));
+        }
+        for (String m : manifests) {
+            videos.addAll(fromManifest(spark, conf, m));
+        }
+        return new ArrayList<>(videos);
+    }
+
+    static List<String> expand(Configuration conf, String input) throws IOException {
+        Path p = new Path(input);
+        FileSystem fs = p.getFileSystem(conf);
+        FileStatus[] matches = fs.globStatus(p);
+        if (matches == null || matches.length == 0) {
+            throw new IllegalArgumentException("--input " + input + ": no such file or directory"
+                    + (hasGlob(input) ? " (the pattern matched nothing)" : ""));
+        }
+        List<String> out = new ArrayList<>();
+        for (FileStatus st : matches) {
+            if (st.isDirectory()) {
+                List<String> found = new ArrayList<>();
+                RemoteIterator<LocatedFileStatus> it = fs.listFiles(st.getPath(), true);
+                while (it.hasNext()) {
+                    LocatedFileStatus f = it.next();
+                    if (f.isFile() && isVideoName(f.getPath().getName()) && !hiddenBelow(st.getPath(), f.getPath())) {
+                        found.add(f.getPath().toUri().toString());
+                    }
+                }
+                found.sort(null);
+                out.addAll(found);
+            } else {
+                out.add(st.getPath().toUri().toString());
+            }
+        }
+        return out;
+    }
+
+    private static List<String> fromManifest(SparkSession spark, Configuration conf, String manifest)
+            throws IOException {
+        Path p = new Path(manifest);
+        FileSystem fs = p.getFileSystem(conf);
+        if (!fs.exists(p)) {
+            throw new IllegalArgumentException("--manifest " + manifest + ": no such file");
+        }
+        String name = p.getName().toLowerCase(Locale.ROOT);
+        Dataset<Row> df;
+        if (name.endsWith(".csv") || name.endsWith(".csv.gz") || name.endsWith(".tsv")) {
+            df = spark.read().option("header", "true").option("sep", name.endsWith(".tsv") ? "\t" : ",")
+                    .csv(manifest);
+        } else if (name.endsWith(".parquet") || fs.getFileStatus(p).isDirectory()) {
+            df = spark.read().parquet(manifest);
+        } else {
+            throw new IllegalArgumentException("--manifest " + manifest + ": expected a .csv, .tsv or .parquet file"
+                    + " (or a Parquet directory) with a 'video' column");
+        }
+        if (!List.of(df.columns()).contains("video")) {
+            throw new IllegalArgumentException("--manifest " + manifest + ": no 'video' column; columns are "
+                    + List.of(df.columns()));
+        }
+        List<String> out = new ArrayList<>();
+        for (Row r : df.select("video").collectAsList()) {
+            String v = r.isNullAt(0) ? "" : r.getString(0).trim();
+            if (v.isEmpty()) {
+                continue;
+            }
+            Path vp = new Path(v);
+            out.add(vp.getFileSystem(conf).makeQualified(vp).toUri().toString());
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("--manifest " + manifest + ": the 'video' column is empty");
+        }
+        return out;
+    }
+
+    static boolean isVideoName(String name) {
+        if (name.startsWith(".") || name.startsWith("_")) {
+            return false;
+        }
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && VIDEO_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+
+    /** True when a directory between {@code root} and {@code file} is hidden ({@code .x} or {@code _x}). */
+    private static boolean hiddenBelow(Path root, Path file) {
+        for (Path d = file.getParent(); d != null && !d.equals(root) && d.depth() > root.depth(); d = d.getParent()) {
+            if (d.getName().startsWith(".") || d.getName().startsWith("_")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasGlob(String s) {
+        return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0 || s.indexOf('{') >= 0;
+    }
+}

@@ -1,0 +1,33 @@
+package io.cubist.jobs.extract;
+
+import java.io.Serializable;
+
+/**
+ * What probing a video found: its duration (NaN when the container does not say) and frame rate, or why it cannot be
+ * read.
+ */
+public record Probe(String video, double durationSec, double frameRate, ErrorRecord error) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    public static Probe failed(ErrorRecord error) {
+        return new Probe(error.video(), Double.NaN, Double.NaN, error);
+    }
+
+    /** About how many clips the video gives with these options (for the progress estimate; 1 when unknown). */
+    public long expectedClips(ExtractOptions o) {
+        if (error != null) {
+            return 0;
+        }
+        if (!(durationSec > 0) || Double.isInfinite(durationSec)) {
+            return 1;
+        }
+        double frames = Math.floor(durationSec * o.frameRate());
+        long span = (long) (o.clipLength() - 1) * o.frameStep() + 1;
+        if (frames < span) {
+            return o.tail().equals("drop") ? 0 : 1;
+        }
+        long n = (long) ((frames - span) / o.clipStride()) + 1;
+        return o.tail().equals("drop") ? n : n + 1;
+    }
+}

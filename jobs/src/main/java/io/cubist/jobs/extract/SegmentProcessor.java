@@ -1,0 +1,131 @@
+package io.cubist.jobs.extract;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * The executor side of the job: probes videos and turns segments into rows. Everything heavy (decoders, the loaded
+ * model, Arrow allocators) is created here, on the executor, and the model is cached per JVM ({@link ExecutorModels}).
+ */
+final class SegmentProcessor {
+
+    /** The accumulators a task reports through (counts, times, errors, the engine that ran). */
+    record Stats(LongAccumulator clips, LongAccumulator segments, DoubleAccumulator decodeSec,
+                 DoubleAccumulator computeSec, CollectionAccumulator<ErrorRecord> errors,
+                 CollectionAccumulator<String> engines, CollectionAccumulator<String> warnings)
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    private SegmentProcessor() {
+    }
+
+    static Probe probe(ExtractOptions o, String video) {
+        try (LocalVideo local = LocalVideo.of(video)) {
+            return VideoWork.probe(video, local.path(), o);
+        } catch (IOException e) {
+            return Probe.failed(ErrorRecord.of(video, "input", e, 0));
+        } catch (RuntimeException e) {
+            return Probe.failed(ErrorRecord.of(video, "probe", e, 0));
+        }
+    }
+
+    /** The rows of a partition's segments, one segment at a time (a segment's rows are bounded by its length). */
+    static Iterator<Row> rows(ExtractOptions o, Iterator<List<Segment>> bins, Stats stats) {
+        List<Segment> segments = new ArrayList<>();
+        bins.forEachRemaining(segments::addAll);
+        Iterator<Segment> it = segments.iterator();
+        return new Iterator<>() {
+            private Iterator<Row> current = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!current.hasNext() && it.hasNext()) {
+                    current = process(o, it.next(), stats).iterator();
+                }
+                return current.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return current.next();
+            }
+        };
+    }
+
+    /** One segment's rows; a failure becomes an error record (and whatever rows came before it are kept). */
+    static List<Row> process(ExtractOptions o, Segment s, Stats stats) {
+        List<Row> rows = new ArrayList<>();
+        String label = o.modelLabel();
+        try (LocalVideo local = LocalVideo.of(s.video())) {
+            VideoWork.Outcome out = VideoWork.extract(o, s, local.path(), f -> rows.add(RowFactory.create(s.video(),
+                    f.clip(), f.startSec(), f.endSec(), label, f.feature())));
+            stats.decodeSec().add(out.decodeSec());
+            stats.computeSec().add(out.computeSec());
+            stats.engines().add(out.engine());
+            for (String w : out.warnings()) {
+                stats.warnings().add(s.video() + ": " + w);
+            }
+            if (out.error() != null) {
+                stats.errors().add(out.error());
+            }
+        } catch (IOException e) {
+            stats.errors().add(ErrorRecord.of(s.video(), "input", e, s.index()));
+        }
+        stats.clips().add(rows.size());
+        stats.segments().add(1);
+        return rows;
+    }
+
+    /** The FFmpeg version the decoder was built from. */
+    static String ffmpegVersion() {
+        return VideoWork.ffmpegVersion();
+    }
+
+    /**
+     * A video as a local file: {@code file:} URIs directly, other file systems (HDFS, S3 ...) copied into the task's
+     * temporary directory and deleted when closed.
+     */
+    record LocalVideo(String path, File copy) implements AutoCloseable {
+        static LocalVideo of(String video) throws IOException {
+            URI uri = URI.create(video);
+            if (uri.getScheme() == null || uri.getScheme().equals("file")) {
+                return new LocalVideo(new File(uri.getScheme() == null ? video : uri.getPath()).getPath(), null);
+            }
+            Path src = new Path(uri);
+            FileSystem fs = src.getFileSystem(new Configuration());
+            File dir = new File(System.getProperty("java.io.tmpdir"));
+            TaskContext tc = TaskContext.get();
+            File copy = File.createTempFile("cubist-" + (tc == null ? "driver" : "task" + tc.taskAttemptId()) + "-",
+                    "-" + src.getName(), dir);
+            fs.copyToLocalFile(false, src, new Path(copy.toURI()), true);
+            return new LocalVideo(copy.getPath(), copy);
+        }
+
+        @Override
+        public void close() {
+            if (copy != null && !copy.delete()) {
+                copy.deleteOnExit();
+            }
+        }
+    }
+}

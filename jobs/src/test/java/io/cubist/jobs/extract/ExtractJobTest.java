@@ -1,0 +1,215 @@
+package io.cubist.jobs.extract;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cubist.kernels.io.SafeTensors;
+import io.cubist.kernels.tensor.Tensor;
+import io.cubist.pipeline.model.RandomWeights;
+import io.cubist.pipeline.model.zoo.ModelZoo;
+import io.cubist.pipeline.video.SyntheticVideos;
+import io.cubist.pipeline.weights.StateDict;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The extract job in local mode on videos written by the test (mixed codecs and containers) and broken files: one row
+ * per clip for every decodable video, one {@code _errors} row per broken one, the modes, segment splitting, and the
+ * manifest.
+ */
+class ExtractJobTest {
+    static final int[] WIDTHS = {4, 8, 8, 16};
+    static SparkSession spark;
+    @TempDir
+    static Path dir;
+    static Path videos;
+
+    @BeforeAll
+    static void start() throws Exception {
+        spark = SparkSession.builder().master("local[2]").appName("extract-test")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        videos = dir.resolve("videos");
+        Files.createDirectories(videos.resolve("nested"));
+        // 3 s at 10 fps; sampled at 8 fps with 4-frame clips: 24 frames, 6 clips each
+        SyntheticVideos.write(videos.resolve("a.avi"), SyntheticVideos.Codec.MPEG4_AVI, 64, 48, 10, 30);
+        SyntheticVideos.write(videos.resolve("nested/b.mkv"), SyntheticVideos.Codec.FFV1_MKV, 48, 64, 10, 30);
+        Files.write(videos.resolve("empty.mp4"), new byte[0]);
+        byte[] junk = new byte[20_000];
+        new Random(1).nextBytes(junk);
+        Files.write(videos.resolve("junk.webm"), junk);
+        Files.writeString(videos.resolve("notes.txt"), "not a video, not listed from a directory");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) {
+            spark.stop();
+        }
+    }
+
+    static ExtractOptions options(List<String> inputs, Path out, ExtractOptions.Mode mode, double segmentSeconds,
+                                  String weights) {
+        return new ExtractOptions(inputs, List.of(), out.toString(), "r3d_18", weights, WIDTHS, "cpu", 3, 8, 4, 1, 0,
+                "drop", segmentSeconds, 60, 0, mode, 2);
+    }
+
+    static ExtractJob.Result run(ExtractOptions o, StringBuilder console) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            ExtractJob.Result r = ExtractJob.run(spark, o, ps, 1);
+            console.append(buf.toString(StandardCharsets.UTF_8));
+            return r;
+        }
+    }
+
+    static Map<String, float[]> rows(Path out) {
+        Map<String, float[]> m = new TreeMap<>();
+        for (Row r : spark.read().parquet(out.toString()).collectAsList()) {
+            String key = r.getString(r.fieldIndex("video")) + "#" + r.getInt(r.fieldIndex("clip"));
+            List<Float> f = r.getList(r.fieldIndex("feature"));
+            float[] v = new float[f.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = f.get(i);
+            }
+            float[] prev = m.put(key, v);
+            assertTrue(prev == null, "duplicate row " + key);
+        }
+        return m;
+    }
+
+    @Test
+    void mixedVideosGiveRowsAndBrokenOnesGiveOneErrorRowEach() throws Exception {
+        Path out = dir.resolve("out-mixed");
+        StringBuilder console = new StringBuilder();
+        ExtractJob.Result r = run(options(List.of(videos.toString()), out, ExtractOptions.Mode.ERROR_IF_EXISTS, 300,
+                null), console);
+        assertEquals(4, r.videosListed(), console.toString());
+        assertEquals(2, r.videosFailed(), console.toString());
+        assertEquals(12, r.clips(), console.toString());
+
+        List<Row> all = spark.read().parquet(out.toString()).orderBy("video", "clip").collectAsList();
+        assertEquals(12, all.size());
+        assertEquals(List.of("video", "clip", "start_sec", "end_sec", "model", "feature"),
+                List.of(spark.read().parquet(out.toString()).columns()));
+        Row first = all.get(0);
+        assertTrue(first.getString(0).startsWith("file:/") && first.getString(0).endsWith("/videos/a.avi"),
+                first.getString(0));
+        assertEquals(0, first.getInt(1));
+        assertEquals(0.0, first.getDouble(2), 1e-9);
+        assertEquals(0.5, first.getDouble(3), 1e-9); // 4 frames at 8 fps
+        assertEquals("r3d_18@4-8-8-16", first.getString(4));
+        assertEquals(16, first.getList(5).size());
+        Row last = all.get(5);
+        assertEquals(5, last.getInt(1));
+        assertEquals(2.5, last.getDouble(2), 1e-9);
+
+        Map<String, Row> errors = new HashMap<>();
+        for (Row e : spark.read().parquet(out.resolve("_errors").toString()).collectAsList()) {
+            errors.put(Path.of(java.net.URI.create(e.getString(0))).getFileName().toString(), e);
+        }
+        assertEquals(Set.of("empty.mp4", "junk.webm"), errors.keySet());
+        for (Row e : errors.values()) {
+            assertFalse(e.getString(1).isBlank());
+            assertFalse(e.getString(3).isBlank(), e.toString());
+        }
+        String manifest = Files.readString(out.resolve("_manifest.json"));
+        assertTrue(manifest.contains("\"videos_failed\":2") && manifest.contains("\"clips\":12")
+                && manifest.contains("\"backend\":\"cpu\""), manifest);
+        assertTrue(console.toString().contains("cubist extract: segments"), console.toString());
+
+        // the same output again is refused; skip-existing adds nothing
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> run(options(
+                List.of(videos.toString()), out, ExtractOptions.Mode.ERROR_IF_EXISTS, 300, null), console));
+        assertTrue(refused.getMessage().contains("--mode"), refused.getMessage());
+        Map<String, float[]> before = rows(out);
+        ExtractJob.Result again = run(options(List.of(videos.toString()), out, ExtractOptions.Mode.SKIP_EXISTING,
+                300, null), console);
+        assertEquals(4, again.videosSkipped());
+        assertEquals(0, again.clips());
+        assertEquals(before.keySet(), rows(out).keySet());
+        assertEquals(2, spark.read().parquet(out.resolve("_errors").toString()).count());
+
+        // a new video: only it is processed
+        Path c = videos.resolve("c.avi");
+        SyntheticVideos.write(c, SyntheticVideos.Codec.MPEG4_AVI, 64, 48, 10, 20);
+        try {
+            ExtractJob.Result more = run(options(List.of(videos.toString()), out, ExtractOptions.Mode.SKIP_EXISTING,
+                    300, null), console);
+            assertEquals(4, more.videosSkipped());
+            assertEquals(1, more.videosProcessed());
+            assertEquals(4, more.clips()); // 2 s: 16 frames at 8 fps
+            assertEquals(16, rows(out).size());
+        } finally {
+            Files.delete(c);
+        }
+    }
+
+    @Test
+    void segmentsOfAnySizeGiveTheSameRowsAsOnePass() throws Exception {
+        Path a = videos.resolve("a.avi");
+        Path one = dir.resolve("out-one");
+        Path split = dir.resolve("out-split");
+        StringBuilder console = new StringBuilder();
+        run(options(List.of(a.toString()), one, ExtractOptions.Mode.OVERWRITE, 300, null), console);
+        ExtractJob.Result r = run(options(List.of(a.toString()), split, ExtractOptions.Mode.OVERWRITE, 0.7, null),
+                console);
+        assertEquals(5, r.segments(), console.toString());
+        Map<String, float[]> x = rows(one);
+        Map<String, float[]> y = rows(split);
+        assertEquals(x.keySet(), y.keySet());
+        for (String k : x.keySet()) {
+            float[] p = x.get(k);
+            float[] q = y.get(k);
+            for (int i = 0; i < p.length; i++) {
+                assertEquals(p[i], q[i], 1e-5 * Math.max(1, Math.abs(p[i])), k + " [" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void nonFiniteFeaturesAreErrorsNotRows() throws Exception {
+        StateDict random = RandomWeights.torchvisionInit(ModelZoo.network("r3d_18", WIDTHS).stateDict(), 5);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (StateDict.Entry e : random.entries()) {
+            tensors.put(e.key(), e.tensor());
+        }
+        Tensor w = tensors.get("layer1.0.conv1.0.weight");
+        float[] d = w.data().clone();
+        d[0] = Float.NaN;
+        tensors.put("layer1.0.conv1.0.weight", new Tensor(d, w.shape()));
+        Path weights = dir.resolve("nan.safetensors");
+        SafeTensors.write(weights, tensors, Map.of());
+        Path out = dir.resolve("out-nan");
+        StringBuilder console = new StringBuilder();
+        ExtractJob.Result r = run(options(List.of(videos.resolve("a.avi").toString()), out,
+                ExtractOptions.Mode.OVERWRITE, 300, weights.toString()), console);
+        assertEquals(0, r.clips(), console.toString());
+        List<Row> errors = spark.read().parquet(out.resolve("_errors").toString()).collectAsList();
+        assertEquals(1, errors.size());
+        assertEquals("model", errors.get(0).getString(1));
+        assertTrue(errors.get(0).getString(3).contains("NaN"), errors.get(0).toString());
+        assertEquals(0, spark.read().parquet(out.toString()).count());
+        Set<String> stages = new TreeSet<>();
+        errors.forEach(e -> stages.add(e.getString(1)));
+        assertEquals(Set.of("model"), stages);
+    }
+}
