@@ -62,13 +62,13 @@ public final class InputLister {
                 while (it.hasNext()) {
                     LocatedFileStatus f = it.next();
                     if (f.isFile() && isVideoName(f.getPath().getName()) && !hiddenBelow(st.getPath(), f.getPath())) {
-                        found.add(f.getPath().toUri().toString());
+                        found.add(uri(f.getPath()));
                     }
                 }
                 found.sort(null);
                 out.addAll(found);
             } else {
-                out.add(st.getPath().toUri().toString());
+                out.add(uri(st.getPath()));
             }
         }
         return out;
@@ -103,12 +103,21 @@ public final class InputLister {
                 continue;
             }
             Path vp = new Path(v);
-            out.add(vp.getFileSystem(conf).makeQualified(vp).toUri().toString());
+            out.add(uri(vp.getFileSystem(conf).makeQualified(vp)));
         }
         if (out.isEmpty()) {
             throw new IllegalArgumentException("--manifest " + manifest + ": the 'video' column is empty");
         }
         return out;
+    }
+
+    /** A video's name in the output: its URI, local files in the standard {@code file:///abs/path} form. */
+    static String uri(Path p) {
+        java.net.URI u = p.toUri();
+        if ("file".equals(u.getScheme())) {
+            return java.nio.file.Path.of(u.getPath()).toUri().toString();
+        }
+        return u.toString();
     }
 
     static boolean isVideoName(String name) {
