@@ -38,7 +38,7 @@ import org.bytedeco.javacv.Frame;
  * watchdog thread and FFmpeg's interrupt callback stops its I/O loops. {@link #abort()} does the same on demand, from
  * any thread. Everything else is used from one thread; {@link #close()} releases the native decoder.
  */
-public final class VideoReader implements AutoCloseable {
+public final class VideoReader implements FrameSource, AutoCloseable {
 
     static {
         avutil.av_log_set_level(Integer.getInteger("cubist.ffmpeg.loglevel", avutil.AV_LOG_FATAL));
@@ -180,6 +180,7 @@ public final class VideoReader implements AutoCloseable {
      * The next frame in presentation order, or null at the end of the stream. Frames whose timestamp does not
      * increase (broken muxing) are skipped and counted in {@link #warnings()}.
      */
+    @Override
     public DecodedFrame next() throws VideoException {
         ensureOpen();
         if (eof) {
@@ -216,6 +217,7 @@ public final class VideoReader implements AutoCloseable {
      * Positions the reader so that {@link #next()} returns the frame on screen at {@code sec}: the last frame whose
      * pts is {@code <= sec} (the first frame when {@code sec} precedes it), then the ones after it.
      */
+    @Override
     public void seekShowing(double sec) throws VideoException {
         position(sec, true);
     }
@@ -234,6 +236,7 @@ public final class VideoReader implements AutoCloseable {
     }
 
     /** Frames decoded so far (including ones decoded while seeking). */
+    @Override
     public long framesDecoded() {
         return decoded;
     }
