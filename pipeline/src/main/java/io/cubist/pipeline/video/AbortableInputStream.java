@@ -3,14 +3,13 @@ package io.cubist.pipeline.video;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import org.bytedeco.javacv.Seekable;
 
 /**
  * The stream a {@link VideoReader} decodes from: once {@link #abort()} is called (by the decode watchdog, from another
- * thread) every read fails, so FFmpeg's read callback returns an error instead of waiting on a stalled source. Seeks
- * go to the wrapped stream when it is {@link Seekable} (FFmpeg then seeks directly; otherwise it can only re-read).
+ * thread) every read fails and the source is closed, so a read blocked on a stalled source is woken and FFmpeg's read
+ * callback returns an error instead of waiting.
  */
-class AbortableInputStream extends FilterInputStream {
+final class AbortableInputStream extends FilterInputStream {
 
     private volatile boolean aborted;
 
@@ -18,17 +17,18 @@ class AbortableInputStream extends FilterInputStream {
         super(in);
     }
 
-    static AbortableInputStream wrap(InputStream in) {
-        return in instanceof Seekable ? new SeekableAbortable(in) : new AbortableInputStream(in);
-    }
-
     void abort() {
         aborted = true;
+        try {
+            in.close();
+        } catch (IOException | RuntimeException ignored) {
+            // the source is being abandoned; its close error changes nothing
+        }
     }
 
     private void check() throws IOException {
         if (aborted) {
-            throw new IOException("decode abandoned: timed out");
+            throw new IOException("decode abandoned");
         }
     }
 
@@ -50,16 +50,9 @@ class AbortableInputStream extends FilterInputStream {
         return super.skip(n);
     }
 
-    /** Forwards FFmpeg's seeks ({@code whence} as in {@code fseek}) to a seekable source. */
-    static final class SeekableAbortable extends AbortableInputStream implements Seekable {
-
-        SeekableAbortable(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public void seek(long offset, int whence) {
-            ((Seekable) in).seek(offset, whence);
-        }
+    @Override
+    public synchronized void reset() throws IOException {
+        check();
+        super.reset();
     }
 }

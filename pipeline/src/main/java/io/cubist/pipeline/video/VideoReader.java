@@ -147,14 +147,32 @@ public final class VideoReader implements FrameSource, AutoCloseable {
     }
 
     /**
-     * Decodes from a stream (a Hadoop {@code FSDataInputStream}, say), named {@code name} in messages. The reader owns
-     * the stream and closes it. If the stream implements JavaCV's {@code Seekable} FFmpeg seeks in it directly;
-     * otherwise it is read through a mark/reset buffer of {@code Integer.MAX_VALUE - 8} bytes (seeking back then
-     * re-reads), so prefer seekable streams for long videos.
+     * Decodes from a random-access source (a Hadoop {@code FSDataInputStream} behind {@link SeekableInput}), named
+     * {@code name} in messages. FFmpeg's seeks reposition the source; nothing is buffered. The reader closes it.
+     */
+    public static VideoReader open(SeekableInput in, String name, Options options) throws VideoException {
+        // JavaCV installs its seek callback only for a non-zero buffer size; ours ignores the size
+        return openStream(new SeekableInputStream(in), name, options, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Decodes from a plain stream, named {@code name} in messages; the reader closes it. JavaCV can only go back in a
+     * plain stream through a buffer of what it read, bounded here at {@value #STREAM_BUFFER} bytes: streaming
+     * containers (Matroska/WebM, AVI, MPEG-TS, fragmented MP4) and files smaller than that decode fully, but an MP4
+     * whose index sits at the end of a larger file fails to open, and seeking back re-reads. Prefer
+     * {@link #open(SeekableInput, String, Options)}.
      */
     public static VideoReader open(InputStream in, String name, Options options) throws VideoException {
-        AbortableInputStream s = AbortableInputStream.wrap(in);
-        FFmpegFrameGrabber g = new FFmpegFrameGrabber(s, Integer.MAX_VALUE - 8);
+        return openStream(in, name, options, STREAM_BUFFER);
+    }
+
+    /** The bytes of a plain stream kept so that FFmpeg can seek back in them. */
+    public static final int STREAM_BUFFER = 64 << 20;
+
+    private static VideoReader openStream(InputStream in, String name, Options options, int buffer)
+            throws VideoException {
+        AbortableInputStream s = new AbortableInputStream(in);
+        FFmpegFrameGrabber g = new FFmpegFrameGrabber(s, buffer);
         g.setCloseInputStream(true);
         return new VideoReader(name, g, s, options);
     }
