@@ -27,6 +27,8 @@ public final class ClipTransform {
     private final int left;
     private final float[] mean;
     private final float[] std;
+    private final double[] meanD;
+    private final double[] stdD;
 
     private int tableH = -1;
     private int tableW = -1;
@@ -50,6 +52,8 @@ public final class ClipTransform {
         // torchvision: crop_top = int(round((image_height - crop_height) / 2.0)); Python rounds half to even
         this.top = (int) Math.rint((resizeHeight - cropHeight) / 2.0);
         this.left = (int) Math.rint((resizeWidth - cropWidth) / 2.0);
+        this.meanD = mean.clone();
+        this.stdD = std.clone();
         this.mean = new float[3];
         this.std = new float[3];
         for (int c = 0; c < 3; c++) {
@@ -77,6 +81,14 @@ public final class ClipTransform {
 
     public int width() {
         return cropWidth;
+    }
+
+    public double[] mean() {
+        return meanD.clone();
+    }
+
+    public double[] std() {
+        return stdD.clone();
     }
 
     /** Values in one clip of {@code t} frames: {@code 3 · t · height · width}. */
