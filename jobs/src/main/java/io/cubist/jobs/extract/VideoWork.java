@@ -1,6 +1,8 @@
 package io.cubist.jobs.extract;
 
 import io.cubist.kernels.tensor.Tensor;
+import io.cubist.pipeline.clip.ClipBatch;
+import io.cubist.pipeline.clip.ClipLayout;
 import io.cubist.pipeline.clip.ClipSampler;
 import io.cubist.pipeline.clip.ClipTransform;
 import io.cubist.pipeline.clip.SamplerSettings;
@@ -17,11 +19,12 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.apache.arrow.memory.BufferAllocator;
 
 /**
  * One segment of one video through decode, sampling, transform and the model, with decoding overlapped with compute:
- * a decoder thread reads frames, cuts clips and transforms them into a small bounded queue while the task's thread
- * runs the model on batches from it. A decoder that produces no frame for {@code decodeTimeout} seconds is aborted
+ * a decoder thread reads frames, cuts clips and transforms them into Arrow clip batches ({@link ClipBatch}, uint8, in
+ * a child allocator of the segment) handed over a two-slot queue, while the task's thread runs the model on them. A decoder that produces no frame for {@code decodeTimeout} seconds is aborted
  * and the video recorded as timed out; the task goes on (the decoder thread closes its native decoder itself).
  */
 final class VideoWork {
@@ -34,8 +37,8 @@ final class VideoWork {
     record Outcome(double decodeSec, double computeSec, String engine, List<String> warnings, ErrorRecord error) {
     }
 
-    /** A transformed clip, or the end of the segment (clip == null), possibly with the error that ended it. */
-    private record Item(int index, double startSec, double endSec, float[] clip, VideoException error) {
+    /** A batch of clips, or the end of the segment (batch == null), possibly with the error that ended it. */
+    private record Item(ClipBatch batch, VideoException error) {
     }
 
     private VideoWork() {
@@ -86,96 +89,89 @@ final class VideoWork {
         ClipTransform transform = ClipTransform.of(preset);
         SamplerSettings settings = new SamplerSettings(o.clipLength(), o.frameStep(), o.clipStride(),
                 TailPolicy.parse(o.tail()), o.frameRate());
-        int t = o.clipLength();
-        int per = transform.clipSize(t);
-        BlockingQueue<Item> queue = new ArrayBlockingQueue<>(Math.max(2, 2 * o.batchSize()));
-        Decoder decoder = new Decoder(path, s, settings, transform, queue);
-        Thread thread = new Thread(decoder, "cubist-decode-" + s.index());
-        thread.setDaemon(true);
-        thread.start();
-
+        ClipLayout layout = ClipLayout.of(transform, o.clipLength(), ClipLayout.Storage.UINT8);
         List<String> warnings = new ArrayList<>();
         ErrorRecord error = null;
         long computeNanos = 0;
         int nonFinite = 0;
-        String engine;
+        String engine = "unknown";
+        BufferAllocator allocator = ExecutorAllocators.forSegment(s);
+        BlockingQueue<Item> queue = new ArrayBlockingQueue<>(2);
+        Decoder decoder = new Decoder(path, s, settings, transform, layout, o.batchSize(), allocator, queue);
+        Thread thread = new Thread(decoder, "cubist-decode-" + s.index());
+        thread.setDaemon(true);
+        thread.start();
         try (ExecutorModels.Lease lease = ExecutorModels.borrow(o)) {
             engine = lease.engine();
             PreparedModel model = lease.model();
-            List<Item> batch = new ArrayList<>();
-            boolean end = false;
             long lastFrames = -1;
             long lastProgress = System.nanoTime();
-            while (!end) {
-                Item item = null;
-                while (item == null) {
-                    try {
-                        item = queue.poll(200, TimeUnit.MILLISECONDS);
-                    } catch (InterruptedException ie) {
-                        decoder.abort();
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException("task interrupted", ie);
-                    }
-                    if (item != null) {
-                        break;
-                    }
+            while (true) {
+                Item item;
+                try {
+                    item = queue.poll(200, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("task interrupted", ie);
+                }
+                if (item == null) {
                     long frames = decoder.framesDecoded();
                     if (frames != lastFrames) {
                         lastFrames = frames;
                         lastProgress = System.nanoTime();
                     } else if (System.nanoTime() - lastProgress > (long) (o.decodeTimeout() * 1e9)) {
-                        decoder.abort();
                         error = new ErrorRecord(s.video(), "decode", "timeout", String.format(Locale.ROOT,
                                 "no frame decoded for %.0f s (--decode-timeout); decoding abandoned after %d frames",
                                 o.decodeTimeout(), Math.max(0, frames)), s.index());
-                        item = new Item(-1, 0, 0, null, null);
+                        break;
                     }
+                    continue;
                 }
-                if (item.clip() == null) {
-                    end = true;
-                    if (item.error() != null && error == null) {
+                if (item.batch() == null) {
+                    if (item.error() != null) {
                         error = error(s.video(), item.error(), s.index());
                     }
-                } else {
-                    batch.add(item);
+                    break;
                 }
-                if (!batch.isEmpty() && (batch.size() == o.batchSize() || end)) {
+                try (ClipBatch batch = item.batch()) {
                     long c0 = System.nanoTime();
-                    float[] data = new float[batch.size() * per];
-                    for (int i = 0; i < batch.size(); i++) {
-                        System.arraycopy(batch.get(i).clip(), 0, data, i * per, per);
-                    }
-                    Tensor features = model.forward(new Tensor(data, batch.size(), 3, t, transform.height(),
-                            transform.width())).features();
+                    Tensor features = model.forward(batch.toTensor()).features();
                     computeNanos += System.nanoTime() - c0;
                     int d = features.dim(1);
                     float[] f = features.data();
                     for (int i = 0; i < batch.size(); i++) {
                         float[] v = java.util.Arrays.copyOfRange(f, i * d, (i + 1) * d);
-                        Item it = batch.get(i);
                         if (allFinite(v)) {
-                            sink.accept(new Feature(it.index(), it.startSec(), it.endSec(), v));
+                            sink.accept(new Feature(batch.clipIndex(i), batch.startSec(i), batch.endSec(i), v));
                         } else {
                             nonFinite++;
                         }
                     }
-                    batch.clear();
                 }
             }
         } catch (RuntimeException e) {
-            decoder.abort();
-            engine = "unknown";
             error = ErrorRecord.of(s.video(), "model", e, s.index());
         } finally {
-            decoder.abort(); // no-op when it has finished; stops it otherwise
+            decoder.abort(); // stops it if still running; no-op when it has finished
         }
         try {
             thread.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
+        for (Item left; (left = queue.poll()) != null; ) {
+            if (left.batch() != null) {
+                left.batch().close();
+            }
+        }
         if (thread.isAlive()) {
-            warnings.add("decoder thread still inside a native call after abort; left to finish on its own");
+            warnings.add("decoder thread still inside a native call after abort; its buffers are released when it"
+                    + " returns");
+        } else {
+            String leak = ExecutorAllocators.close(allocator);
+            if (leak != null) {
+                warnings.add(leak);
+            }
         }
         warnings.addAll(decoder.warnings());
         if (nonFinite > 0 && error == null) {
@@ -204,24 +200,34 @@ final class VideoWork {
         }
     }
 
-    /** The decoder thread: frames → clips → transformed floats → queue; always ends with an end item. */
+    /**
+     * The decoder thread: frames → clips → Arrow clip batches (uint8, in the segment's allocator) → queue; at most
+     * three batches exist at once (one filling, two queued). Always ends with an end item unless aborted.
+     */
     private static final class Decoder implements Runnable {
         private final String path;
         private final Segment segment;
         private final SamplerSettings settings;
         private final ClipTransform transform;
+        private final ClipLayout layout;
+        private final int batchSize;
+        private final BufferAllocator allocator;
         private final BlockingQueue<Item> queue;
         private volatile VideoReader reader;
         private volatile boolean aborted;
         private volatile long decodeNanos;
         private volatile List<String> warnings = List.of();
+        private int batches;
 
-        Decoder(String path, Segment segment, SamplerSettings settings, ClipTransform transform,
-                BlockingQueue<Item> queue) {
+        Decoder(String path, Segment segment, SamplerSettings settings, ClipTransform transform, ClipLayout layout,
+                int batchSize, BufferAllocator allocator, BlockingQueue<Item> queue) {
             this.path = path;
             this.segment = segment;
             this.settings = settings;
             this.transform = transform;
+            this.layout = layout;
+            this.batchSize = batchSize;
+            this.allocator = allocator;
             this.queue = queue;
         }
 
@@ -229,42 +235,62 @@ final class VideoWork {
         public void run() {
             VideoException failure = null;
             long start = System.nanoTime();
-            long waited = 0;
+            long[] waited = {0};
+            ClipBatch[] filling = {null};
             try (VideoReader r = VideoReader.open(path)) {
                 reader = r;
                 if (aborted) {
                     r.abort();
                 }
-                long[] waitedBox = {0};
                 new ClipSampler(settings).sample(r, segment.startSec(), segment.endSec(), clip -> {
-                    float[] data = transform.apply(clip.frames());
-                    long w0 = System.nanoTime();
-                    put(new Item(clip.index(), clip.startSec(), clip.endSec(), data, null));
-                    waitedBox[0] += System.nanoTime() - w0;
+                    if (filling[0] == null) {
+                        filling[0] = new ClipBatch(allocator, "batch-" + batches++, layout, batchSize);
+                    }
+                    filling[0].add(segment.video(), clip, transform);
+                    if (filling[0].isFull()) {
+                        long w0 = System.nanoTime();
+                        hand(filling[0]);
+                        filling[0] = null;
+                        waited[0] += System.nanoTime() - w0;
+                    }
                 });
-                waited = waitedBox[0];
+                if (filling[0] != null && !filling[0].isEmpty()) {
+                    hand(filling[0]);
+                    filling[0] = null;
+                }
                 warnings = List.copyOf(r.warnings());
             } catch (VideoException e) {
                 failure = e;
             } catch (RuntimeException e) {
                 failure = new VideoException("decode", e.toString(), e);
             } finally {
-                decodeNanos = System.nanoTime() - start - waited;
+                if (filling[0] != null) {
+                    filling[0].close();
+                }
+                decodeNanos = System.nanoTime() - start - waited[0];
                 reader = null;
             }
-            put(new Item(-1, 0, 0, null, aborted ? null : failure));
+            offer(new Item(null, aborted ? null : failure));
         }
 
-        /** Hands an item over, giving up when the consumer has gone (aborted). */
-        private void put(Item item) {
+        /** Hands a full batch to the model thread; closes it instead when that thread has gone. */
+        private void hand(ClipBatch batch) {
+            if (!offer(new Item(batch, null))) {
+                batch.close();
+            }
+        }
+
+        private boolean offer(Item item) {
             try {
                 while (!queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
                     if (aborted) {
-                        return;
+                        return false;
                     }
                 }
+                return true;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return false;
             }
         }
 

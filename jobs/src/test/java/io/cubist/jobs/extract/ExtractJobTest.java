@@ -135,6 +135,7 @@ class ExtractJobTest {
         assertTrue(manifest.contains("\"videos_failed\":2") && manifest.contains("\"clips\":12")
                 && manifest.contains("\"backend\":\"cpu\""), manifest);
         assertTrue(console.toString().contains("cubist extract: segments"), console.toString());
+        assertEquals(0, ExecutorAllocators.allocated(), "Arrow memory left after the run");
 
         // the same output again is refused; skip-existing adds nothing
         IllegalStateException refused = assertThrows(IllegalStateException.class, () -> run(options(
