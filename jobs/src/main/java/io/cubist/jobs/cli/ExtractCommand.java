@@ -31,7 +31,7 @@ public final class ExtractCommand implements Command {
 
     @Override
     public Set<String> valued() {
-        return new LinkedHashSet<>(List.of("input", "manifest", "output", "model", "weights", "widths", "backend",
+        return new LinkedHashSet<>(List.of("input", "manifest", "clips", "output", "model", "weights", "widths", "backend",
                 "batch-size", "fps", "clip-length", "frame-step", "clip-stride", "tail", "segment-seconds",
                 "decode-timeout", "partitions", "mode", "threads", "master", "task-cpus", "conf",
                 "progress-interval"));
@@ -50,6 +50,7 @@ public final class ExtractCommand implements Command {
                 inputs (any Hadoop FileSystem path: file:, hdfs:, s3a: ...; each flag may repeat)
                   --input PATH        a video file, a directory (searched recursively for video files) or a glob
                   --manifest FILE     a CSV (with a header) or Parquet file whose 'video' column lists videos
+                  --clips DIR         clips prepared by cubist prepare (Arrow IPC files), read instead of decoding
                 model
                   --model NAME        %s (default r2plus1d_18)
                   --weights FILE      torchvision state_dict as safetensors or .pth (default: seeded random
@@ -95,9 +96,14 @@ public final class ExtractCommand implements Command {
     static ExtractOptions options(Flags f) {
         List<String> inputs = f.all("input");
         List<String> manifests = f.all("manifest");
-        if (inputs.isEmpty() && manifests.isEmpty()) {
-            throw new UsageException("extract: --input PATH or --manifest FILE is required (see cubist extract"
-                    + " --help)");
+        String clips = f.get("clips", null);
+        if (inputs.isEmpty() && manifests.isEmpty() && clips == null) {
+            throw new UsageException("extract: --input PATH, --manifest FILE or --clips DIR is required (see cubist"
+                    + " extract --help)");
+        }
+        if (clips != null && !(inputs.isEmpty() && manifests.isEmpty())) {
+            throw new UsageException("extract: --clips reads prepared clips instead of videos; give it without"
+                    + " --input or --manifest");
         }
         String model = f.get("model", "r2plus1d_18");
         if (!ModelZoo.names().contains(model)) {
@@ -120,7 +126,7 @@ public final class ExtractCommand implements Command {
             throw new UsageException("extract: --tail must be one of " + String.join(", ", ExtractOptions.TAILS)
                     + ", got '" + tail + "'");
         }
-        return new ExtractOptions(inputs, manifests, f.required("output"), model, f.get("weights", null),
+        return new ExtractOptions(inputs, manifests, clips, f.required("output"), model, f.get("weights", null),
                 f.positiveInts("widths", 4, null), backend, f.positiveInt("batch-size", 4),
                 positiveDouble(f, "fps", 0), f.has("clip-length") ? f.positiveInt("clip-length", 1) : 0, f.positiveInt("frame-step", 1),
                 f.has("clip-stride") ? f.positiveInt("clip-stride", 1) : 0, tail,

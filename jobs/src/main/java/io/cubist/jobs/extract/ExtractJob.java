@@ -96,13 +96,16 @@ public final class ExtractJob {
                 exists = false;
             }
 
-            List<String> listed = InputLister.list(spark, o.inputs(), o.manifests());
+            boolean clipsMode = o.clips() != null;
+            List<String> listed = clipsMode ? InputLister.clipFiles(conf, o.clips())
+                    : InputLister.list(spark, o.inputs(), o.manifests());
             Set<String> done = exists ? existingVideos(spark, out) : Set.of();
-            List<String> todo = listed.stream().filter(v -> !done.contains(v)).toList();
+            // prepared clips: whole files are the units; videos already done are dropped row by row
+            List<String> todo = clipsMode ? listed : listed.stream().filter(v -> !done.contains(v)).toList();
             int skipped = listed.size() - todo.size();
-            console.printf("cubist extract: %d video%s listed%s; model %s%n", listed.size(),
-                    listed.size() == 1 ? "" : "s", skipped > 0 ? ", " + skipped + " already in " + out : "",
-                    o.modelLabel());
+            console.printf("cubist extract: %d %s listed%s; model %s%n", listed.size(),
+                    clipsMode ? "clip file" + (listed.size() == 1 ? "" : "s") : "video" + (listed.size() == 1 ? ""
+                    : "s"), skipped > 0 ? ", " + skipped + " already in " + out : "", o.modelLabel());
             double tList = secs(t0);
 
             if (o.weights() != null) {
@@ -112,7 +115,14 @@ public final class ExtractJob {
             List<ErrorRecord> errors = new ArrayList<>();
             List<Segment> segments = new ArrayList<>();
             long expectedClips = 0;
-            if (!todo.isEmpty()) {
+            if (clipsMode) {
+                for (String f : todo) {
+                    Path fp = new Path(f);
+                    double mb = fp.getFileSystem(conf).getFileStatus(fp).getLen() / 1e6;
+                    segments.add(new Segment(f, 0, 1, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY,
+                            Math.max(mb, 1e-3)));
+                }
+            } else if (!todo.isEmpty()) {
                 int slices = Math.min(todo.size(), Math.max(1, sc.defaultParallelism() * 4));
                 ExtractOptions shipped = o;
                 List<Probe> probes = jsc.parallelize(todo, slices)
@@ -136,7 +146,8 @@ public final class ExtractJob {
             CollectionAccumulator<String> engines = sc.collectionAccumulator("cubist.engines");
             CollectionAccumulator<String> warnings = sc.collectionAccumulator("cubist.warnings");
             SegmentProcessor.Stats stats = new SegmentProcessor.Stats(clips, segmentsDone, decodeSec, computeSec,
-                    taskErrors, engines, warnings);
+                    taskErrors, engines, warnings, clipsMode && !done.isEmpty() ? jsc.broadcast(new HashSet<>(done))
+                    : null);
 
             int partitions = segments.isEmpty() ? 1 : Math.min(segments.size(),
                     o.partitions() > 0 ? o.partitions() : Math.max(1, sc.defaultParallelism() * 3));

@@ -11,6 +11,8 @@ import java.util.Locale;
  * @param inputs          files, directories (searched recursively for video files) or globs, on any Hadoop
  *                        FileSystem
  * @param manifests       CSV (with a header) or Parquet files whose {@code video} column lists inputs
+ * @param clips           a prepared clip dataset ({@code cubist prepare}: a directory of Arrow IPC files) read
+ *                        instead of decoding videos, or null
  * @param output          the output directory (a Parquet dataset)
  * @param model           a model of the zoo
  * @param weights         a checkpoint (safetensors or .pth), or null for seeded random weights
@@ -28,7 +30,7 @@ import java.util.Locale;
  * @param mode            what to do when the output exists
  * @param kernelThreads   threads of the cpu backend per executor (0: the executor's cores)
  */
-public record ExtractOptions(List<String> inputs, List<String> manifests, String output, String model,
+public record ExtractOptions(List<String> inputs, List<String> manifests, String clips, String output, String model,
                              String weights, int[] widths, String backend, int batchSize, double frameRate,
                              int clipLength, int frameStep, int clipStride, String tail, double segmentSeconds,
                              double decodeTimeout, int partitions, Mode mode, int kernelThreads)
@@ -71,9 +73,13 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
     public ExtractOptions {
         inputs = List.copyOf(inputs);
         manifests = List.copyOf(manifests);
-        if (inputs.isEmpty() && manifests.isEmpty()) {
-            throw new IllegalArgumentException("no input: give --input PATH (files, directories, globs) or"
-                    + " --manifest FILE");
+        if (inputs.isEmpty() && manifests.isEmpty() && clips == null) {
+            throw new IllegalArgumentException("no input: give --input PATH (files, directories, globs),"
+                    + " --manifest FILE or --clips DIR");
+        }
+        if (clips != null && !(inputs.isEmpty() && manifests.isEmpty())) {
+            throw new IllegalArgumentException("--clips reads prepared clips instead of videos: give it without"
+                    + " --input or --manifest");
         }
         if (output == null || output.isBlank()) {
             throw new IllegalArgumentException("--output is required");
@@ -109,7 +115,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         double fps = frameRate > 0 ? frameRate : presetFrameRate;
         int t = clipLength > 0 ? clipLength : presetClipLength;
         int stride = clipStride > 0 ? clipStride : t * frameStep;
-        return new ExtractOptions(inputs, manifests, output, model, weights, widths, backend, batchSize, fps, t,
+        return new ExtractOptions(inputs, manifests, clips, output, model, weights, widths, backend, batchSize, fps, t,
                 frameStep, stride, tail, segmentSeconds, decodeTimeout, partitions, mode,
                 kernelThreads > 0 ? kernelThreads : threads);
     }
@@ -131,6 +137,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
         m.put("inputs", inputs);
         m.put("manifests", manifests);
+        m.put("clips", clips);
         m.put("output", output);
         m.put("model", model);
         m.put("weights", weights);

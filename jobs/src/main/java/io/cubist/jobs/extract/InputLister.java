@@ -46,6 +46,43 @@ public final class InputLister {
         return new ArrayList<>(videos);
     }
 
+    /** The {@code .arrow} files of a prepared clip dataset (a directory, a file, or a glob). */
+    public static List<String> clipFiles(Configuration conf, String clips) throws IOException {
+        List<String> files = new ArrayList<>();
+        for (String f : expandAll(conf, clips)) {
+            if (f.endsWith(".arrow")) {
+                files.add(f);
+            }
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("--clips " + clips + ": no .arrow clip files (write them with cubist"
+                    + " prepare)");
+        }
+        return files;
+    }
+
+    private static List<String> expandAll(Configuration conf, String input) throws IOException {
+        Path p = new Path(input);
+        FileSystem fs = p.getFileSystem(conf);
+        FileStatus[] matches = fs.globStatus(p);
+        if (matches == null || matches.length == 0) {
+            throw new IllegalArgumentException("--clips " + input + ": no such file or directory");
+        }
+        List<String> out = new ArrayList<>();
+        for (FileStatus st : matches) {
+            if (st.isDirectory()) {
+                RemoteIterator<LocatedFileStatus> it = fs.listFiles(st.getPath(), true);
+                while (it.hasNext()) {
+                    out.add(uri(it.next().getPath()));
+                }
+            } else {
+                out.add(uri(st.getPath()));
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
     static List<String> expand(Configuration conf, String input) throws IOException {
         Path p = new Path(input);
         FileSystem fs = p.getFileSystem(conf);

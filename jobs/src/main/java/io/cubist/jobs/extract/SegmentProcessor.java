@@ -28,7 +28,8 @@ final class SegmentProcessor {
     /** The accumulators a task reports through (counts, times, errors, the engine that ran). */
     record Stats(LongAccumulator clips, LongAccumulator segments, DoubleAccumulator decodeSec,
                  DoubleAccumulator computeSec, CollectionAccumulator<ErrorRecord> errors,
-                 CollectionAccumulator<String> engines, CollectionAccumulator<String> warnings)
+                 CollectionAccumulator<String> engines, CollectionAccumulator<String> warnings,
+                 org.apache.spark.broadcast.Broadcast<java.util.HashSet<String>> skip)
             implements Serializable {
         private static final long serialVersionUID = 1L;
     }
@@ -77,8 +78,18 @@ final class SegmentProcessor {
         List<Row> rows = new ArrayList<>();
         String label = o.modelLabel();
         try (LocalVideo local = LocalVideo.of(s.video())) {
-            VideoWork.Outcome out = VideoWork.extract(o, s, local.path(), f -> rows.add(RowFactory.create(s.video(),
-                    f.clip(), f.startSec(), f.endSec(), label, f.feature())));
+            VideoWork.Outcome out;
+            if (o.clips() != null) {
+                java.util.Set<String> skip = stats.skip() == null ? java.util.Set.of() : stats.skip().value();
+                out = ClipFileWork.run(o, s, local.path(), (video, f) -> {
+                    if (!skip.contains(video)) {
+                        rows.add(RowFactory.create(video, f.clip(), f.startSec(), f.endSec(), label, f.feature()));
+                    }
+                });
+            } else {
+                out = VideoWork.extract(o, s, local.path(), f -> rows.add(RowFactory.create(s.video(), f.clip(),
+                        f.startSec(), f.endSec(), label, f.feature())));
+            }
             stats.decodeSec().add(out.decodeSec());
             stats.computeSec().add(out.computeSec());
             stats.engines().add(out.engine());

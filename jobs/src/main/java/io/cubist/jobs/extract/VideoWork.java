@@ -181,7 +181,7 @@ final class VideoWork {
         return new Outcome(decoder.decodeNanos() / 1e9, computeNanos / 1e9, engine, warnings, error);
     }
 
-    private static boolean allFinite(float[] v) {
+    static boolean allFinite(float[] v) {
         for (float x : v) {
             if (!Float.isFinite(x)) {
                 return false;

@@ -68,7 +68,7 @@ class ExtractJobTest {
 
     static ExtractOptions options(List<String> inputs, Path out, ExtractOptions.Mode mode, double segmentSeconds,
                                   String weights) {
-        return new ExtractOptions(inputs, List.of(), out.toString(), "r3d_18", weights, WIDTHS, "cpu", 3, 8, 4, 1, 0,
+        return new ExtractOptions(inputs, List.of(), null, out.toString(), "r3d_18", weights, WIDTHS, "cpu", 3, 8, 4, 1, 0,
                 "drop", segmentSeconds, 60, 0, mode, 2);
     }
 
@@ -184,6 +184,68 @@ class ExtractJobTest {
                 assertEquals(p[i], q[i], 1e-5 * Math.max(1, Math.abs(p[i])), k + " [" + i + "]");
             }
         }
+    }
+
+    @Test
+    void preparedClipsGiveTheSameRowsAsDecoding() throws Exception {
+        Path a = videos.resolve("a.avi");
+        String uri = a.toUri().toString();
+        Path clipsDir = dir.resolve("clips");
+        Files.createDirectories(clipsDir);
+        io.cubist.pipeline.model.zoo.ModelPreset preset = io.cubist.pipeline.model.zoo.ModelPreset.forModel("r3d_18");
+        io.cubist.pipeline.clip.ClipTransform transform = io.cubist.pipeline.clip.ClipTransform.of(preset);
+        io.cubist.pipeline.clip.SamplerSettings sampler = io.cubist.pipeline.clip.SamplerSettings.of(4, 1, 8);
+        io.cubist.pipeline.clip.ClipLayout layout = io.cubist.pipeline.clip.ClipLayout.of(transform, 4,
+                io.cubist.pipeline.clip.ClipLayout.Storage.UINT8);
+        try (org.apache.arrow.memory.RootAllocator root = new org.apache.arrow.memory.RootAllocator()) {
+            try (io.cubist.pipeline.clip.ClipDatasetWriter w = io.cubist.pipeline.clip.ClipDatasetWriter.create(
+                    clipsDir.resolve("part-0.arrow"), root, new io.cubist.pipeline.clip.ClipDatasetInfo("r3d_18",
+                            layout, sampler));
+                 io.cubist.pipeline.clip.ClipBatch batch = new io.cubist.pipeline.clip.ClipBatch(root, "b", layout, 4);
+                 io.cubist.pipeline.video.VideoReader reader = io.cubist.pipeline.video.VideoReader.open(a.toString())) {
+                new io.cubist.pipeline.clip.ClipSampler(sampler).sample(reader, clip -> {
+                    batch.add(uri, clip, transform);
+                    if (batch.isFull()) {
+                        try {
+                            w.write(batch);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                        batch.clear();
+                    }
+                });
+                if (!batch.isEmpty()) {
+                    w.write(batch);
+                }
+            }
+            assertEquals(0, root.getAllocatedMemory());
+        }
+        Path fromVideo = dir.resolve("out-video");
+        Path fromClips = dir.resolve("out-clips");
+        StringBuilder console = new StringBuilder();
+        run(options(List.of(a.toString()), fromVideo, ExtractOptions.Mode.OVERWRITE, 300, null), console);
+        ExtractOptions o = options(List.of(a.toString()), fromClips, ExtractOptions.Mode.OVERWRITE, 300, null);
+        ExtractOptions clipsOptions = new ExtractOptions(List.of(), List.of(), clipsDir.toString(), o.output(),
+                o.model(), null, o.widths(), o.backend(), o.batchSize(), o.frameRate(), o.clipLength(),
+                o.frameStep(), o.clipStride(), o.tail(), o.segmentSeconds(), o.decodeTimeout(), 0, o.mode(), 2);
+        ExtractJob.Result r = run(clipsOptions, console);
+        assertEquals(6, r.clips(), console.toString());
+        Map<String, float[]> x = rows(fromVideo);
+        Map<String, float[]> y = rows(fromClips);
+        assertEquals(x.keySet(), y.keySet());
+        for (String k : x.keySet()) {
+            for (int i = 0; i < x.get(k).length; i++) {
+                assertEquals(x.get(k)[i], y.get(k)[i], 1e-5 * Math.max(1, Math.abs(x.get(k)[i])), k);
+            }
+        }
+        assertEquals(0, ExecutorAllocators.allocated(), "Arrow memory left after the run");
+        // skip-existing: the videos already in the output are dropped row by row
+        ExtractOptions again = new ExtractOptions(List.of(), List.of(), clipsDir.toString(), o.output(), o.model(),
+                null, o.widths(), o.backend(), o.batchSize(), o.frameRate(), o.clipLength(), o.frameStep(),
+                o.clipStride(), o.tail(), o.segmentSeconds(), o.decodeTimeout(), 0,
+                ExtractOptions.Mode.SKIP_EXISTING, 2);
+        assertEquals(0, run(again, console).clips());
+        assertEquals(6, rows(fromClips).size());
     }
 
     @Test

@@ -1,0 +1,92 @@
+package io.cubist.jobs.extract;
+
+import io.cubist.kernels.tensor.Tensor;
+import io.cubist.pipeline.clip.ClipBatch;
+import io.cubist.pipeline.clip.ClipDatasetInfo;
+import io.cubist.pipeline.clip.ClipDatasetReader;
+import io.cubist.pipeline.clip.ClipLayout;
+import io.cubist.pipeline.clip.ClipTransform;
+import io.cubist.pipeline.model.PreparedModel;
+import io.cubist.pipeline.model.zoo.ModelPreset;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BiConsumer;
+import org.apache.arrow.memory.BufferAllocator;
+
+/**
+ * One file of a prepared clip dataset ({@code cubist prepare}) through the model: its record batches are read into
+ * Arrow clip batches and run as they are. The clips must have the layout the model's preset gives (size, mean, std):
+ * clips prepared for another preset are an error naming both.
+ */
+final class ClipFileWork {
+
+    private ClipFileWork() {
+    }
+
+    /** Runs the file; {@code sink} gets (video, feature) per clip. */
+    static VideoWork.Outcome run(ExtractOptions o, Segment file, String path,
+                                 BiConsumer<String, VideoWork.Feature> sink) {
+        long computeNanos = 0;
+        long readNanos = 0;
+        int nonFinite = 0;
+        String engine = "unknown";
+        ErrorRecord error = null;
+        String leak;
+        BufferAllocator allocator = ExecutorAllocators.forSegment(file);
+        try {
+            try (ClipDatasetReader reader = ClipDatasetReader.open(Path.of(path), allocator);
+                 ExecutorModels.Lease lease = ExecutorModels.borrow(o)) {
+                engine = lease.engine();
+                check(reader.info(), o, file.video());
+                PreparedModel model = lease.model();
+                while (true) {
+                    long r0 = System.nanoTime();
+                    ClipBatch batch = reader.next(allocator);
+                    readNanos += System.nanoTime() - r0;
+                    if (batch == null) {
+                        break;
+                    }
+                    try (batch) {
+                        long c0 = System.nanoTime();
+                        Tensor f = model.forward(batch.toTensor()).features();
+                        computeNanos += System.nanoTime() - c0;
+                        int d = f.dim(1);
+                        for (int i = 0; i < batch.size(); i++) {
+                            float[] v = Arrays.copyOfRange(f.data(), i * d, (i + 1) * d);
+                            if (VideoWork.allFinite(v)) {
+                                sink.accept(batch.video(i), new VideoWork.Feature(batch.clipIndex(i),
+                                        batch.startSec(i), batch.endSec(i), v));
+                            } else {
+                                nonFinite++;
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            error = ErrorRecord.of(file.video(), "clips", e, 0);
+        } finally {
+            leak = ExecutorAllocators.close(allocator);
+        }
+        if (nonFinite > 0 && error == null) {
+            error = new ErrorRecord(file.video(), "model", "non_finite_feature", nonFinite + " clip"
+                    + (nonFinite == 1 ? "" : "s") + " gave NaN or infinite features (not written)", 0);
+        }
+        return new VideoWork.Outcome(readNanos / 1e9, computeNanos / 1e9, engine,
+                leak == null ? List.of() : List.of(leak), error);
+    }
+
+    /** The dataset's clips must be what the model's preset makes (any clip length). */
+    static void check(ClipDatasetInfo info, ExtractOptions o, String file) {
+        ModelPreset preset = ModelPreset.forModel(o.model());
+        ClipLayout want = ClipLayout.of(ClipTransform.of(preset), info.layout().frames(), info.layout().storage());
+        ClipLayout got = info.layout();
+        if (got.height() != want.height() || got.width() != want.width()
+                || !Arrays.equals(got.mean(), want.mean()) || !Arrays.equals(got.std(), want.std())) {
+            throw new IllegalArgumentException(file + ": clips prepared for preset '" + info.preset() + "' (" + got
+                    + ") do not fit model " + o.model() + " (" + want + "); prepare them with --model " + o.model());
+        }
+    }
+}
