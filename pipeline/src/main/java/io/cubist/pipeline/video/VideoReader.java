@@ -219,6 +219,12 @@ public final class VideoReader implements FrameSource, AutoCloseable {
             pending = following;
         } else {
             double d = lastDelta > 0 ? lastDelta : info.frameRate() > 0 ? 1 / info.frameRate() : Double.NaN;
+            // the container's duration, when it ends the stream sooner, bounds the last frame (a variable-rate
+            // stream's last gap says little about its last frame)
+            double left = info.startSec() + info.durationSec() - pending.ptsSec();
+            if (left > 0 && !(d <= left)) {
+                d = left;
+            }
             out = pending.withDuration(d);
             pending = null;
             finish();
@@ -376,18 +382,27 @@ public final class VideoReader implements FrameSource, AutoCloseable {
                     + " skipped: presentation time did not increase");
             outOfOrder = 0;
         }
-        if (!seeked && info.declaredFrames() > 0 && decoded < info.declaredFrames()) {
-            incomplete = true;
-            warnings.add("decoded " + decoded + " of " + info.declaredFrames()
-                    + " declared frames (truncated or corrupt file?)");
-        }
+        boolean countShort = !seeked && info.declaredFrames() > 0 && decoded < info.declaredFrames();
         double fps = info.frameRate() > 0 ? info.frameRate() : 25;
-        double declaredEnd = info.startSec() + info.durationSec();
+        // the end the container promises: its duration, or its frame count at its rate when that is longer (a cut
+        // AVI keeps the header's count while FFmpeg re-estimates the duration from what is left)
+        double span = info.durationSec();
+        if (info.declaredFrames() > 0 && info.frameRate() > 0) {
+            double byCount = info.declaredFrames() / info.frameRate();
+            span = Double.isFinite(span) ? Math.max(span, byCount) : byCount;
+        }
+        double declaredEnd = info.startSec() + span;
         double end = lastRawPts + (lastDelta > 0 ? lastDelta : 1 / fps);
-        if (Double.isFinite(declaredEnd) && Double.isFinite(end) && end < declaredEnd - Math.max(2 / fps, 0.1)) {
+        boolean timeShort = Double.isFinite(declaredEnd) && Double.isFinite(end)
+                && end < declaredEnd - Math.max(2 / fps, 0.1);
+        String counts = countShort ? "decoded " + decoded + " of " + info.declaredFrames() + " declared frames" : "";
+        if (timeShort) {
             incomplete = true;
-            warnings.add(String.format(Locale.ROOT, "frames end at %.3f s but the container declares %.3f s"
-                    + " (truncated or corrupt file?)", end, declaredEnd));
+            warnings.add(String.format(Locale.ROOT, "frames end at %.3f s but the container declares %.3f s%s"
+                    + " (truncated or corrupt file?)", end, declaredEnd, countShort ? "; " + counts : ""));
+        } else if (countShort) {
+            // AVI indexes count empty (repeat) frames: fewer pictures that still span the declared duration
+            warnings.add(counts + "; they span the declared duration (empty or dropped frames in the index)");
         }
     }
 

@@ -1,0 +1,113 @@
+package io.cubist.jobs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cubist.pipeline.clip.ClipBatch;
+import io.cubist.pipeline.clip.ClipDatasetReader;
+import io.cubist.pipeline.clip.ClipLayout;
+import io.cubist.pipeline.clip.ClipSampler;
+import io.cubist.pipeline.clip.ClipTransform;
+import io.cubist.pipeline.clip.SamplerSettings;
+import io.cubist.pipeline.model.zoo.ModelPreset;
+import io.cubist.pipeline.video.VideoReader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code cubist prepare} on a bundled sample video and a broken file. */
+class PrepareCommandTest {
+
+    static final Path SAMPLE = Path.of("..", "samples", "videos", "vtest-vp9.webm");
+    static final Path PRESET = Path.of("..", "conf", "models", "r2plus1d_18.json");
+
+    @TempDir
+    Path dir;
+
+    record Result(int code, String out, String err) {
+    }
+
+    private static Result cubist(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void writesTheClipsOfTheVideosAndListsTheBrokenOnes() throws Exception {
+        Path broken = Files.write(dir.resolve("broken.mp4"), new byte[] {0, 0, 0, 1, 2, 3});
+        Path out = dir.resolve("clips");
+        Result r = cubist("prepare", "--input", SAMPLE.toString(), "--input", broken.toString(), "--output",
+                out.toString(), "--preset", PRESET.toString(), "--batch-size", "4");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("11 clips"), r.err());
+        List<String> errors = Files.readAllLines(out.resolve("_errors.csv"));
+        assertEquals("video,stage,message", errors.get(0));
+        assertTrue(errors.get(1).startsWith(broken + ",open,"), errors.toString());
+
+        // the rows are the clips the pipeline makes from the same video, normalized as the preset says
+        ModelPreset preset = ModelPreset.read(PRESET);
+        ClipTransform tf = ClipTransform.of(preset);
+        List<float[]> want = new ArrayList<>();
+        try (VideoReader v = VideoReader.open(SAMPLE.toString())) {
+            new ClipSampler(SamplerSettings.of(preset)).sample(v, c -> want.add(tf.apply(c.frames())));
+        }
+        try (RootAllocator root = new RootAllocator()) {
+            try (ClipDatasetReader reader = ClipDatasetReader.open(out, root)) {
+                assertEquals("r2plus1d_18", reader.info().preset());
+                assertEquals(ClipLayout.Storage.UINT8, reader.info().layout().storage());
+                assertArrayEquals(new int[] {3, 16, 112, 112}, reader.info().layout().clipShape());
+                int k = 0;
+                ClipBatch b;
+                while ((b = reader.next(root)) != null) {
+                    try (ClipBatch batch = b) {
+                        assertTrue(batch.size() <= 4);
+                        for (int i = 0; i < batch.size(); i++, k++) {
+                            assertEquals(SAMPLE.toString(), batch.video(i));
+                            assertEquals(k, batch.clipIndex(i));
+                            assertEquals(k * 16 / 15.0, batch.startSec(i), 1e-9);
+                            assertArrayEquals(want.get(k), batch.clip(i).data());
+                        }
+                    }
+                }
+                assertEquals(11, k);
+            }
+            assertEquals(0, root.getAllocatedMemory());
+        }
+    }
+
+    @Test
+    void refusesANonEmptyOutputAndMissingInputs() throws Exception {
+        Files.writeString(dir.resolve("x.txt"), "x");
+        Result r = cubist("prepare", "--input", SAMPLE.toString(), "--output", dir.toString(), "--preset",
+                PRESET.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("not empty"), r.err());
+        r = cubist("prepare", "--input", dir.resolve("none.mp4").toString(), "--output",
+                dir.resolve("o").toString(), "--preset", PRESET.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("no such file"), r.err());
+        r = cubist("prepare", "--input", SAMPLE.toString(), "--output", dir.resolve("o2").toString(), "--preset",
+                PRESET.toString(), "--tail", "wrap");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--tail"), r.err());
+    }
+}
