@@ -107,6 +107,11 @@ public final class ExtractJob {
                     clipsMode ? "clip file" + (listed.size() == 1 ? "" : "s") : "video" + (listed.size() == 1 ? ""
                     : "s"), skipped > 0 ? ", " + skipped + " already in " + out : "", o.modelLabel());
             double tList = secs(t0);
+            if (o.weights() == null) {
+                console.println("cubist extract: WARNING: no --weights given: " + o.model() + " runs on random"
+                        + " weights (seed " + ModelZoo.RANDOM_SEED + "); its features mean nothing. Pass --weights"
+                        + " (tools/export_torchvision.py writes torchvision's).");
+            }
 
             if (o.weights() != null) {
                 sc.addFile(o.weights());

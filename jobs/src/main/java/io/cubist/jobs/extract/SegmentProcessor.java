@@ -84,11 +84,14 @@ final class SegmentProcessor {
                 out = ClipFileWork.run(o, s, local.path(), (video, f) -> {
                     if (!skip.contains(video)) {
                         rows.add(RowFactory.create(video, f.clip(), f.startSec(), f.endSec(), label, f.feature()));
+                        stats.clips().add(1); // per clip, so heartbeats carry progress of running tasks
                     }
                 });
             } else {
-                out = VideoWork.extract(o, s, local.path(), f -> rows.add(RowFactory.create(s.video(), f.clip(),
-                        f.startSec(), f.endSec(), label, f.feature())));
+                out = VideoWork.extract(o, s, local.path(), f -> {
+                    rows.add(RowFactory.create(s.video(), f.clip(), f.startSec(), f.endSec(), label, f.feature()));
+                    stats.clips().add(1); // per clip, so heartbeats carry progress of running tasks
+                });
             }
             stats.decodeSec().add(out.decodeSec());
             stats.computeSec().add(out.computeSec());
@@ -102,7 +105,6 @@ final class SegmentProcessor {
         } catch (IOException e) {
             stats.errors().add(ErrorRecord.of(s.video(), "input", e, s.index()));
         }
-        stats.clips().add(rows.size());
         stats.segments().add(1);
         return rows;
     }

@@ -171,8 +171,15 @@ class ExtractJobTest {
         Path split = dir.resolve("out-split");
         StringBuilder console = new StringBuilder();
         run(options(List.of(a.toString()), one, ExtractOptions.Mode.OVERWRITE, 300, null), console);
-        ExtractJob.Result r = run(options(List.of(a.toString()), split, ExtractOptions.Mode.OVERWRITE, 0.7, null),
+        // the split run lists its video through a CSV manifest
+        Path manifest = dir.resolve("videos.csv");
+        Files.writeString(manifest, "video,label\n" + a + ",walking\n");
+        ExtractOptions o = options(List.of(a.toString()), split, ExtractOptions.Mode.OVERWRITE, 0.7, null);
+        ExtractJob.Result r = run(new ExtractOptions(List.of(), List.of(manifest.toString()), null, o.output(),
+                o.model(), null, o.widths(), o.backend(), o.batchSize(), o.frameRate(), o.clipLength(),
+                o.frameStep(), o.clipStride(), o.tail(), o.segmentSeconds(), o.decodeTimeout(), 0, o.mode(), 2),
                 console);
+        assertEquals(1, r.videosListed(), console.toString());
         assertEquals(5, r.segments(), console.toString());
         Map<String, float[]> x = rows(one);
         Map<String, float[]> y = rows(split);
