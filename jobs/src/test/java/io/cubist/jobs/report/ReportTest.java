@@ -25,6 +25,8 @@ class ReportTest {
     @TempDir
     static Path tmp;
     private static Path features;
+    /** The fixture read with the default options, shared by the tests that only look at it. */
+    private static ReportInput full;
 
     @BeforeAll
     static void dataset() throws Exception {
@@ -32,6 +34,7 @@ class ReportTest {
                 .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
         features = tmp.resolve("features");
         ReportFixture.write(spark, features, true, true);
+        full = FeatureReader.read(spark, features.toString(), FeatureReader.Options.defaults());
     }
 
     @AfterAll
@@ -43,7 +46,7 @@ class ReportTest {
 
     @Test
     void readsEveryPartOfTheOutputDirectory() throws Exception {
-        ReportInput in = FeatureReader.read(spark, features.toString(), FeatureReader.Options.defaults());
+        ReportInput in = full;
         assertEquals("r3d_18", in.model());
         assertEquals(ReportFixture.CLIPS, in.totalClips());
         assertEquals(ReportFixture.CLIPS, in.clips().size());
@@ -117,7 +120,7 @@ class ReportTest {
 
     @Test
     void everyStringFromTheDataIsEscaped() throws Exception {
-        ReportInput in = FeatureReader.read(spark, features.toString(), FeatureReader.Options.defaults());
+        ReportInput in = full;
         String html = ReportPage.render(in, "<i>title</i>");
         for (String raw : List.of("<img src=x", "<script>document", "<script>alert", "<b>broken</b>",
                 "</script><b>x</b>", "<i>title</i>")) {
@@ -132,7 +135,7 @@ class ReportTest {
 
     @Test
     void pageHoldsEachPlotWithOneMarkPerClip() throws Exception {
-        ReportInput in = FeatureReader.read(spark, features.toString(), FeatureReader.Options.defaults());
+        ReportInput in = full;
         String html = ReportPage.render(in, null);
         assertEquals(ReportFixture.CLIPS, count(html, "<rect class=\"clip\""));
         assertEquals(ReportFixture.CLIPS, count(html, "<circle class=\"pt\""));
@@ -175,7 +178,7 @@ class ReportTest {
         Path work = Path.of("target", "report-test").toAbsolutePath();
         Files.createDirectories(work);
         Path html = work.resolve("report.html");
-        ReportInput in = FeatureReader.read(spark, features.toString(), FeatureReader.Options.defaults());
+        ReportInput in = full;
         Files.writeString(html, ReportPage.render(in, null), StandardCharsets.UTF_8);
         HeadlessChromium.Rendered r = HeadlessChromium.render(html, work);
         assertTrue(r.consoleErrors().isEmpty(), "console errors: " + r.consoleErrors());
@@ -191,6 +194,25 @@ class ReportTest {
         // the screenshot shows a page, not a blank window: many colours and plenty of ink
         assertTrue(r.distinctColours() > 100, "distinct colours " + r.distinctColours());
         assertTrue(r.inkFraction() > 0.03, "non-white fraction " + r.inkFraction());
+    }
+
+    @Test
+    void theBrowserCheckCatchesABrokenPage() throws Exception {
+        Path work = tmp.resolve("broken");
+        Files.createDirectories(work);
+        ReportInput in = full;
+        String good = ReportPage.render(in, null);
+        // damaged matrix data: the page's script catches the exception and marks the page as not rendered
+        Path damaged = work.resolve("damaged.html");
+        Files.writeString(damaged, good.replace("\"cells\":\"", "\"cells\":\"!"), StandardCharsets.UTF_8);
+        HeadlessChromium.Rendered r = HeadlessChromium.render(damaged, work.resolve("d"));
+        assertTrue(r.dom().contains("data-cubist-render=\"error\""), statusOf(r.dom()));
+        // an exception nobody catches reaches the console
+        Path thrown = work.resolve("thrown.html");
+        Files.writeString(thrown, good.replace("</body>", "<script>null.x;</script></body>"), StandardCharsets.UTF_8);
+        HeadlessChromium.Rendered t = HeadlessChromium.render(thrown, work.resolve("t"));
+        assertTrue(t.consoleErrors().stream().anyMatch(l -> l.contains("Uncaught TypeError")), t.consoleErrors()
+                .toString());
     }
 
     private static String statusOf(String dom) {
