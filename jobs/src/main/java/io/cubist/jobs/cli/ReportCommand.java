@@ -73,6 +73,9 @@ final class ReportCommand implements Command {
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "4")
                 .getOrCreate();
+        if (!existed) {
+            spark.sparkContext().setLogLevel("WARN"); // the command prints one line; Spark's INFO log would bury it
+        }
         try {
             ReportInput in = FeatureReader.read(spark, dir, opt);
             String html = ReportPage.render(in, flags.get("title", null));

@@ -120,7 +120,7 @@ public final class FeatureMath {
 
     /**
      * The first {@code k} principal components of {@code rows}, by subspace iteration on the covariance
-     * {@code C = Xcᵀ Xc / (n-1)} applied implicitly (never formed: {@code C v = Xcᵀ (Xc v) / (n-1)}, O(n·d) per step),
+     * {@code C = Xcᵀ Xc / (n-1)} applied implicitly (never formed: {@code C v = Xcᵀ (Xc v) / (n-1)}, O(n·d) a step),
      * with a Rayleigh–Ritz step (Jacobi on a small matrix) after each. Memory is O(n·k + d·k) beyond the rows, so
      * 4096-wide features cost no d×d matrix. With fewer distinct directions than {@code k} the extra components
      * have variance 0.

@@ -161,8 +161,13 @@ public final class FeatureReader {
         List<ReportInput.ErrorCount> errorCounts = new ArrayList<>();
         long totalErrors = 0;
         Path errDir = new Path(root, "_errors");
-        if (fs.exists(errDir)) {
-            Dataset<Row> err = spark.read().schema(ERROR_SCHEMA).parquet(errDir.toString());
+        // The files are named rather than the folder: Spark treats a path component starting with '_' as hidden.
+        String[] errFiles = fs.exists(errDir) ? java.util.Arrays.stream(fs.listStatus(errDir))
+                .filter(f -> f.isFile() && !f.getPath().getName().startsWith("_")
+                        && !f.getPath().getName().startsWith("."))
+                .map(f -> f.getPath().toString()).toArray(String[]::new) : new String[0];
+        if (errFiles.length > 0) {
+            Dataset<Row> err = spark.read().schema(ERROR_SCHEMA).parquet(errFiles);
             for (Row r : err.groupBy("stage", "error").count()
                     .orderBy(functions.desc("count"), functions.asc("stage"), functions.asc("error")).collectAsList()) {
                 errorCounts.add(new ReportInput.ErrorCount(str(r, 0), str(r, 1), r.getLong(2)));

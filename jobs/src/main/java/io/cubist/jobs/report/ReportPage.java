@@ -41,6 +41,8 @@ public final class ReportPage {
     /** Per plotted clip: cosine similarity to the previous clip of the same video, NaN for a video's first. */
     private final double[] prevSim;
     private final Map<String, Integer> videoIndex = new LinkedHashMap<>();
+    /** Cosine similarities of the matrix's clips, computed on first use. */
+    private double[][] matrixValues;
 
     private ReportPage(ReportInput in, String title) {
         this.in = in;
@@ -264,8 +266,6 @@ public final class ReportPage {
         h.append("</section>\n");
     }
 
-    private double[][] matrixValues;
-
     private double[][] matrixValues() {
         if (matrixValues == null) {
             List<float[]> rows = new ArrayList<>();
@@ -329,8 +329,9 @@ public final class ReportPage {
                 .append("\" height=\"").append(hgt - pad - 10).append("\" class=\"frame\"/>\n");
         h.append("<text x=\"").append(w / 2).append("\" y=\"").append(hgt - 8)
                 .append("\" class=\"axis\" text-anchor=\"middle\">PC1 (").append(fixed(100 * p.explained(0), 1))
-                .append("%)</text><text x=\"14\" y=\"").append(hgt / 2).append("\" class=\"axis\" transform=\"rotate(-90 14 ")
-                .append(hgt / 2).append(")\" text-anchor=\"middle\">PC2 (").append(fixed(100 * p.explained(1), 1))
+                .append("%)</text><text x=\"14\" y=\"").append(hgt / 2)
+                .append("\" class=\"axis\" transform=\"rotate(-90 14 ").append(hgt / 2)
+                .append(")\" text-anchor=\"middle\">PC2 (").append(fixed(100 * p.explained(1), 1))
                 .append("%)</text>\n");
         for (int i = 0; i < c.size(); i++) {
             ClipFeature f = c.get(i);
@@ -627,7 +628,8 @@ public final class ReportPage {
             window.addEventListener('error',function(e){window.cubistErrors.push(String(e.message||e));});
             window.addEventListener('unhandledrejection',function(e){window.cubistErrors.push(String(e.reason));});
             (function(){var ce=console.error;console.error=function(){
-            window.cubistErrors.push(Array.prototype.join.call(arguments,' '));return ce.apply(console,arguments);};})();
+            window.cubistErrors.push(Array.prototype.join.call(arguments,' '));
+            return ce.apply(console,arguments);};})();
             """;
 
     /** Paints the similarity matrix, wires its hover read-out, then marks the page rendered (or not). */

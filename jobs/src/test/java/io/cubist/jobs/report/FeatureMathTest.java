@@ -53,7 +53,8 @@ class FeatureMathTest {
 
     @Test
     void jacobiOnAKnownMatrix() {
-        // tridiagonal [2 -1; -1 2 -1; -1 2]: eigenvalues 2+√2, 2, 2-√2; eigenvectors (1, ∓√2, 1)/2 and (1, 0, -1)/√2
+        // tridiagonal [2 -1; -1 2 -1; -1 2]: eigenvalues 2+√2, 2, 2-√2;
+        // eigenvectors (1, ∓√2, 1)/2 and (1, 0, -1)/√2
         double[][] a = {{2, -1, 0}, {-1, 2, -1}, {0, -1, 2}};
         FeatureMath.SymmetricEigen e = FeatureMath.symmetricEigen(a);
         assertArrayEquals(new double[] {2 + Math.sqrt(2), 2, 2 - Math.sqrt(2)}, e.values(), 1e-12);
@@ -80,7 +81,8 @@ class FeatureMathTest {
 
     @Test
     void pcaRecoversPlantedDirectionsAndVariances() {
-        // Rows x = 10 + 6·a·u + 2·b·w with u, w orthonormal in 40 dimensions and a, b = ±1 in all four combinations:
+        // Rows x = 10 + 6·a·u + 2·b·w with u, w orthonormal in 40 dimensions and a, b = ±1 in all four
+        // combinations:
         // the covariance is exactly 36·n/(n-1)·uuᵀ + 4·n/(n-1)·wwᵀ.
         int d = 40;
         SplittableRandom r = new SplittableRandom(3);

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Assumptions;
  * DOM after the page's scripts ran. Console messages, which Chromium logs to stderr with
  * {@code --enable-logging=stderr}, are collected too (uncaught exceptions among them).
  *
- * <p>Where no Chromium is installed the calling test is skipped with a message, unless {@code CUBIST_REQUIRE_CHROMIUM=1}
- * (set by {@code .ci/run}, which installs it), where it fails.
+ * <p>Where no Chromium is installed the calling test is skipped with a message, unless
+ * {@code CUBIST_REQUIRE_CHROMIUM=1} (set by {@code .ci/run}, which installs it), where it fails.
  */
 final class HeadlessChromium {
     private static final long TIMEOUT_SEC = 120;

@@ -57,7 +57,8 @@ final class Mutations {
                 if (b.length >= width) {
                     int i = r.nextInt(b.length - width + 1);
                     ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-                    long v = r.nextInt(4) == 0 ? get(bb, i, width) + r.nextInt(-64, 65) : EDGES[r.nextInt(EDGES.length)];
+                    long v = r.nextInt(4) == 0 ? get(bb, i, width) + r.nextInt(-64, 65)
+                            : EDGES[r.nextInt(EDGES.length)];
                     put(bb, i, width, v);
                     what.append("int").append(width * 8).append('@').append(i).append('=').append(v).append(' ');
                 }

@@ -46,7 +46,11 @@ final class TimedFuzzer {
         long bytes(int length, Object resultOrNull);
     }
 
-    record Stats(String name, long inputs, long loaded, long rejected, double seconds, long maxAllocated,
+    /**
+     * @param reasons distinct rejection messages, with numbers and quoted names blanked: a rough measure of how many
+     *                of the reader's checks the inputs reached
+     */
+    record Stats(String name, long inputs, long loaded, long rejected, int reasons, double seconds, long maxAllocated,
             int maxAllocatedLength) {
         double perSecond() {
             return inputs / Math.max(seconds, 1e-9);
@@ -54,9 +58,9 @@ final class TimedFuzzer {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "fuzz %s: %d inputs in %.1f s (%.0f/s), %d loaded, %d rejected;"
-                    + " most allocated for one input: %d bytes (a %d-byte input)", name, inputs, seconds, perSecond(),
-                    loaded, rejected, maxAllocated, maxAllocatedLength);
+            return String.format(Locale.ROOT, "fuzz %s: %d inputs in %.1f s (%.0f/s), %d loaded, %d rejected for"
+                    + " %d distinct reasons; most allocated for one input: %d bytes (a %d-byte input)", name, inputs,
+                    seconds, perSecond(), loaded, rejected, reasons, maxAllocated, maxAllocatedLength);
         }
     }
 
@@ -101,6 +105,7 @@ final class TimedFuzzer {
         long rejected = 0;
         long maxAllocated = 0;
         int maxAllocatedLength = 0;
+        java.util.Set<String> reasons = new java.util.HashSet<>();
         ExecutorService worker = Executors.newSingleThreadExecutor(task -> {
             Thread t = new Thread(task, "fuzz-" + name);
             t.setDaemon(true); // a hung input must not keep the JVM alive
@@ -142,6 +147,8 @@ final class TimedFuzzer {
                 } else if (clean.isInstance(o.thrown()) && o.thrown().getMessage() != null
                         && !o.thrown().getMessage().isBlank()) {
                     rejected++;
+                    reasons.add(o.thrown().getMessage()
+                            .replaceAll("'[^']*'|\"[^\"]*\"|-?[0-9a-f]*[0-9][0-9a-f]*", "#"));
                 } else {
                     throw failure(name, seed, inputs - 1, what, in, "threw " + o.thrown()
                             + " instead of " + clean.getSimpleName() + " with a message", o.thrown());
@@ -160,8 +167,8 @@ final class TimedFuzzer {
         } finally {
             worker.shutdownNow();
         }
-        Stats s = new Stats(name, inputs, loaded, rejected, (System.nanoTime() - start) / 1e9, maxAllocated,
-                maxAllocatedLength);
+        Stats s = new Stats(name, inputs, loaded, rejected, reasons.size(), (System.nanoTime() - start) / 1e9,
+                maxAllocated, maxAllocatedLength);
         System.out.println(s);
         return s;
     }
