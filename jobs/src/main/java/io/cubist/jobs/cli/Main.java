@@ -9,7 +9,8 @@ import java.util.List;
 public final class Main {
 
     private static final List<Command> COMMANDS = List.of(new OpCommand(), new EmbedCommand(), new SummaryCommand(),
-            new BenchCommand(), new BackendsCommand(), new ExtractCommand(), new PrepareCommand());
+            new BenchCommand(), new BackendsCommand(), new ExtractCommand(), new PrepareCommand(),
+            new ReportCommand());
 
     private Main() {
     }

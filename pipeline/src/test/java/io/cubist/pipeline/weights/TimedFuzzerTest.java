@@ -1,0 +1,79 @@
+package io.cubist.pipeline.weights;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The fuzzer catches what it is meant to: a reader that trusts a size field, throws the wrong type, or hangs. */
+class TimedFuzzerTest {
+    private static final List<byte[]> SEEDS = List.of(new byte[] {16, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+
+    /** A toy format: a 4-byte length, then that many bytes; rejects a length beyond the file before allocating. */
+    private static Object carefulReader(byte[] in) {
+        if (in.length < 4) {
+            throw new WeightFileException("toy", "too short");
+        }
+        int n = ByteBuffer.wrap(in).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+        if (n < 0 || n > in.length - 4) {
+            throw new WeightFileException("toy", "length " + n + " runs past the end");
+        }
+        return new byte[n];
+    }
+
+    /** The same reader, allocating before it checks. */
+    private static Object trustingReader(byte[] in) {
+        if (in.length < 4) {
+            throw new WeightFileException("toy", "too short");
+        }
+        int n = ByteBuffer.wrap(in).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+        byte[] buffer = new byte[Math.max(0, Math.min(n, 1 << 28))];
+        if (n < 0 || n > in.length - 4) {
+            throw new WeightFileException("toy", "length " + n + " runs past the end");
+        }
+        return buffer;
+    }
+
+    private static TimedFuzzer.Stats fuzz(TimedFuzzer.Target t) {
+        return TimedFuzzer.run("toy", SEEDS, Mutations::bytes, t, WeightFileException.class,
+                (length, result) -> 64L * length + (1 << 20), 1.0, 2000);
+    }
+
+    @Test
+    void aCarefulReaderPasses() {
+        TimedFuzzer.Stats s = fuzz(TimedFuzzerTest::carefulReader);
+        assertTrue(s.inputs() > 100 && s.loaded() > 0 && s.rejected() > 0, s.toString());
+    }
+
+    @Test
+    void anAllocationForALyingSizeIsCaught() {
+        AssertionError e = assertThrows(AssertionError.class, () -> fuzz(TimedFuzzerTest::trustingReader));
+        assertTrue(e.getMessage().contains("allocated"), e.getMessage());
+    }
+
+    @Test
+    void anUnnamedExceptionIsCaught() {
+        AssertionError e = assertThrows(AssertionError.class, () -> fuzz(in -> {
+            carefulReader(in);
+            return in[7]; // ArrayIndexOutOfBoundsException on short inputs
+        }));
+        assertTrue(e.getMessage().contains("ArrayIndexOutOfBoundsException"), e.getMessage());
+    }
+
+    @Test
+    void aHangIsCaught() {
+        AssertionError e = assertThrows(AssertionError.class, () -> TimedFuzzer.run("toy", SEEDS, Mutations::bytes,
+                in -> {
+                    if (in.length > 16) {
+                        Thread.sleep(60_000);
+                    }
+                    return null;
+                }, WeightFileException.class, (length, result) -> Long.MAX_VALUE, 5.0, 300));
+        assertTrue(e.getMessage().contains("no result within 300 ms"), e.getMessage());
+        assertEquals(AssertionError.class, e.getClass());
+    }
+}
