@@ -126,12 +126,22 @@ final class SparkStandaloneCluster implements AutoCloseable {
         return new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
-    /** The executor JVMs the Worker launched that are alive now. */
+    /**
+     * The executor JVMs the Worker launched that are alive now (found by their command line in /proc: the JDK's
+     * ProcessHandle.Info gives none for command lines as long as an executor's class path).
+     */
     static List<ProcessHandle> executors() {
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("CoarseGrainedExecutorBackend"))
-                        .orElse(false))
+        return ProcessHandle.allProcesses().filter(p -> commandLine(p).contains("CoarseGrainedExecutorBackend"))
                 .toList();
+    }
+
+    static String commandLine(ProcessHandle p) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")),
+                    StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            return p.info().commandLine().orElse("");
+        }
     }
 
     String logs() {
@@ -158,8 +168,8 @@ final class SparkStandaloneCluster implements AutoCloseable {
     @Override
     public void close() {
         for (ProcessHandle e : executors()) {
-            if (e.info().commandLine().map(c -> c.contains(dir.toString()) || c.contains(masterUrl()))
-                    .orElse(false)) {
+            String c = commandLine(e);
+            if (c.contains(dir.toString()) || c.contains("127.0.0.1:" + masterPort)) {
                 e.destroyForcibly();
             }
         }
