@@ -82,6 +82,11 @@ public final class FeatureExtractor {
         return VideoReader.probe(video);
     }
 
+    /** {@link #probe(String)} of a random-access source (closed when done), named {@code video} in messages. */
+    public static VideoInfo probe(String video, SeekableInput input) throws VideoException {
+        return VideoReader.probe(input, video);
+    }
+
     /** Every clip of a video. */
     public ExtractResult extract(String video, Consumer<ClipFeature> out) throws VideoException {
         return extract(video, 0, Double.POSITIVE_INFINITY, out);

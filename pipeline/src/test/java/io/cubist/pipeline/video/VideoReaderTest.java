@@ -414,6 +414,7 @@ class VideoReaderTest {
         assertEquals("vp9", i.videoCodec());
         assertEquals(2.0, i.durationSec(), 0.05);
         assertEquals(0, i.rotation());
+        assertEquals(i, VideoReader.probe(SeekableInput.of(file(Codec.VP9_WEBM)), "seekable"));
     }
 
     @Test
