@@ -18,7 +18,8 @@ import org.apache.arrow.memory.BufferAllocator;
  * ({@link ClipTransform}) into Arrow batches of {@code batchSize} clips ({@link ClipBatch}), run the model, emit one
  * {@link ClipFeature} per clip in clip order.
  *
- * <p>Failures are {@link VideoException}s with their stage ({@code open}, {@code probe}, {@code decode}, {@code seek};
+ * <p>Failures are {@link VideoException}s with their stage ({@code open}, {@code probe}, {@code decode} (also for a
+ * video in which no frame decodes), {@code seek};
  * {@code model} when a feature holds NaN or infinity: such features are never emitted). Features of batches completed
  * before a failure have already been emitted: a caller that wants all-or-nothing per video collects them and drops
  * them on failure.
@@ -128,6 +129,10 @@ public final class FeatureExtractor {
                 emitted[0] += batch.size();
                 batch.clear();
             }
+        }
+        if (reader.framesDecoded() == 0) {
+            throw new VideoException("decode", video + ": no frame could be decoded"
+                    + (reader.warnings().isEmpty() ? "" : " (" + String.join("; ", reader.warnings()) + ")"));
         }
         double total = (System.nanoTime() - start) / 1e9;
         double modelSec = modelNanos[0] / 1e9;

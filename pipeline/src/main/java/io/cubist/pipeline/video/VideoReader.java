@@ -389,6 +389,11 @@ public final class VideoReader implements FrameSource, AutoCloseable {
                     + " skipped: presentation time did not increase");
             outOfOrder = 0;
         }
+        if (decoded == 0) {
+            incomplete = true;
+            warnings.add("no frame could be decoded");
+            return;
+        }
         boolean countShort = !seeked && info.declaredFrames() > 0 && decoded < info.declaredFrames();
         double fps = info.frameRate() > 0 ? info.frameRate() : 25;
         // the end the container promises: its duration, or its frame count at its rate when that is longer (a cut

@@ -123,6 +123,28 @@ class FeatureExtractorTest {
             VideoException e = assertThrows(VideoException.class, () -> fx.extract(junk.toString(), c -> { }));
             assertEquals("open", e.stage());
             assertTrue(Double.isFinite(FeatureExtractor.probe(video.toString()).durationSec()));
+            // only the header of a Matroska file: it opens, but no frame decodes
+            Path mkv = dir.resolve("whole.mkv");
+            io.cubist.pipeline.video.SyntheticVideos.write(mkv, io.cubist.pipeline.video.SyntheticVideos.Codec.FFV1_MKV,
+                    48, 40, 25, 10);
+            byte[] bytes = Files.readAllBytes(mkv);
+            int header = bytes.length;
+            Path cut = null; // the shortest prefix that opens
+            for (int n = 200; n < bytes.length; n += 50) {
+                Path p = Files.write(dir.resolve("header-only.mkv"), java.util.Arrays.copyOf(bytes, n));
+                try (VideoReader opened = VideoReader.open(p.toString())) {
+                    cut = p;
+                    header = n;
+                    break;
+                } catch (VideoException notYet) {
+                    // too short to open; try a longer prefix
+                }
+            }
+            assertTrue(cut != null && header < bytes.length / 4, "a prefix of " + header + " bytes opens");
+            Path headerOnly = cut;
+            e = assertThrows(VideoException.class, () -> fx.extract(headerOnly.toString(), c -> { }));
+            assertEquals("decode", e.stage(), e.getMessage());
+            assertTrue(e.getMessage().contains("no frame could be decoded"), e.getMessage());
             assertEquals(0, root.getAllocatedMemory());
         }
     }
