@@ -116,7 +116,7 @@ public final class ClipDatasetWriter implements AutoCloseable {
         items.allocateNew(values);
         long bytes = (long) n * info.layout().bytesPerClip();
         items.getDataBuffer().setBytes(0, batch.data(), 0, bytes);
-        items.getValidityBuffer().setOne(0, (values + 7) / 8);
+        items.getValidityBuffer().setOne(0L, (values + 7) / 8L);
         items.setValueCount(values);
         root.setRowCount(n);
         writer.writeBatch();

@@ -132,7 +132,8 @@ class FeatureExtractorTest {
             Path cut = null; // the shortest prefix that opens
             for (int n = 200; n < bytes.length; n += 50) {
                 Path p = Files.write(dir.resolve("header-only.mkv"), java.util.Arrays.copyOf(bytes, n));
-                try (VideoReader opened = VideoReader.open(p.toString())) {
+                try {
+                    VideoReader.open(p.toString()).close();
                     cut = p;
                     header = n;
                     break;
