@@ -431,6 +431,38 @@ class VideoReaderTest {
     }
 
     @Test
+    void readersInParallelThreadsDecodeIndependently() throws Exception {
+        // what several Spark tasks in one executor do: each thread its own reader, seeks included
+        List<Codec> cs = codecs();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<List<Integer>>> futures = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                Codec c = cs.get(i % cs.size());
+                futures.add(pool.submit(() -> {
+                    List<Integer> numbers = new ArrayList<>();
+                    try (VideoReader r = VideoReader.open(file(c).toString())) {
+                        r.seek(1.0);
+                        DecodedFrame f;
+                        while ((f = r.next()) != null) {
+                            numbers.add(SyntheticVideos.readNumber(f));
+                        }
+                    }
+                    return numbers;
+                }));
+            }
+            for (java.util.concurrent.Future<List<Integer>> f : futures) {
+                List<Integer> got = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(30, got.size());
+                assertEquals(30, got.get(0));
+                assertEquals(59, got.get(29));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void probeReadsTheHeaderOnly() throws Exception {
         VideoInfo i = VideoReader.probe(file(Codec.VP9_WEBM).toString());
         assertEquals("vp9", i.videoCodec());
