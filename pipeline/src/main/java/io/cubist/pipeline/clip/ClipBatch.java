@@ -25,6 +25,7 @@ public final class ClipBatch implements AutoCloseable {
     private final int[] clips;
     private final double[] starts;
     private final double[] ends;
+    private final int[] views;
     private final float[] mean = new float[3];
     private final float[] std = new float[3];
     private byte[] scratchBytes;
@@ -55,6 +56,7 @@ public final class ClipBatch implements AutoCloseable {
         this.clips = new int[capacity];
         this.starts = new double[capacity];
         this.ends = new double[capacity];
+        this.views = new int[capacity];
         double[] m = layout.mean();
         double[] s = layout.std();
         for (int c = 0; c < 3; c++) {
@@ -89,8 +91,13 @@ public final class ClipBatch implements AutoCloseable {
         size = 0;
     }
 
-    /** Transforms a sampled clip into the next slot; returns the slot. */
+    /** Transforms a sampled clip into the next slot (view 0); returns the slot. */
     public int add(String video, SampledClip clip, ClipTransform transform) {
+        return add(video, clip, transform, 0);
+    }
+
+    /** Transforms a sampled clip into the next slot, marked as test-time view {@code view}; returns the slot. */
+    public int add(String video, SampledClip clip, ClipTransform transform, int view) {
         ensureRoom();
         if (clip.frames().size() != layout.frames() || transform.height() != layout.height()
                 || transform.width() != layout.width()) {
@@ -107,18 +114,19 @@ public final class ClipBatch implements AutoCloseable {
             transform.toFloat(clip.frames(), f, 0);
             putFloats(at, f);
         }
-        return record(video, clip.index(), clip.startSec(), clip.endSec());
+        return record(video, clip.index(), clip.startSec(), clip.endSec(), view);
     }
 
     /** Copies one clip's stored values ({@code bytesPerClip} bytes, little-endian floats) into the next slot. */
     public int addStored(String video, int clip, double startSec, double endSec, ArrowBuf src, long srcIndex) {
         ensureRoom();
         data.setBytes((long) size * layout.bytesPerClip(), src, srcIndex, layout.bytesPerClip());
-        return record(video, clip, startSec, endSec);
+        return record(video, clip, startSec, endSec, 0);
     }
 
-    private int record(String video, int clip, double start, double end) {
+    private int record(String video, int clip, double start, double end, int view) {
         videos[size] = video;
+        views[size] = view;
         clips[size] = clip;
         starts[size] = start;
         ends[size] = end;
@@ -138,6 +146,12 @@ public final class ClipBatch implements AutoCloseable {
     public double startSec(int slot) {
         check(slot);
         return starts[slot];
+    }
+
+    /** The test-time view of the clip in this slot (0 unless several views were added). */
+    public int view(int slot) {
+        check(slot);
+        return views[slot];
     }
 
     public double endSec(int slot) {

@@ -22,9 +22,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * Writes clips as one Arrow IPC file (the random-access "file" format): one row per clip with {@code video} (utf8),
  * {@code clip} (int32), {@code start_sec}, {@code end_sec} (float64) and {@code pixels}, a fixed-size list of
- * {@code 3·T·H·W} values ({@code uint8} or {@code float32}, {@code [3, T, H, W]} row-major; uint8 pixels are normalized
- * with the metadata's mean and std when read). Each {@link #write(ClipBatch)} is one record batch. The schema
- * metadata is {@link ClipDatasetInfo#toMetadata()}.
+ * {@code 3·T·H·W} values ({@code uint8} or {@code float32}, {@code [3, T, H, W]} row-major; uint8 pixels are
+ * normalized with the metadata's mean and std when read). Each {@link #write(ClipBatch)} is one record batch. The
+ * schema metadata is {@link ClipDatasetInfo#toMetadata()}.
  */
 public final class ClipDatasetWriter implements AutoCloseable {
 
@@ -71,13 +71,12 @@ public final class ClipDatasetWriter implements AutoCloseable {
                 : new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
         Field pixels = new Field("pixels", FieldType.notNullable(new ArrowType.FixedSizeList(info.layout().values())),
                 List.of(new Field("item", FieldType.notNullable(element), null)));
+        ArrowType float64 = new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE);
         return new Schema(List.of(
                 new Field("video", FieldType.notNullable(new ArrowType.Utf8()), null),
                 new Field("clip", FieldType.notNullable(new ArrowType.Int(32, true)), null),
-                new Field("start_sec", FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)),
-                        null),
-                new Field("end_sec", FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)),
-                        null),
+                new Field("start_sec", FieldType.notNullable(float64), null),
+                new Field("end_sec", FieldType.notNullable(float64), null),
                 pixels), info.toMetadata());
     }
 
@@ -117,7 +116,7 @@ public final class ClipDatasetWriter implements AutoCloseable {
         items.allocateNew(values);
         long bytes = (long) n * info.layout().bytesPerClip();
         items.getDataBuffer().setBytes(0, batch.data(), 0, bytes);
-        items.getValidityBuffer().setOne(0, (values + 7) / 8);
+        items.getValidityBuffer().setOne(0L, (values + 7) / 8L);
         items.setValueCount(values);
         root.setRowCount(n);
         writer.writeBatch();

@@ -35,8 +35,30 @@ public final class ClipTransform {
     private Axis rows;
     private Axis cols;
 
+    /**
+     * Where the crop sits in the resized frame. {@link #CENTER} is torchvision's center crop; {@link #START} and
+     * {@link #END} move it to the beginning or the end of the frame's longer side (left/right for landscape frames,
+     * top/bottom for portrait ones), staying centered on the other: with {@code CENTER} they are the usual 3-crop
+     * test-time views.
+     */
+    public enum CropPosition {
+        CENTER, START, END;
+
+        /** The three views of 3-crop testing, in view-index order: start, center, end. */
+        public static java.util.List<CropPosition> threeCrop() {
+            return java.util.List.of(START, CENTER, END);
+        }
+    }
+
+    private final CropPosition position;
+
     public ClipTransform(int resizeHeight, int resizeWidth, int cropHeight, int cropWidth, double[] mean,
                          double[] std) {
+        this(resizeHeight, resizeWidth, cropHeight, cropWidth, mean, std, CropPosition.CENTER);
+    }
+
+    public ClipTransform(int resizeHeight, int resizeWidth, int cropHeight, int cropWidth, double[] mean,
+                         double[] std, CropPosition position) {
         if (resizeHeight < 1 || resizeWidth < 1 || cropHeight < 1 || cropWidth < 1 || cropHeight > resizeHeight
                 || cropWidth > resizeWidth) {
             throw new IllegalArgumentException("crop " + cropHeight + "x" + cropWidth + " must fit in the resized "
@@ -50,8 +72,21 @@ public final class ClipTransform {
         this.cropHeight = cropHeight;
         this.cropWidth = cropWidth;
         // torchvision: crop_top = int(round((image_height - crop_height) / 2.0)); Python rounds half to even
-        this.top = (int) Math.rint((resizeHeight - cropHeight) / 2.0);
-        this.left = (int) Math.rint((resizeWidth - cropWidth) / 2.0);
+        int centerTop = (int) Math.rint((resizeHeight - cropHeight) / 2.0);
+        int centerLeft = (int) Math.rint((resizeWidth - cropWidth) / 2.0);
+        this.position = position;
+        boolean landscape = resizeWidth >= resizeHeight;
+        int startOrEnd = position == CropPosition.START ? 0 : 1;
+        if (position == CropPosition.CENTER) {
+            this.top = centerTop;
+            this.left = centerLeft;
+        } else if (landscape) {
+            this.top = centerTop;
+            this.left = startOrEnd * (resizeWidth - cropWidth);
+        } else {
+            this.top = startOrEnd * (resizeHeight - cropHeight);
+            this.left = centerLeft;
+        }
         this.meanD = mean.clone();
         this.stdD = std.clone();
         this.mean = new float[3];
@@ -73,6 +108,20 @@ public final class ClipTransform {
         }
         return new ClipTransform(preset.resizeHeight(), preset.resizeWidth(), preset.cropHeight(), preset.cropWidth(),
                 preset.mean(), preset.std());
+    }
+
+    /** The same resize and normalization with the crop at {@code p}. */
+    public ClipTransform withCrop(CropPosition p) {
+        return new ClipTransform(resizeHeight, resizeWidth, cropHeight, cropWidth, meanD, stdD, p);
+    }
+
+    public CropPosition cropPosition() {
+        return position;
+    }
+
+    /** The crop's offset in the resized frame: {@code {top, left}}. */
+    public int[] cropOffset() {
+        return new int[] {top, left};
     }
 
     public int height() {

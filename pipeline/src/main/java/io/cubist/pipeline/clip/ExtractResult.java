@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * What one {@link FeatureExtractor#extract} call did.
  *
- * @param clips         features emitted
+ * @param clips         features emitted (clips times views)
  * @param framesDecoded frames the decoder produced (including those decoded while seeking)
  * @param warnings      what the decoder noticed without failing (an incomplete file, bad timestamps)
  * @param decodeSec     wall time spent decoding, sampling and transforming

@@ -9,6 +9,7 @@ import io.cubist.pipeline.video.VideoInfo;
 import io.cubist.pipeline.video.VideoReader;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
@@ -18,7 +19,8 @@ import org.apache.arrow.memory.BufferAllocator;
  * ({@link ClipTransform}) into Arrow batches of {@code batchSize} clips ({@link ClipBatch}), run the model, emit one
  * {@link ClipFeature} per clip in clip order.
  *
- * <p>Failures are {@link VideoException}s with their stage ({@code open}, {@code probe}, {@code decode}, {@code seek};
+ * <p>Failures are {@link VideoException}s with their stage ({@code open}, {@code probe}, {@code decode} (also for a
+ * video in which no frame decodes), {@code seek};
  * {@code model} when a feature holds NaN or infinity: such features are never emitted). Features of batches completed
  * before a failure have already been emitted: a caller that wants all-or-nothing per video collects them and drops
  * them on failure.
@@ -33,10 +35,22 @@ public final class FeatureExtractor {
      * @param batchSize     clips per forward pass, {@code >= 1}
      * @param storage       how clips wait in the batch (uint8 is a quarter of the memory, same values)
      * @param decodeTimeout bound on one call's decode (null: none)
+     * @param views         test-time views per clip: 1 (the preset's center crop) or 3 (start, center and end crops
+     *                      along the longer side, {@link ClipTransform.CropPosition#threeCrop()}), each emitted as its
+     *                      own feature with {@link ClipFeature#view()}
      */
     public record Settings(SamplerSettings sampler, int batchSize, ClipLayout.Storage storage,
-                           Duration decodeTimeout) {
+                           Duration decodeTimeout, int views) {
+
+        /** One view per clip. */
+        public Settings(SamplerSettings sampler, int batchSize, ClipLayout.Storage storage, Duration decodeTimeout) {
+            this(sampler, batchSize, storage, decodeTimeout, 1);
+        }
+
         public Settings {
+            if (views != 1 && views != 3) {
+                throw new IllegalArgumentException("views must be 1 (center crop) or 3 (3-crop), got " + views);
+            }
             if (sampler == null) {
                 throw new IllegalArgumentException("sampler settings are required");
             }
@@ -56,6 +70,7 @@ public final class FeatureExtractor {
 
     private final PreparedModel model;
     private final ClipTransform transform;
+    private final List<ClipTransform> views;
     private final Settings settings;
     private final BufferAllocator allocator;
     private final ClipLayout layout;
@@ -68,6 +83,8 @@ public final class FeatureExtractor {
                             BufferAllocator allocator) {
         this.model = model;
         this.transform = transform;
+        this.views = settings.views() == 1 ? List.of(transform)
+                : ClipTransform.CropPosition.threeCrop().stream().map(transform::withCrop).toList();
         this.settings = settings;
         this.allocator = allocator;
         this.layout = ClipLayout.of(transform, settings.sampler().clipLength(), settings.storage());
@@ -80,6 +97,11 @@ public final class FeatureExtractor {
     /** The container's description of a video without decoding it; duration NaN when unknown. */
     public static VideoInfo probe(String video) throws VideoException {
         return VideoReader.probe(video);
+    }
+
+    /** {@link #probe(String)} of a random-access source (closed when done), named {@code video} in messages. */
+    public static VideoInfo probe(String video, SeekableInput input) throws VideoException {
+        return VideoReader.probe(input, video);
     }
 
     /** Every clip of a video. */
@@ -111,11 +133,13 @@ public final class FeatureExtractor {
         ClipSampler sampler = new ClipSampler(settings.sampler());
         try (ClipBatch batch = new ClipBatch(allocator, "clips:" + shortName(video), layout, settings.batchSize())) {
             sampler.sample(reader, t0, t1, clip -> {
-                batch.add(video, clip, transform);
-                if (batch.isFull()) {
-                    modelNanos[0] += runBatch(batch, out);
-                    emitted[0] += batch.size();
-                    batch.clear();
+                for (int v = 0; v < views.size(); v++) {
+                    batch.add(video, clip, views.get(v), v);
+                    if (batch.isFull()) {
+                        modelNanos[0] += runBatch(batch, out);
+                        emitted[0] += batch.size();
+                        batch.clear();
+                    }
                 }
             });
             if (!batch.isEmpty()) {
@@ -123,6 +147,10 @@ public final class FeatureExtractor {
                 emitted[0] += batch.size();
                 batch.clear();
             }
+        }
+        if (reader.framesDecoded() == 0) {
+            throw new VideoException("decode", video + ": no frame could be decoded"
+                    + (reader.warnings().isEmpty() ? "" : " (" + String.join("; ", reader.warnings()) + ")"));
         }
         double total = (System.nanoTime() - start) / 1e9;
         double modelSec = modelNanos[0] / 1e9;
@@ -150,7 +178,7 @@ public final class FeatureExtractor {
         }
         for (int i = 0; i < n; i++) {
             out.accept(new ClipFeature(batch.video(i), batch.clipIndex(i), batch.startSec(i), batch.endSec(i),
-                    Arrays.copyOfRange(f, i * d, (i + 1) * d)));
+                    Arrays.copyOfRange(f, i * d, (i + 1) * d), batch.view(i)));
         }
         return spent;
     }

@@ -90,7 +90,7 @@ public final class VideoReader implements FrameSource, AutoCloseable {
         try {
             grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
             try {
-                grabber.start(false);
+                grabber.start(); // with avformat_find_stream_info: rates and durations of streams that need it
             } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {
                 checkTimeout("open");
                 throw new VideoException("open", name + ": FFmpeg cannot open it (" + oneLine(e) + ")", e);
@@ -182,6 +182,13 @@ public final class VideoReader implements FrameSource, AutoCloseable {
      */
     public static VideoInfo probe(String uriOrPath) throws VideoException {
         try (VideoReader r = open(uriOrPath)) {
+            return r.info();
+        }
+    }
+
+    /** {@link #probe(String)} of a random-access source, which it closes. */
+    public static VideoInfo probe(SeekableInput in, String name) throws VideoException {
+        try (VideoReader r = open(in, name, Options.DEFAULT)) {
             return r.info();
         }
     }
@@ -381,6 +388,11 @@ public final class VideoReader implements FrameSource, AutoCloseable {
             warnings.add(outOfOrder + " frame" + (outOfOrder == 1 ? "" : "s")
                     + " skipped: presentation time did not increase");
             outOfOrder = 0;
+        }
+        if (decoded == 0) {
+            incomplete = true;
+            warnings.add("no frame could be decoded");
+            return;
         }
         boolean countShort = !seeked && info.declaredFrames() > 0 && decoded < info.declaredFrames();
         double fps = info.frameRate() > 0 ? info.frameRate() : 25;

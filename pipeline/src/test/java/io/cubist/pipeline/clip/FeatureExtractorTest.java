@@ -94,6 +94,37 @@ class FeatureExtractorTest {
     }
 
     @Test
+    void threeCropViewsAreMarkedAndTheCenterOneIsTheSingleView() throws Exception {
+        try (RootAllocator root = new RootAllocator()) {
+            List<ClipFeature> single = new ArrayList<>();
+            new FeatureExtractor(model, PRESET, FeatureExtractor.Settings.of(PRESET, 4), root)
+                    .extract(video.toString(), single::add);
+            List<ClipFeature> three = new ArrayList<>();
+            ExtractResult r = new FeatureExtractor(model, PRESET, new FeatureExtractor.Settings(
+                    SamplerSettings.of(PRESET), 4, ClipLayout.Storage.UINT8, null, 3), root)
+                    .extract(video.toString(), three::add);
+            assertEquals(3 * single.size(), three.size());
+            assertEquals(three.size(), r.clips());
+            for (int i = 0; i < three.size(); i++) {
+                ClipFeature f = three.get(i);
+                ClipFeature s = single.get(i / 3);
+                assertEquals(i % 3, f.view());
+                assertEquals(s.clip(), f.clip());
+                assertEquals(s.startSec(), f.startSec());
+                assertEquals(0, s.view());
+                if (f.view() == 1) {
+                    assertArrayEquals(s.feature(), f.feature(), 1e-5f, "the center view is the single view");
+                }
+            }
+            assertTrue(!java.util.Arrays.equals(three.get(0).feature(), three.get(1).feature()),
+                    "the start crop sees other pixels than the center crop");
+            assertEquals(0, root.getAllocatedMemory());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new FeatureExtractor.Settings(SamplerSettings.of(PRESET),
+                4, ClipLayout.Storage.UINT8, null, 2));
+    }
+
+    @Test
     void segmentsAndSeekableInputGiveTheSameRows() throws Exception {
         FeatureExtractor.Settings s = new FeatureExtractor.Settings(SamplerSettings.of(PRESET)
                 .withTail(TailPolicy.PAD_LAST), 2, ClipLayout.Storage.UINT8, java.time.Duration.ofSeconds(60));
@@ -123,6 +154,29 @@ class FeatureExtractorTest {
             VideoException e = assertThrows(VideoException.class, () -> fx.extract(junk.toString(), c -> { }));
             assertEquals("open", e.stage());
             assertTrue(Double.isFinite(FeatureExtractor.probe(video.toString()).durationSec()));
+            // only the header of a Matroska file: it opens, but no frame decodes
+            Path mkv = dir.resolve("whole.mkv");
+            io.cubist.pipeline.video.SyntheticVideos.write(mkv, io.cubist.pipeline.video.SyntheticVideos.Codec.FFV1_MKV,
+                    48, 40, 25, 10);
+            byte[] bytes = Files.readAllBytes(mkv);
+            int header = bytes.length;
+            Path cut = null; // the shortest prefix that opens
+            for (int n = 200; n < bytes.length; n += 50) {
+                Path p = Files.write(dir.resolve("header-only.mkv"), java.util.Arrays.copyOf(bytes, n));
+                try {
+                    VideoReader.open(p.toString()).close();
+                    cut = p;
+                    header = n;
+                    break;
+                } catch (VideoException notYet) {
+                    // too short to open; try a longer prefix
+                }
+            }
+            assertTrue(cut != null && header < bytes.length / 4, "a prefix of " + header + " bytes opens");
+            Path headerOnly = cut;
+            e = assertThrows(VideoException.class, () -> fx.extract(headerOnly.toString(), c -> { }));
+            assertEquals("decode", e.stage(), e.getMessage());
+            assertTrue(e.getMessage().contains("no frame could be decoded"), e.getMessage());
             assertEquals(0, root.getAllocatedMemory());
         }
     }

@@ -109,19 +109,41 @@ class VideoReaderTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("codecs")
     void seeksAreExact(Codec c) throws Exception {
+        checkSeeks(file(c), c.toString());
+    }
+
+    @Test
+    void aTransportStreamStartingLateSeeksOnItsOwnTimeline() throws Exception {
+        // MPEG-TS timestamps start at the muxer's delay (1.4 s) plus the first frame's time
+        double[] pts = new double[N];
+        for (int i = 0; i < N; i++) {
+            pts[i] = 3 + i / 25.0;
+        }
+        Path f = dir.resolve("late.ts");
+        SyntheticVideos.write(f, new Codec("mpegts", "mpeg2video", org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P,
+                false), W, H, 25, pts);
+        try (VideoReader r = VideoReader.open(f.toString())) {
+            assertTrue(r.info().startSec() >= 3, r.info().toString());
+            assertEquals(r.info().startSec(), r.next().ptsSec(), 1e-6);
+        }
+        checkSeeks(f, "late.ts");
+    }
+
+    private static void checkSeeks(Path file, String c) throws Exception {
         List<Double> pts = new ArrayList<>();
-        try (VideoReader r = VideoReader.open(file(c).toString())) {
+        try (VideoReader r = VideoReader.open(file.toString())) {
             DecodedFrame f;
             while ((f = r.next()) != null) {
                 pts.add(f.ptsSec());
             }
         }
         Random rnd = new Random(3);
-        try (VideoReader r = VideoReader.open(file(c).toString())) {
-            List<Double> targets = new ArrayList<>(List.of(0.0, pts.get(N - 1), pts.get(N - 1) + 0.001, 1.0, 0.5,
-                    pts.get(30), pts.get(30) - 1e-4, 5.0));
+        double first = pts.get(0);
+        try (VideoReader r = VideoReader.open(file.toString())) {
+            List<Double> targets = new ArrayList<>(List.of(0.0, pts.get(N - 1), pts.get(N - 1) + 0.001, first + 1.0,
+                    first + 0.5, pts.get(30), pts.get(30) - 1e-4, first + 5.0, first));
             for (int i = 0; i < 10; i++) {
-                targets.add(rnd.nextDouble() * 2.1);
+                targets.add(first + rnd.nextDouble() * 2.6);
             }
             for (double t : targets) {
                 // the first frame at or after t, and the last at or before it, on the decoded timeline
@@ -409,11 +431,44 @@ class VideoReaderTest {
     }
 
     @Test
+    void readersInParallelThreadsDecodeIndependently() throws Exception {
+        // what several Spark tasks in one executor do: each thread its own reader, seeks included
+        List<Codec> cs = codecs();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<List<Integer>>> futures = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                Codec c = cs.get(i % cs.size());
+                futures.add(pool.submit(() -> {
+                    List<Integer> numbers = new ArrayList<>();
+                    try (VideoReader r = VideoReader.open(file(c).toString())) {
+                        r.seek(1.0);
+                        DecodedFrame f;
+                        while ((f = r.next()) != null) {
+                            numbers.add(SyntheticVideos.readNumber(f));
+                        }
+                    }
+                    return numbers;
+                }));
+            }
+            for (java.util.concurrent.Future<List<Integer>> f : futures) {
+                List<Integer> got = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(30, got.size());
+                assertEquals(30, got.get(0));
+                assertEquals(59, got.get(29));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void probeReadsTheHeaderOnly() throws Exception {
         VideoInfo i = VideoReader.probe(file(Codec.VP9_WEBM).toString());
         assertEquals("vp9", i.videoCodec());
         assertEquals(2.0, i.durationSec(), 0.05);
         assertEquals(0, i.rotation());
+        assertEquals(i, VideoReader.probe(SeekableInput.of(file(Codec.VP9_WEBM)), "seekable"));
     }
 
     @Test
