@@ -193,7 +193,7 @@ public final class ReportPage {
             if (i == 0 || !c.get(i - 1).video().equals(f.video())) {
                 h.append("<text x=\"").append(labelW - 8).append("\" y=\"").append(Html.num(y + 16))
                         .append("\" class=\"label\" text-anchor=\"end\"><title>").append(Html.esc(f.video()))
-                        .append("</title>").append(Html.esc(shorten(f.video(), 40))).append("</text>\n");
+                        .append("</title>").append(Html.esc(shorten(f.video(), 34))).append("</text>\n");
             }
             double s = Double.isFinite(f.startSec()) ? f.startSec() : 0;
             double e = Double.isFinite(f.endSec()) ? f.endSec() : s;
