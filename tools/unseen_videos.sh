@@ -16,7 +16,7 @@ ff() { ffmpeg -hide_banner -loglevel error -y "$@"; }
 SRC=(-f lavfi -i "testsrc2=size=176x144:rate=25:duration=4")
 # decodable: codec/container/frame-rate/size combinations
 ff "${SRC[@]}" -c:v libx264 -pix_fmt yuv420p "$V/h264.mp4"
-ff "${SRC[@]}" -c:v libx265 -pix_fmt yuv420p -tag:v hvc1 "$V/hevc.mov"
+ff "${SRC[@]}" -c:v libx265 -x265-params log-level=error -pix_fmt yuv420p -tag:v hvc1 "$V/hevc.mov"
 ff "${SRC[@]}" -c:v libvpx -b:v 300k "$V/vp8.webm"
 ff "${SRC[@]}" -c:v libaom-av1 -crf 50 -cpu-used 8 "$V/av1.mkv"
 ff "${SRC[@]}" -c:v mpeg2video "$V/mpeg2.mpg"
