@@ -128,7 +128,7 @@ class ExtractEndToEndTest {
         ClipTransform transform = ClipTransform.of(preset);
         List<float[]> clips = new ArrayList<>();
         try (VideoReader reader = VideoReader.open(one.toString())) {
-            new ClipSampler(SamplerSettings.of(4, 1, 8)).sample(reader, (SampledClip c) ->
+            new ClipSampler(SamplerSettings.of(4, 1, 8)).sample(reader.fromStart(), (SampledClip c) ->
                     clips.add(transform.apply(c.frames())));
         }
         int per = clips.get(0).length;

@@ -160,7 +160,7 @@ final class PrepareCommand implements Command {
             ClipDatasetWriter[] writer = {null};
             long[] n = {0};
             try {
-                new ClipSampler(info.sampler()).sample(reader, clip -> {
+                new ClipSampler(info.sampler()).sample(reader.fromStart(), clip -> {
                     batch.add(name, clip, transform);
                     if (batch.isFull()) {
                         flush(batch, file, info, task, writer);

@@ -150,8 +150,10 @@ public final class ExtractJob {
             CollectionAccumulator<ErrorRecord> taskErrors = sc.collectionAccumulator("cubist.errors");
             CollectionAccumulator<String> engines = sc.collectionAccumulator("cubist.engines");
             CollectionAccumulator<String> warnings = sc.collectionAccumulator("cubist.warnings");
+            CollectionAccumulator<ErrorRecord> noClips = sc.collectionAccumulator("cubist.no_clips");
+            CollectionAccumulator<String> withClips = sc.collectionAccumulator("cubist.with_clips");
             SegmentProcessor.Stats stats = new SegmentProcessor.Stats(clips, segmentsDone, decodeSec, computeSec,
-                    taskErrors, engines, warnings, clipsMode && !done.isEmpty() ? jsc.broadcast(new HashSet<>(done))
+                    taskErrors, engines, warnings, noClips, withClips, clipsMode && !done.isEmpty() ? jsc.broadcast(new HashSet<>(done))
                     : null);
 
             int partitions = segments.isEmpty() ? 1 : Math.min(segments.size(),
@@ -177,6 +179,12 @@ public final class ExtractJob {
             double tExtract = secs(t0);
 
             errors.addAll(taskErrors.value());
+            Set<String> someClips = new HashSet<>(withClips.value());
+            for (ErrorRecord e : noClips.value()) {
+                if (!someClips.contains(e.video())) {
+                    errors.add(e);
+                }
+            }
             List<ErrorRecord> firstPerVideo = firstPerVideo(errors);
             List<Row> errorRows = new ArrayList<>();
             for (ErrorRecord e : firstPerVideo) {
@@ -258,11 +266,38 @@ public final class ExtractJob {
                 .collectAsList()) {
             done.add(r.getString(0));
         }
-        for (Row r : spark.read().schema(ERROR_SCHEMA).parquet(new Path(out, ERRORS).toString()).select("video")
-                .distinct().collectAsList()) {
-            done.add(r.getString(0));
+        String[] errorFiles = errorFiles(out, spark.sparkContext().hadoopConfiguration());
+        if (errorFiles.length > 0) {
+            for (Row r : spark.read().schema(ERROR_SCHEMA).parquet(errorFiles).select("video").distinct()
+                    .collectAsList()) {
+                done.add(r.getString(0));
+            }
         }
         return done;
+    }
+
+    /**
+     * The Parquet files of {@code DIR/_errors}, named one by one: Spark skips a directory whose name starts with
+     * {@code _} when it is given as the path.
+     */
+    public static String[] errorFiles(Path out, Configuration conf) {
+        try {
+            Path dir = new Path(out, ERRORS);
+            FileSystem fs = dir.getFileSystem(conf);
+            if (!fs.exists(dir)) {
+                return new String[0];
+            }
+            List<String> files = new ArrayList<>();
+            for (FileStatus st : fs.listStatus(dir)) {
+                String name = st.getPath().getName();
+                if (st.isFile() && name.endsWith(".parquet") && !name.startsWith(".") && !name.startsWith("_")) {
+                    files.add(st.getPath().toString());
+                }
+            }
+            return files.toArray(new String[0]);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot list " + out + "/" + ERRORS + ": " + e.getMessage(), e);
+        }
     }
 
     /** One error per video: the one from its earliest segment (a video that cannot be opened fails in each). */

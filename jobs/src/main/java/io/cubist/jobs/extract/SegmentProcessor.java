@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -29,6 +30,7 @@ final class SegmentProcessor {
     record Stats(LongAccumulator clips, LongAccumulator segments, DoubleAccumulator decodeSec,
                  DoubleAccumulator computeSec, CollectionAccumulator<ErrorRecord> errors,
                  CollectionAccumulator<String> engines, CollectionAccumulator<String> warnings,
+                 CollectionAccumulator<ErrorRecord> noClips, CollectionAccumulator<String> withClips,
                  org.apache.spark.broadcast.Broadcast<java.util.HashSet<String>> skip)
             implements Serializable {
         private static final long serialVersionUID = 1L;
@@ -101,6 +103,16 @@ final class SegmentProcessor {
             }
             if (out.error() != null) {
                 stats.errors().add(out.error());
+            } else if (o.clips() == null && rows.isEmpty()) {
+                // a video too short for one clip: recorded (unless another segment of it has clips, which the
+                // driver checks), so the video is accounted for and a re-run skips it
+                stats.noClips().add(new ErrorRecord(s.video(), "sample", "no_clips", String.format(Locale.ROOT,
+                        "no whole clip: a clip spans %.3g s (%d frames, step %d, at %.4g fps) and the video is"
+                        + " shorter; --tail pad-last keeps short videos", ((o.clipLength() - 1) * o.frameStep() + 1)
+                        / o.frameRate(), o.clipLength(), o.frameStep(), o.frameRate()), s.index()));
+            }
+            if (!rows.isEmpty() && s.count() > 1) {
+                stats.withClips().add(s.video());
             }
         } catch (IOException e) {
             stats.errors().add(ErrorRecord.of(s.video(), "input", e, s.index()));

@@ -242,7 +242,7 @@ final class VideoWork {
                 if (aborted) {
                     r.abort();
                 }
-                new ClipSampler(settings).sample(r, segment.startSec(), segment.endSec(), clip -> {
+                new ClipSampler(settings).sample(r.fromStart(), segment.startSec(), segment.endSec(), clip -> {
                     if (filling[0] == null) {
                         filling[0] = new ClipBatch(allocator, "batch-" + batches++, layout, batchSize);
                     }

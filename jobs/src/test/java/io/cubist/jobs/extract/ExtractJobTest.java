@@ -52,6 +52,15 @@ class ExtractJobTest {
         // 3 s at 10 fps; sampled at 8 fps with 4-frame clips: 24 frames, 6 clips each
         SyntheticVideos.write(videos.resolve("a.avi"), SyntheticVideos.Codec.MPEG4_AVI, 64, 48, 10, 30);
         SyntheticVideos.write(videos.resolve("nested/b.mkv"), SyntheticVideos.Codec.FFV1_MKV, 48, 64, 10, 30);
+        // an MPEG-TS stream whose clock starts at 3 s (plus the muxer's delay): clips count from its first frame
+        double[] pts = new double[30];
+        for (int i = 0; i < pts.length; i++) {
+            pts[i] = 3 + i / 10.0;
+        }
+        SyntheticVideos.write(videos.resolve("late.ts"), new SyntheticVideos.Codec("mpegts", "mpeg2video",
+                org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P, false), 64, 48, 10, pts);
+        // too short for one 4-frame clip at 8 fps
+        SyntheticVideos.write(videos.resolve("short.avi"), SyntheticVideos.Codec.MPEG4_AVI, 64, 48, 10, 3);
         Files.write(videos.resolve("empty.mp4"), new byte[0]);
         byte[] junk = new byte[20_000];
         new Random(1).nextBytes(junk);
@@ -102,12 +111,12 @@ class ExtractJobTest {
         StringBuilder console = new StringBuilder();
         ExtractJob.Result r = run(options(List.of(videos.toString()), out, ExtractOptions.Mode.ERROR_IF_EXISTS, 300,
                 null), console);
-        assertEquals(4, r.videosListed(), console.toString());
-        assertEquals(2, r.videosFailed(), console.toString());
-        assertEquals(12, r.clips(), console.toString());
+        assertEquals(6, r.videosListed(), console.toString());
+        assertEquals(3, r.videosFailed(), console.toString());
+        assertEquals(18, r.clips(), console.toString());
 
         List<Row> all = spark.read().parquet(out.toString()).orderBy("video", "clip").collectAsList();
-        assertEquals(12, all.size());
+        assertEquals(18, all.size());
         assertEquals(List.of("video", "clip", "start_sec", "end_sec", "model", "feature"),
                 List.of(spark.read().parquet(out.toString()).columns()));
         Row first = all.get(0);
@@ -121,18 +130,23 @@ class ExtractJobTest {
         Row last = all.get(5);
         assertEquals(5, last.getInt(1));
         assertEquals(2.5, last.getDouble(2), 1e-9);
+        List<Row> late = all.stream().filter(x -> x.getString(0).endsWith("/late.ts")).toList();
+        assertEquals(6, late.size());
+        assertEquals(0, late.get(0).getInt(1));
+        assertEquals(0.0, late.get(0).getDouble(2), 1e-9, "times count from the video's first frame");
 
         Map<String, Row> errors = new HashMap<>();
         for (Row e : spark.read().parquet(out.resolve("_errors").toString()).collectAsList()) {
             errors.put(Path.of(java.net.URI.create(e.getString(0))).getFileName().toString(), e);
         }
-        assertEquals(Set.of("empty.mp4", "junk.webm"), errors.keySet());
+        assertEquals(Set.of("empty.mp4", "junk.webm", "short.avi"), errors.keySet());
+        assertEquals("no_clips", errors.get("short.avi").getString(2));
         for (Row e : errors.values()) {
             assertFalse(e.getString(1).isBlank());
             assertFalse(e.getString(3).isBlank(), e.toString());
         }
         String manifest = Files.readString(out.resolve("_manifest.json"));
-        assertTrue(manifest.contains("\"videos_failed\":2") && manifest.contains("\"clips\":12")
+        assertTrue(manifest.contains("\"videos_failed\":3") && manifest.contains("\"clips\":18")
                 && manifest.contains("\"backend\":\"cpu\""), manifest);
         assertTrue(console.toString().contains("cubist extract: segments"), console.toString());
         assertEquals(0, ExecutorAllocators.allocated(), "Arrow memory left after the run");
@@ -144,10 +158,11 @@ class ExtractJobTest {
         Map<String, float[]> before = rows(out);
         ExtractJob.Result again = run(options(List.of(videos.toString()), out, ExtractOptions.Mode.SKIP_EXISTING,
                 300, null), console);
-        assertEquals(4, again.videosSkipped());
+        assertEquals(6, again.videosSkipped());
+        assertEquals(0, again.videosProcessed());
         assertEquals(0, again.clips());
         assertEquals(before.keySet(), rows(out).keySet());
-        assertEquals(2, spark.read().parquet(out.resolve("_errors").toString()).count());
+        assertEquals(3, spark.read().parquet(out.resolve("_errors").toString()).count());
 
         // a new video: only it is processed
         Path c = videos.resolve("c.avi");
@@ -155,10 +170,10 @@ class ExtractJobTest {
         try {
             ExtractJob.Result more = run(options(List.of(videos.toString()), out, ExtractOptions.Mode.SKIP_EXISTING,
                     300, null), console);
-            assertEquals(4, more.videosSkipped());
+            assertEquals(6, more.videosSkipped());
             assertEquals(1, more.videosProcessed());
             assertEquals(4, more.clips()); // 2 s: 16 frames at 8 fps
-            assertEquals(16, rows(out).size());
+            assertEquals(22, rows(out).size());
         } finally {
             Files.delete(c);
         }

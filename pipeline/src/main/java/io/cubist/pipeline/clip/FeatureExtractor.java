@@ -132,7 +132,7 @@ public final class FeatureExtractor {
         int[] emitted = {0};
         ClipSampler sampler = new ClipSampler(settings.sampler());
         try (ClipBatch batch = new ClipBatch(allocator, "clips:" + shortName(video), layout, settings.batchSize())) {
-            sampler.sample(reader, t0, t1, clip -> {
+            sampler.sample(reader.fromStart(), t0, t1, clip -> {
                 for (int v = 0; v < views.size(); v++) {
                     batch.add(video, clip, views.get(v), v);
                     if (batch.isFull()) {

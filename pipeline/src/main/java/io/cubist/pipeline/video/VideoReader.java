@@ -239,6 +239,16 @@ public final class VideoReader implements FrameSource, AutoCloseable {
         return out;
     }
 
+    /**
+     * This reader on the video's start-relative timeline ({@link FrameSource#rebased} by the stream's start time):
+     * what clips are cut from, so clip 0 starts at the first frame and {@code start_sec} counts from the video's
+     * start.
+     */
+    public FrameSource fromStart() {
+        double origin = info.startSec();
+        return FrameSource.rebased(this, Double.isFinite(origin) ? origin : 0);
+    }
+
     /** Positions the reader so that {@link #next()} returns the first frame whose pts is {@code >= sec}. */
     public void seek(double sec) throws VideoException {
         position(sec, false);
