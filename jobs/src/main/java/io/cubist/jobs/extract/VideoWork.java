@@ -80,8 +80,12 @@ final class VideoWork {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String kind = root == e ? "VideoException" : root.getClass().getSimpleName();
-        return new ErrorRecord(video, e.stage(), kind, e.getMessage(), segment);
+        String name = root.getClass().getName();
+        String kind = root == e ? "VideoException" : name.substring(name.lastIndexOf('.') + 1).replace('$', '.');
+        // JavaCV appends hints meant for its own developers
+        String message = String.valueOf(e.getMessage()).replace(" (Has setFormat() been called?)", "")
+                .replace(" (For more details, make sure FFmpegLogCallback.set() has been called.)", "");
+        return new ErrorRecord(video, e.stage(), kind, message, segment);
     }
 
     static Outcome extract(ExtractOptions o, Segment s, String path, Consumer<Feature> sink) {

@@ -271,6 +271,39 @@ class ExtractJobTest {
     }
 
     @Test
+    void aVideoThatHangsIsAbandonedAfterTheTimeoutAndRecorded() throws Exception {
+        // a named pipe nobody writes to: opening it blocks forever, as a stalled network file would
+        Path fifo = dir.resolve("stalled.mkv");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mk.waitFor() == 0, "mkfifo is not available");
+        Path out = dir.resolve("out-stalled");
+        ExtractOptions o = options(List.of(fifo.toString(), videos.resolve("a.avi").toString()), out,
+                ExtractOptions.Mode.OVERWRITE, 300, null);
+        ExtractOptions quick = new ExtractOptions(o.inputs(), List.of(), null, o.output(), o.model(), null,
+                o.widths(), o.backend(), o.batchSize(), o.frameRate(), o.clipLength(), o.frameStep(), o.clipStride(),
+                o.tail(), o.segmentSeconds(), 8, 0, o.mode(), 2);
+        io.cubist.pipeline.video.VideoReader.probe(videos.resolve("a.avi").toString()); // FFmpeg's natives loaded
+        StringBuilder console = new StringBuilder();
+        long t0 = System.nanoTime();
+        try {
+            ExtractJob.Result r = run(quick, console);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            assertEquals(1, r.videosFailed(), console.toString());
+            assertEquals(6, r.clips(), "the other video is processed");
+            List<Row> errors = spark.read().parquet(out.resolve("_errors").toString()).collectAsList();
+            assertEquals(1, errors.size());
+            assertTrue(errors.get(0).getString(0).endsWith("/stalled.mkv"), errors.get(0).toString());
+            assertEquals("timeout", errors.get(0).getString(2), errors.get(0).toString());
+            assertTrue(secs < 120, "took " + secs + " s");
+        } finally {
+            // let the abandoned open() return, so its thread ends (read-write: opening never blocks on Linux)
+            try (java.io.RandomAccessFile w = new java.io.RandomAccessFile(fifo.toFile(), "rw")) {
+                w.write(new byte[16]);
+            }
+        }
+    }
+
+    @Test
     void nonFiniteFeaturesAreErrorsNotRows() throws Exception {
         StateDict random = RandomWeights.torchvisionInit(ModelZoo.network("r3d_18", WIDTHS).stateDict(), 5);
         Map<String, Tensor> tensors = new LinkedHashMap<>();

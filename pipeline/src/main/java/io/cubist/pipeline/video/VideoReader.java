@@ -90,7 +90,10 @@ public final class VideoReader implements FrameSource, AutoCloseable {
         try {
             grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
             try {
-                grabber.start(); // with avformat_find_stream_info: rates and durations of streams that need it
+                // startUnsafe: start() holds one JVM-wide lock through avformat_open_input, so a single stalled file
+                // (a hung network read, a pipe with no writer) would block every other decoder of the executor;
+                // FFmpeg's open and codec setup are thread-safe. With avformat_find_stream_info: rates and durations.
+                grabber.startUnsafe();
             } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {
                 checkTimeout("open");
                 throw new VideoException("open", name + ": FFmpeg cannot open it (" + oneLine(e) + ")", e);
@@ -132,7 +135,10 @@ public final class VideoReader implements FrameSource, AutoCloseable {
         }
         if (!target.contains("://")) {
             Path p = Path.of(target);
-            if (!Files.isRegularFile(p)) {
+            if (Files.isDirectory(p)) {
+                throw new VideoException("open", uriOrPath + ": a directory, not a video file");
+            }
+            if (!Files.exists(p)) { // a named pipe or device is opened as FFmpeg would
                 throw new VideoException("open", uriOrPath + ": no such file");
             }
             if (!Files.isReadable(p)) {
@@ -307,7 +313,7 @@ public final class VideoReader implements FrameSource, AutoCloseable {
             watchdog.close();
         }
         try {
-            grabber.close();
+            grabber.releaseUnsafe(); // not release(): no JVM-wide lock (see the constructor)
         } catch (Exception | Error ignored) {
             // a grabber that failed to start has little to release; nothing else can be done here
         }
