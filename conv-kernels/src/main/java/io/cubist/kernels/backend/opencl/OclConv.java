@@ -1,0 +1,215 @@
+package io.cubist.kernels.backend.opencl;
+
+import io.cubist.kernels.backend.PreparedConv;
+import io.cubist.kernels.backend.reference.ReferenceConv;
+import io.cubist.kernels.conv.ConvSpec;
+import io.cubist.kernels.tensor.Dims3;
+import io.cubist.kernels.tensor.Tensor;
+import java.lang.ref.Cleaner;
+
+/**
+ * A convolution prepared on an OpenCL device: the weights are packed and uploaded once (Aparapi explicit buffers),
+ * each call uploads the input (and residual), runs one kernel and reads the output back. Depthwise layers
+ * ({@code groups == C_in > 1}, not transposed) run {@link DepthwiseKernel}; everything else, transposed included,
+ * the tiled {@link ConvKernel}.
+ */
+final class OclConv implements PreparedConv {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final ConvSpec spec;
+    private final OclDevice device;
+    private final ConvKernel tiled;
+    private final DepthwiseKernel depthwise;
+
+    OclConv(ConvSpec spec, Tensor weight, Tensor bias, OclDevice device) {
+        ReferenceConv.checkParameters(spec, weight, bias);
+        this.spec = spec;
+        this.device = device;
+        float[] w = weight.data().clone();
+        if (spec.flip()) {
+            w = flip(w, spec.kernel());
+        }
+        float[] b = bias == null ? new float[1] : bias.data().clone();
+        boolean dw = !spec.transposed() && spec.groups() > 1 && spec.groups() == spec.inChannels();
+        if (dw) {
+            DepthwiseKernel k = device.pin(new DepthwiseKernel());
+            k.w = w;
+            k.bias = b;
+            k.put(k.w).put(k.bias);
+            depthwise = k;
+            tiled = null;
+            CLEANER.register(this, k::dispose);
+        } else {
+            ConvKernel k = device.pin(new ConvKernel());
+            k.w = spec.transposed() ? packTransposed(w, spec) : w;
+            k.bias = b;
+            k.put(k.w).put(k.bias);
+            tiled = k;
+            depthwise = null;
+            CLEANER.register(this, k::dispose);
+        }
+    }
+
+    /** {@code [C_in, C_out/g, taps]} to {@code [C_out, C_in/g * taps]}: the GEMM's A for each group. */
+    static float[] packTransposed(float[] w, ConvSpec spec) {
+        int g = spec.groups();
+        int cinG = spec.inChannels() / g;
+        int coutG = spec.outChannels() / g;
+        int taps = (int) spec.kernel().product();
+        float[] a = new float[w.length];
+        for (int gi = 0; gi < g; gi++) {
+            for (int ci = 0; ci < cinG; ci++) {
+                for (int oo = 0; oo < coutG; oo++) {
+                    int src = ((gi * cinG + ci) * coutG + oo) * taps;
+                    int dst = ((gi * coutG + oo) * cinG + ci) * taps;
+                    System.arraycopy(w, src, a, dst, taps);
+                }
+            }
+        }
+        return a;
+    }
+
+    /** Every spatial axis of each {@code [kd, kh, kw]} block reversed: true convolution. */
+    static float[] flip(float[] w, Dims3 k) {
+        int taps = (int) k.product();
+        float[] f = new float[w.length];
+        for (int base = 0; base < w.length; base += taps) {
+            for (int t = 0; t < taps; t++) {
+                f[base + taps - 1 - t] = w[base + t];
+            }
+        }
+        return f;
+    }
+
+    @Override
+    public ConvSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return forward(input, null, false);
+    }
+
+    @Override
+    public Tensor forward(Tensor input, Tensor residual, boolean relu) {
+        int[] s5 = ReferenceConv.inputShape5d(spec, input);
+        Dims3 in = new Dims3(s5[2], s5[3], s5[4]);
+        Dims3 out = spec.outputSize(in);
+        if (!spec.transposed()) {
+            spec.checkPaddingFits(in);
+        }
+        Tensor y = Tensor.zeros(ReferenceConv.outputShape(spec, input, out));
+        float[] res = PreparedConv.residualData(spec, residual, y);
+        if (y.numel() == 0) {
+            return y;
+        }
+        if (depthwise != null) {
+            runDepthwise(input.data(), s5[0], in, out, y.data(), res, relu);
+        } else {
+            runTiled(input.data(), s5[0], in, out, y.data(), res, relu);
+        }
+        return y;
+    }
+
+    private void runTiled(float[] x, int batch, Dims3 in, Dims3 out, float[] y, float[] res, boolean relu) {
+        ConvKernel k = tiled;
+        synchronized (k) {
+            k.x = x;
+            k.y = y;
+            k.res = res == null ? new float[1] : res;
+            k.cin = spec.inChannels();
+            k.cout = spec.outChannels();
+            k.groups = spec.groups();
+            k.cinG = k.cin / k.groups;
+            k.coutG = k.cout / k.groups;
+            setGeometry(in, out);
+            k.mode = spec.paddingMode().ordinal();
+            k.transposed = spec.transposed() ? 1 : 0;
+            k.pointwise = !spec.transposed() && spec.kernel().allEqual(1) && spec.stride().allEqual(1)
+                    && spec.padBefore().allEqual(0) && in.equals(out) ? 1 : 0;
+            k.hasBias = spec.bias() ? 1 : 0;
+            k.hasRes = res == null ? 0 : 1;
+            k.relu = relu ? 1 : 0;
+            k.kTotal = k.cinG * (int) spec.kernel().product();
+            k.positions = (int) out.product();
+            k.mTiles = (k.coutG + ConvKernel.TM - 1) / ConvKernel.TM;
+            k.pTiles = (k.positions + ConvKernel.TP - 1) / ConvKernel.TP;
+            k.put(k.x).put(k.res);
+            long items = (long) batch * k.groups * k.mTiles * k.pTiles * ConvKernel.LOCAL;
+            device.execute(k, Math.toIntExact(items), ConvKernel.LOCAL);
+            k.get(k.y);
+            release(k);
+        }
+    }
+
+    private void setGeometry(Dims3 in, Dims3 out) {
+        ConvKernel k = tiled;
+        k.inD = in.d();
+        k.inH = in.h();
+        k.inW = in.w();
+        k.outD = out.d();
+        k.outH = out.h();
+        k.outW = out.w();
+        k.kd = spec.kernel().d();
+        k.kh = spec.kernel().h();
+        k.kw = spec.kernel().w();
+        k.sd = spec.stride().d();
+        k.sh = spec.stride().h();
+        k.sw = spec.stride().w();
+        k.pd = spec.padBefore().d();
+        k.ph = spec.padBefore().h();
+        k.pw = spec.padBefore().w();
+        k.dd = spec.dilation().d();
+        k.dh = spec.dilation().h();
+        k.dw = spec.dilation().w();
+    }
+
+    private void runDepthwise(float[] x, int batch, Dims3 in, Dims3 out, float[] y, float[] res, boolean relu) {
+        DepthwiseKernel k = depthwise;
+        synchronized (k) {
+            k.x = x;
+            k.y = y;
+            k.res = res == null ? new float[1] : res;
+            k.cin = spec.inChannels();
+            k.cout = spec.outChannels();
+            k.coutG = k.cout / spec.groups();
+            k.inD = in.d();
+            k.inH = in.h();
+            k.inW = in.w();
+            k.outD = out.d();
+            k.outH = out.h();
+            k.outW = out.w();
+            k.kd = spec.kernel().d();
+            k.kh = spec.kernel().h();
+            k.kw = spec.kernel().w();
+            k.sd = spec.stride().d();
+            k.sh = spec.stride().h();
+            k.sw = spec.stride().w();
+            k.pd = spec.padBefore().d();
+            k.ph = spec.padBefore().h();
+            k.pw = spec.padBefore().w();
+            k.dd = spec.dilation().d();
+            k.dh = spec.dilation().h();
+            k.dw = spec.dilation().w();
+            k.mode = spec.paddingMode().ordinal();
+            k.hasBias = spec.bias() ? 1 : 0;
+            k.hasRes = res == null ? 0 : 1;
+            k.relu = relu ? 1 : 0;
+            k.total = y.length;
+            k.put(k.x).put(k.res);
+            device.execute(k, y.length, OpenClBackend.LOCAL);
+            k.get(k.y);
+            k.x = OpenClBackend.EMPTY;
+            k.y = OpenClBackend.EMPTY;
+            k.res = OpenClBackend.EMPTY;
+        }
+    }
+
+    /** Drops the per-call arrays so the kernel does not keep a clip's activations alive between calls. */
+    private static void release(ConvKernel k) {
+        k.x = OpenClBackend.EMPTY;
+        k.y = OpenClBackend.EMPTY;
+        k.res = OpenClBackend.EMPTY;
+    }
+}
