@@ -9,7 +9,7 @@ import java.util.List;
 public final class Main {
 
     private static final List<Command> COMMANDS = List.of(new OpCommand(), new EmbedCommand(), new SummaryCommand(),
-            new BenchCommand(), new BackendsCommand());
+            new BenchCommand(), new BackendsCommand(), new DevicesCommand());
 
     private Main() {
     }
