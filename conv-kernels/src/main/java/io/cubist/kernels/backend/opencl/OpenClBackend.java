@@ -2,9 +2,10 @@ package io.cubist.kernels.backend.opencl;
 
 import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.PreparedConv;
-import io.cubist.kernels.backend.cpu.CpuBackend;
+import io.cubist.kernels.backend.reference.ReferenceDeform;
 import io.cubist.kernels.backend.reference.ReferenceElementwise;
 import io.cubist.kernels.backend.reference.ReferencePool;
+import io.cubist.kernels.backend.reference.ReferenceShuffle;
 import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.device.Device;
 import io.cubist.kernels.device.DeviceType;
@@ -13,38 +14,29 @@ import io.cubist.kernels.ops.DeformSpec;
 import io.cubist.kernels.ops.PoolSpec;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The {@code opencl} backend: kernels written for Aparapi, run on one OpenCL device chosen by
  * {@value Devices#PROPERTY} ({@link Devices#chooseOpenCl()}). Convolutions (direct, transposed, grouped, depthwise,
- * pointwise, every padding mode, with the fused bias/residual/ReLU epilogue), pooling, batch norm, ReLU and linear
- * run on the device; weights go to the device once per prepared layer.
- *
- * <p>Pixel shuffles (pure data movement) and deformable convolution run on the host through the {@code cpu} engine;
- * each such call is counted in {@link #hostOps()} so what did not run on the device is on record.
+ * pointwise, every padding mode, with the fused bias/residual/ReLU epilogue), deformable convolution, pooling, batch
+ * norm, ReLU, linear and the pixel shuffles all run on the device; a prepared convolution's weights go to the device
+ * once. Every launch is checked to have run on the device ({@link OclDevice}); nothing falls back to the host.
  *
  * <p>Rank: above {@code cpu} (10) on a GPU or accelerator; below it on a CPU OpenCL device such as pocl, where the
  * Vector API engine is faster, so {@code opencl} there runs only when asked for by name.
  */
 public final class OpenClBackend implements Backend {
     public static final String NAME = "opencl";
-    /** The host-side ops, by name; see {@link #hostOps()}. */
-    public static final Set<String> HOST_OPS = Set.of("pixel_shuffle", "pixel_unshuffle", "deform_conv3d");
     static final int LOCAL = 64;
     static final float[] EMPTY = new float[1];
 
     private final Device chosen;
     private final String unavailable;
     private volatile OclDevice device;
-    private volatile CpuBackend host;
-    private final Map<String, AtomicLong> hostCalls = new ConcurrentHashMap<>();
     private PoolKernel pool;
     private ElementwiseKernel elementwise;
+    private ShuffleKernel shuffle;
+    private DeformKernel deform;
 
     /** The ServiceLoader constructor: the device {@value Devices#PROPERTY} chooses. */
     public OpenClBackend() {
@@ -91,13 +83,6 @@ public final class OpenClBackend implements Backend {
         return chosen;
     }
 
-    /** Calls per op that ran on the host instead of the device, by op name (empty when everything ran there). */
-    public Map<String, Long> hostOps() {
-        Map<String, Long> m = new TreeMap<>();
-        hostCalls.forEach((k, v) -> m.put(k, v.get()));
-        return m;
-    }
-
     /** Kernel launches so far, every one checked to have run on {@link #device()}. */
     public long launches() {
         OclDevice d = device;
@@ -120,20 +105,6 @@ public final class OpenClBackend implements Backend {
         return d;
     }
 
-    private CpuBackend host(String op) {
-        hostCalls.computeIfAbsent(op, k -> new AtomicLong()).incrementAndGet();
-        CpuBackend h = host;
-        if (h == null) {
-            synchronized (this) {
-                h = host;
-                if (h == null) {
-                    host = h = new CpuBackend();
-                }
-            }
-        }
-        return h;
-    }
-
     @Override
     public PreparedConv prepare(ConvSpec spec, Tensor weight, Tensor bias) {
         return new OclConv(spec, weight, bias, dev());
@@ -144,6 +115,20 @@ public final class OpenClBackend implements Backend {
             pool = dev().pin(new PoolKernel());
         }
         return pool;
+    }
+
+    private synchronized ShuffleKernel shuffleKernel() {
+        if (shuffle == null) {
+            shuffle = dev().pin(new ShuffleKernel());
+        }
+        return shuffle;
+    }
+
+    private synchronized DeformKernel deformKernel() {
+        if (deform == null) {
+            deform = dev().pin(new DeformKernel());
+        }
+        return deform;
     }
 
     private synchronized ElementwiseKernel elementwiseKernel() {
@@ -281,19 +266,99 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public Tensor pixelShuffle(Tensor input, int factor, int spatialDims) {
-        return host(spatialDims == 3 ? "pixel_shuffle3d" : "pixel_shuffle").pixelShuffle(input, factor, spatialDims);
+        int[] os = ReferenceShuffle.outputShape(input, factor, spatialDims, true);
+        Tensor result = Tensor.zeros(os);
+        shuffle(true, result, input, os, factor, spatialDims);
+        return result;
     }
 
     @Override
     public Tensor pixelUnshuffle(Tensor input, int factor, int spatialDims) {
-        return host(spatialDims == 3 ? "pixel_unshuffle3d" : "pixel_unshuffle")
-                .pixelUnshuffle(input, factor, spatialDims);
+        int[] os = ReferenceShuffle.outputShape(input, factor, spatialDims, false);
+        Tensor result = Tensor.zeros(os);
+        shuffle(false, input, result, input.shape(), factor, spatialDims);
+        return result;
+    }
+
+    /** {@code big} is {@code [*, C, D*r, H*r, W*r]} of shape {@code bigShape}, {@code small} the channel-stacked one. */
+    private void shuffle(boolean up, Tensor big, Tensor small, int[] bigShape, int r, int spatialDims) {
+        if (big.numel() == 0) {
+            return;
+        }
+        ShuffleKernel k = shuffleKernel();
+        synchronized (k) {
+            int s = bigShape.length;
+            k.up = up ? 1 : 0;
+            k.rd = spatialDims == 3 ? r : 1;
+            k.r = r;
+            k.c = bigShape[s - spatialDims - 1];
+            k.d = spatialDims == 3 ? bigShape[s - 3] / r : 1;
+            k.h = bigShape[s - 2] / r;
+            k.w = bigShape[s - 1] / r;
+            k.total = big.numel();
+            k.big = big.data();
+            k.small = small.data();
+            k.put(up ? k.small : k.big);
+            dev().execute(k, k.total, LOCAL);
+            k.get(up ? k.big : k.small);
+            k.big = EMPTY;
+            k.small = EMPTY;
+        }
     }
 
     @Override
     public Tensor deformConv3d(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias,
                                Tensor mask) {
-        return host("deform_conv3d").deformConv3d(spec, input, offset, weight, bias, mask);
+        ReferenceDeform.Shape s = ReferenceDeform.check(spec, input, offset, weight, bias, mask);
+        Tensor result = Tensor.zeros(s.n(), s.o(), s.out().d(), s.out().h(), s.out().w());
+        if (result.numel() == 0) {
+            return result;
+        }
+        DeformKernel k = deformKernel();
+        synchronized (k) {
+            k.x = input.data();
+            k.off = offset.data();
+            k.mask = mask == null ? EMPTY : mask.data();
+            k.w = weight.data();
+            k.bias = bias == null ? EMPTY : bias.data();
+            k.y = result.data();
+            k.c = s.c();
+            k.id = s.id();
+            k.ih = s.ih();
+            k.iw = s.iw();
+            k.o = s.o();
+            k.cg = s.cg();
+            k.og = s.og();
+            k.kd = s.kd();
+            k.kh = s.kh();
+            k.kw = s.kw();
+            k.g = s.g();
+            k.od = s.out().d();
+            k.oh = s.out().h();
+            k.ow = s.out().w();
+            k.sd = spec.stride().d();
+            k.sh = spec.stride().h();
+            k.sw = spec.stride().w();
+            k.pd = spec.padding().d();
+            k.ph = spec.padding().h();
+            k.pw = spec.padding().w();
+            k.dd = spec.dilation().d();
+            k.dh = spec.dilation().h();
+            k.dw = spec.dilation().w();
+            k.hasMask = mask == null ? 0 : 1;
+            k.hasBias = bias == null ? 0 : 1;
+            k.total = result.numel();
+            k.put(k.x).put(k.off).put(k.mask).put(k.w).put(k.bias);
+            dev().execute(k, k.total, LOCAL);
+            k.get(k.y);
+            k.x = EMPTY;
+            k.off = EMPTY;
+            k.mask = EMPTY;
+            k.w = EMPTY;
+            k.bias = EMPTY;
+            k.y = EMPTY;
+        }
+        return result;
     }
 
     @Override
