@@ -8,13 +8,16 @@ import com.aparapi.Kernel;
  * {@code [C_out, K]}, {@code K = C_in/groups * kd*kh*kw}, and {@code B[k, p]} the input element tap {@code k} of
  * output position {@code p} reads, gathered on the fly (no im2col buffer). A work-group of 256 items computes a
  * {@value #TM} x {@value #TP} block of outputs; each K step stages a {@value #TM} x {@value #TK} weight tile and a
- * {@value #TK} x {@value #TP} input tile in local memory, and each item accumulates {@value #TP}/16 = 4 outputs.
- * The epilogue adds bias and residual and applies ReLU before the single write.
+ * {@value #TK} x {@value #TP} input tile in local memory, and each item accumulates 2 x 4 outputs (two output
+ * channels, four positions). Each item always loads the same column of the input tile, so its position's
+ * coordinates are computed once, outside the K loop; the decomposition of {@code k} into (input channel, tap) comes
+ * from a table uploaded with the weights. The epilogue adds bias and residual and applies ReLU before the single
+ * write.
  *
  * <p>Fields are primitive arrays and ints only (Aparapi turns this class into OpenCL C). Flags are ints, 0 or 1.
  */
 final class ConvKernel extends Kernel {
-    static final int TM = 16;
+    static final int TM = 32;
     static final int TK = 16;
     static final int TP = 64;
     static final int LOCAL = 256;
@@ -22,6 +25,8 @@ final class ConvKernel extends Kernel {
     float[] x = new float[1];
     /** {@code [C_out, K]}: a direct conv's weight as given; a transposed conv's repacked by group. */
     float[] w = new float[1];
+    /** Per {@code k}: input channel within the group, then the tap's offsets {@code a*dd, b*dh, c*dw}. */
+    int[] kTab = new int[4];
     float[] bias = new float[1];
     float[] res = new float[1];
     float[] y = new float[1];
@@ -37,18 +42,12 @@ final class ConvKernel extends Kernel {
     int outD;
     int outH;
     int outW;
-    int kd;
-    int kh;
-    int kw;
     int sd;
     int sh;
     int sw;
     int pd;
     int ph;
     int pw;
-    int dd;
-    int dh;
-    int dw;
     /** 0 zeros, 1 reflect, 2 replicate, 3 circular. */
     int mode;
     int transposed;
@@ -92,42 +91,39 @@ final class ConvKernel extends Kernel {
         return r;
     }
 
-    /** The input index of output position {@code o} and tap {@code a} along an axis, or -1 when it reads nothing. */
-    int source(int o, int a, int s, int p, int dl, int n) {
+    /** Transposed: output {@code z = i*s - p + tap} reads input {@code i = t / s} for {@code t = z + p - tap}. */
+    int adjoint(int t, int s, int n) {
         int r = -1;
-        if (transposed == 1) {
-            // y[z] += x[i] * w[a] where z = i*s - p + a*dl
-            int t = o + p - a * dl;
-            if (t >= 0 && t % s == 0 && t / s < n) {
-                r = t / s;
-            }
-        } else {
-            r = remap(o * s - p + a * dl, n);
+        if (t >= 0 && t % s == 0 && t / s < n) {
+            r = t / s;
         }
         return r;
     }
 
-    float gather(int n, int g, int k, int p) {
+    /**
+     * B[k, p]: the input element tap {@code k} reads for the position whose first-tap coordinates are
+     * {@code (zd, zh, zw)} ({@code o*stride - pad} for a direct conv, {@code o + pad} for a transposed one).
+     */
+    float gather(int xBase, int k, int p, int zd, int zh, int zw) {
         float v = 0f;
-        if (k < kTotal && p < positions) {
-            if (pointwise == 1) {
-                v = x[((n * cin) + g * cinG + k) * positions + p];
+        if (pointwise == 1) {
+            v = x[xBase + k * positions + p];
+        } else {
+            int ci = kTab[4 * k];
+            int id = 0;
+            int ih = 0;
+            int iw = 0;
+            if (transposed == 1) {
+                id = adjoint(zd - kTab[4 * k + 1], sd, inD);
+                ih = adjoint(zh - kTab[4 * k + 2], sh, inH);
+                iw = adjoint(zw - kTab[4 * k + 3], sw, inW);
             } else {
-                int taps = kd * kh * kw;
-                int ci = k / taps;
-                int tap = k % taps;
-                int a = tap / (kh * kw);
-                int b = (tap / kw) % kh;
-                int c = tap % kw;
-                int ow = p % outW;
-                int oh = (p / outW) % outH;
-                int od = p / (outW * outH);
-                int id = source(od, a, sd, pd, dd, inD);
-                int ih = source(oh, b, sh, ph, dh, inH);
-                int iw = source(ow, c, sw, pw, dw, inW);
-                if (id >= 0 && ih >= 0 && iw >= 0) {
-                    v = x[(((n * cin) + g * cinG + ci) * inD + id) * inH * inW + ih * inW + iw];
-                }
+                id = remap(zd + kTab[4 * k + 1], inD);
+                ih = remap(zh + kTab[4 * k + 2], inH);
+                iw = remap(zw + kTab[4 * k + 3], inW);
+            }
+            if (id >= 0 && ih >= 0 && iw >= 0) {
+                v = x[xBase + (ci * inD + id) * inH * inW + ih * inW + iw];
             }
         }
         return v;
@@ -161,39 +157,82 @@ final class ConvKernel extends Kernel {
         rest = rest / mTiles;
         int g = rest % groups;
         int n = rest / groups;
+        // outputs: rows m0, m0 + 16 of the tile; columns lp + 16*j
         int lm = lid / 16;
         int lp = lid % 16;
-        int m = mt * TM + lm;
+        int m0 = mt * TM + lm;
+        int m1 = m0 + 16;
         int p0 = pt * TP;
-        float acc0 = 0f;
-        float acc1 = 0f;
-        float acc2 = 0f;
-        float acc3 = 0f;
+        // input tile loads: always column pc, rows lid / TP + 4*r
+        int pc = lid % TP;
+        int kr0 = lid / TP;
+        int p = p0 + pc;
+        int ow = p % outW;
+        int oh = (p / outW) % outH;
+        int od = p / (outW * outH);
+        int zd = od * sd - pd;
+        int zh = oh * sh - ph;
+        int zw = ow * sw - pw;
+        if (transposed == 1) {
+            zd = od + pd;
+            zh = oh + ph;
+            zw = ow + pw;
+        }
+        int xBase = (n * cin + g * cinG) * inD * inH * inW;
+        float a00 = 0f;
+        float a01 = 0f;
+        float a02 = 0f;
+        float a03 = 0f;
+        float a10 = 0f;
+        float a11 = 0f;
+        float a12 = 0f;
+        float a13 = 0f;
         for (int k0 = 0; k0 < kTotal; k0 += TK) {
-            float a = 0f;
-            if (m < coutG && k0 + lp < kTotal) {
-                a = w[(g * coutG + m) * kTotal + k0 + lp];
-            }
-            tileA[lm * TK + lp] = a;
-            for (int r = 0; r < 4; r++) {
+            // weight tile TM x TK: two elements per item
+            for (int r = 0; r < 2; r++) {
                 int e = lid + r * LOCAL;
-                int kr = e / TP;
-                int pc = e % TP;
-                tileB[e] = gather(n, g, k0 + kr, p0 + pc);
+                int row = mt * TM + e / TK;
+                int col = k0 + e % TK;
+                float a = 0f;
+                if (row < coutG && col < kTotal) {
+                    a = w[(g * coutG + row) * kTotal + col];
+                }
+                tileA[e] = a;
+            }
+            for (int r = 0; r < 4; r++) {
+                int kr = kr0 + 4 * r;
+                float b = 0f;
+                if (k0 + kr < kTotal && p < positions) {
+                    b = gather(xBase, k0 + kr, p, zd, zh, zw);
+                }
+                tileB[kr * TP + pc] = b;
             }
             localBarrier();
             for (int kk = 0; kk < TK; kk++) {
-                float av = tileA[lm * TK + kk];
-                acc0 += av * tileB[kk * TP + lp];
-                acc1 += av * tileB[kk * TP + lp + 16];
-                acc2 += av * tileB[kk * TP + lp + 32];
-                acc3 += av * tileB[kk * TP + lp + 48];
+                float w0 = tileA[lm * TK + kk];
+                float w1 = tileA[(lm + 16) * TK + kk];
+                float b0 = tileB[kk * TP + lp];
+                float b1 = tileB[kk * TP + lp + 16];
+                float b2 = tileB[kk * TP + lp + 32];
+                float b3 = tileB[kk * TP + lp + 48];
+                a00 += w0 * b0;
+                a01 += w0 * b1;
+                a02 += w0 * b2;
+                a03 += w0 * b3;
+                a10 += w1 * b0;
+                a11 += w1 * b1;
+                a12 += w1 * b2;
+                a13 += w1 * b3;
             }
             localBarrier();
         }
-        store(n, g, m, p0 + lp, acc0);
-        store(n, g, m, p0 + lp + 16, acc1);
-        store(n, g, m, p0 + lp + 32, acc2);
-        store(n, g, m, p0 + lp + 48, acc3);
+        store(n, g, m0, p0 + lp, a00);
+        store(n, g, m0, p0 + lp + 16, a01);
+        store(n, g, m0, p0 + lp + 32, a02);
+        store(n, g, m0, p0 + lp + 48, a03);
+        store(n, g, m1, p0 + lp, a10);
+        store(n, g, m1, p0 + lp + 16, a11);
+        store(n, g, m1, p0 + lp + 32, a12);
+        store(n, g, m1, p0 + lp + 48, a13);
     }
 }

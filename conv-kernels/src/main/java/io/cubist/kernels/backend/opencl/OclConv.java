@@ -42,12 +42,31 @@ final class OclConv implements PreparedConv {
         } else {
             ConvKernel k = device.pin(new ConvKernel());
             k.w = spec.transposed() ? packTransposed(w, spec) : w;
+            k.kTab = kTable(spec);
             k.bias = b;
-            k.put(k.w).put(k.bias);
+            k.put(k.w).put(k.kTab).put(k.bias);
             tiled = k;
             depthwise = null;
             CLEANER.register(this, k::dispose);
         }
+    }
+
+    /** Per reduction index {@code k = ci*taps + tap}: {@code ci}, then the tap's dilated offsets (d, h, w). */
+    static int[] kTable(ConvSpec spec) {
+        Dims3 k = spec.kernel();
+        int taps = (int) k.product();
+        int cinG = spec.inChannels() / spec.groups();
+        int[] t = new int[4 * cinG * taps];
+        for (int ci = 0; ci < cinG; ci++) {
+            for (int tap = 0; tap < taps; tap++) {
+                int i = 4 * (ci * taps + tap);
+                t[i] = ci;
+                t[i + 1] = tap / (k.h() * k.w()) * spec.dilation().d();
+                t[i + 2] = tap / k.w() % k.h() * spec.dilation().h();
+                t[i + 3] = tap % k.w() * spec.dilation().w();
+            }
+        }
+        return t;
     }
 
     /** {@code [C_in, C_out/g, taps]} to {@code [C_out, C_in/g * taps]}: the GEMM's A for each group. */
@@ -151,18 +170,12 @@ final class OclConv implements PreparedConv {
         k.outD = out.d();
         k.outH = out.h();
         k.outW = out.w();
-        k.kd = spec.kernel().d();
-        k.kh = spec.kernel().h();
-        k.kw = spec.kernel().w();
         k.sd = spec.stride().d();
         k.sh = spec.stride().h();
         k.sw = spec.stride().w();
         k.pd = spec.padBefore().d();
         k.ph = spec.padBefore().h();
         k.pw = spec.padBefore().w();
-        k.dd = spec.dilation().d();
-        k.dh = spec.dilation().h();
-        k.dw = spec.dilation().w();
     }
 
     private void runDepthwise(float[] x, int batch, Dims3 in, Dims3 out, float[] y, float[] res, boolean relu) {
