@@ -8,7 +8,7 @@ import com.aparapi.Kernel;
  * {@code [C_out, K]}, {@code K = C_in/groups * kd*kh*kw}, and {@code B[k, p]} the input element tap {@code k} of
  * output position {@code p} reads, gathered on the fly (no im2col buffer). A work-group of 256 items computes a
  * {@value #TM} x {@value #TP} block of outputs; each K step stages a {@value #TM} x {@value #TK} weight tile and a
- * {@value #TK} x {@value #TP} input tile in local memory, and each item accumulates 2 x 4 outputs (two output
+ * {@value #TK} x {@value #TP} input tile in local memory, and each item accumulates 4 x 4 outputs (four output
  * channels, four positions). Each item always loads the same column of the input tile, so its position's
  * coordinates are computed once, outside the K loop; the decomposition of {@code k} into (input channel, tap) comes
  * from a table uploaded with the weights. The epilogue adds bias and residual and applies ReLU before the single
@@ -17,7 +17,7 @@ import com.aparapi.Kernel;
  * <p>Fields are primitive arrays and ints only (Aparapi turns this class into OpenCL C). Flags are ints, 0 or 1.
  */
 final class ConvKernel extends Kernel {
-    static final int TM = 32;
+    static final int TM = 64;
     static final int TK = 16;
     static final int TP = 64;
     static final int LOCAL = 256;
@@ -157,11 +157,10 @@ final class ConvKernel extends Kernel {
         rest = rest / mTiles;
         int g = rest % groups;
         int n = rest / groups;
-        // outputs: rows m0, m0 + 16 of the tile; columns lp + 16*j
+        // outputs: rows lm + 16*i of the tile, columns lp + 16*j
         int lm = lid / 16;
         int lp = lid % 16;
         int m0 = mt * TM + lm;
-        int m1 = m0 + 16;
         int p0 = pt * TP;
         // input tile loads: always column pc, rows lid / TP + 4*r
         int pc = lid % TP;
@@ -187,9 +186,17 @@ final class ConvKernel extends Kernel {
         float a11 = 0f;
         float a12 = 0f;
         float a13 = 0f;
+        float a20 = 0f;
+        float a21 = 0f;
+        float a22 = 0f;
+        float a23 = 0f;
+        float a30 = 0f;
+        float a31 = 0f;
+        float a32 = 0f;
+        float a33 = 0f;
         for (int k0 = 0; k0 < kTotal; k0 += TK) {
-            // weight tile TM x TK: two elements per item
-            for (int r = 0; r < 2; r++) {
+            // weight tile TM x TK: four elements per item
+            for (int r = 0; r < 4; r++) {
                 int e = lid + r * LOCAL;
                 int row = mt * TM + e / TK;
                 int col = k0 + e % TK;
@@ -209,9 +216,11 @@ final class ConvKernel extends Kernel {
             }
             localBarrier();
             for (int kk = 0; kk < TK; kk++) {
-                float w0 = tileA[lm * TK + kk];
+                float w0 = tileA[(lm + 0) * TK + kk];
                 float w1 = tileA[(lm + 16) * TK + kk];
-                float b0 = tileB[kk * TP + lp];
+                float w2 = tileA[(lm + 32) * TK + kk];
+                float w3 = tileA[(lm + 48) * TK + kk];
+                float b0 = tileB[kk * TP + lp + 0];
                 float b1 = tileB[kk * TP + lp + 16];
                 float b2 = tileB[kk * TP + lp + 32];
                 float b3 = tileB[kk * TP + lp + 48];
@@ -223,16 +232,32 @@ final class ConvKernel extends Kernel {
                 a11 += w1 * b1;
                 a12 += w1 * b2;
                 a13 += w1 * b3;
+                a20 += w2 * b0;
+                a21 += w2 * b1;
+                a22 += w2 * b2;
+                a23 += w2 * b3;
+                a30 += w3 * b0;
+                a31 += w3 * b1;
+                a32 += w3 * b2;
+                a33 += w3 * b3;
             }
             localBarrier();
         }
-        store(n, g, m0, p0 + lp, a00);
-        store(n, g, m0, p0 + lp + 16, a01);
-        store(n, g, m0, p0 + lp + 32, a02);
-        store(n, g, m0, p0 + lp + 48, a03);
-        store(n, g, m1, p0 + lp, a10);
-        store(n, g, m1, p0 + lp + 16, a11);
-        store(n, g, m1, p0 + lp + 32, a12);
-        store(n, g, m1, p0 + lp + 48, a13);
+        store(n, g, m0 + 0, p0 + lp + 0, a00);
+        store(n, g, m0 + 0, p0 + lp + 16, a01);
+        store(n, g, m0 + 0, p0 + lp + 32, a02);
+        store(n, g, m0 + 0, p0 + lp + 48, a03);
+        store(n, g, m0 + 16, p0 + lp + 0, a10);
+        store(n, g, m0 + 16, p0 + lp + 16, a11);
+        store(n, g, m0 + 16, p0 + lp + 32, a12);
+        store(n, g, m0 + 16, p0 + lp + 48, a13);
+        store(n, g, m0 + 32, p0 + lp + 0, a20);
+        store(n, g, m0 + 32, p0 + lp + 16, a21);
+        store(n, g, m0 + 32, p0 + lp + 32, a22);
+        store(n, g, m0 + 32, p0 + lp + 48, a23);
+        store(n, g, m0 + 48, p0 + lp + 0, a30);
+        store(n, g, m0 + 48, p0 + lp + 16, a31);
+        store(n, g, m0 + 48, p0 + lp + 32, a32);
+        store(n, g, m0 + 48, p0 + lp + 48, a33);
     }
 }
