@@ -8,8 +8,9 @@ import io.cubist.kernels.tensor.Tensor;
 import java.lang.ref.Cleaner;
 
 /**
- * A convolution prepared on an OpenCL device: the weights are packed and uploaded once (Aparapi explicit buffers),
- * each call uploads the input (and residual), runs one kernel and reads the output back. Depthwise layers
+ * A convolution prepared on an OpenCL device: the weights are packed once and uploaded once, by the first call
+ * (Aparapi explicit buffers: nothing touches the device before an input has passed validation); each call uploads
+ * the input (and residual), runs one kernel and reads the output back. Depthwise layers
  * ({@code groups == C_in > 1}, not transposed) run {@link DepthwiseKernel}; everything else, transposed included,
  * the tiled {@link ConvKernel}.
  */
@@ -20,6 +21,8 @@ final class OclConv implements PreparedConv {
     private final OclDevice device;
     private final ConvKernel tiled;
     private final DepthwiseKernel depthwise;
+    /** Whether the weights are on the device: uploaded by the first call, after its input was validated. */
+    private boolean uploaded;
 
     OclConv(ConvSpec spec, Tensor weight, Tensor bias, OclDevice device) {
         ReferenceConv.checkParameters(spec, weight, bias);
@@ -35,20 +38,23 @@ final class OclConv implements PreparedConv {
             DepthwiseKernel k = device.pin(new DepthwiseKernel());
             k.w = w;
             k.bias = b;
-            k.put(k.w).put(k.bias);
             depthwise = k;
             tiled = null;
-            CLEANER.register(this, k::dispose);
+            CLEANER.register(this, retire(device, k));
         } else {
             ConvKernel k = device.pin(new ConvKernel());
             k.w = spec.transposed() ? packTransposed(w, spec) : w;
             k.kTab = kTable(spec);
             k.bias = b;
-            k.put(k.w).put(k.kTab).put(k.bias);
             tiled = k;
             depthwise = null;
-            CLEANER.register(this, k::dispose);
+            CLEANER.register(this, retire(device, k));
         }
+    }
+
+    /** The cleaning action: hand the kernel to the device (it must not capture this object). */
+    private static Runnable retire(OclDevice device, com.aparapi.Kernel k) {
+        return () -> device.retire(k);
     }
 
     /** Per reduction index {@code k = ci*taps + tap}: {@code ci}, then the tap's dilated offsets (d, h, w). */
@@ -133,7 +139,7 @@ final class OclConv implements PreparedConv {
 
     private void runTiled(float[] x, int batch, Dims3 in, Dims3 out, float[] y, float[] res, boolean relu) {
         ConvKernel k = tiled;
-        synchronized (k) {
+        synchronized (device) {
             k.x = x;
             k.y = y;
             k.res = res == null ? new float[1] : res;
@@ -154,6 +160,10 @@ final class OclConv implements PreparedConv {
             k.positions = (int) out.product();
             k.mTiles = (k.coutG + ConvKernel.TM - 1) / ConvKernel.TM;
             k.pTiles = (k.positions + ConvKernel.TP - 1) / ConvKernel.TP;
+            if (!uploaded) {
+                k.put(k.w).put(k.kTab).put(k.bias);
+                uploaded = true;
+            }
             k.put(k.x).put(k.res);
             long items = (long) batch * k.groups * k.mTiles * k.pTiles * ConvKernel.LOCAL;
             device.execute(k, Math.toIntExact(items), ConvKernel.LOCAL);
@@ -180,7 +190,7 @@ final class OclConv implements PreparedConv {
 
     private void runDepthwise(float[] x, int batch, Dims3 in, Dims3 out, float[] y, float[] res, boolean relu) {
         DepthwiseKernel k = depthwise;
-        synchronized (k) {
+        synchronized (device) {
             k.x = x;
             k.y = y;
             k.res = res == null ? new float[1] : res;
@@ -210,6 +220,10 @@ final class OclConv implements PreparedConv {
             k.hasRes = res == null ? 0 : 1;
             k.relu = relu ? 1 : 0;
             k.total = y.length;
+            if (!uploaded) {
+                k.put(k.w).put(k.bias);
+                uploaded = true;
+            }
             k.put(k.x).put(k.res);
             device.execute(k, y.length, OpenClBackend.LOCAL);
             k.get(k.y);

@@ -7,6 +7,7 @@ import com.aparapi.internal.kernel.KernelManager;
 import io.cubist.kernels.device.Device;
 import io.cubist.kernels.device.Devices;
 import java.util.LinkedHashSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -14,6 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * to the device ({@link KernelManager#setPreferredDevices} and a {@link Range} bound to it) and afterwards checked
  * to have run there. Aparapi otherwise falls back to its Java thread pool without a word (and has been seen to drop
  * a work item doing so); here that is an {@link IllegalStateException} naming the kernel and where it ran.
+ *
+ * <p>Every use of a kernel on this device (setting its arrays, {@code put}, launch, {@code get}) happens while
+ * holding this object's monitor: one launch at a time per device, as a device's queue runs them anyway.
  */
 final class OclDevice {
     static final boolean VERBOSE = Devices.VERBOSE;
@@ -21,6 +25,8 @@ final class OclDevice {
     private final Device device;
     private final OpenCLDevice handle;
     private final AtomicLong launches = new AtomicLong();
+    /** Kernels whose owner became unreachable, disposed by the next launch (never on the cleaner's thread). */
+    private final ConcurrentLinkedQueue<Kernel> retired = new ConcurrentLinkedQueue<>();
 
     OclDevice(Device device) {
         this.device = device;
@@ -45,10 +51,23 @@ final class OclDevice {
     }
 
     /**
+     * Hands a kernel over for disposal; safe from any thread (a {@link java.lang.ref.Cleaner} action). Aparapi's
+     * native side is not known to be safe against a dispose racing a launch, so the disposal itself happens under
+     * this device's lock, at the next launch.
+     */
+    void retire(Kernel kernel) {
+        retired.add(kernel);
+    }
+
+    /**
      * Runs {@code kernel} over {@code items} work items in work-groups of {@code local} (the global size is rounded
      * up to a multiple; kernels guard their tail), then checks it ran on this device.
      */
     void execute(Kernel kernel, int items, int local) {
+        assert Thread.holdsLock(this) : "launches hold the device lock";
+        for (Kernel r = retired.poll(); r != null; r = retired.poll()) {
+            r.dispose();
+        }
         int global = Math.max(local, (items + local - 1) / local * local);
         try {
             kernel.execute(Range.create(handle, global, local));

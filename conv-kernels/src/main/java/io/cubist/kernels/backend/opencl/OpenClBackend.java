@@ -2,6 +2,7 @@ package io.cubist.kernels.backend.opencl;
 
 import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.PreparedConv;
+import io.cubist.kernels.backend.reference.ReferenceConv;
 import io.cubist.kernels.backend.reference.ReferenceDeform;
 import io.cubist.kernels.backend.reference.ReferenceElementwise;
 import io.cubist.kernels.backend.reference.ReferencePool;
@@ -107,6 +108,7 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public PreparedConv prepare(ConvSpec spec, Tensor weight, Tensor bias) {
+        ReferenceConv.checkParameters(spec, weight, bias);
         return new OclConv(spec, weight, bias, dev());
     }
 
@@ -161,7 +163,7 @@ public final class OpenClBackend implements Backend {
         Tensor result = Tensor.zeros(in[0], in[1], out.d(), out.h(), out.w());
         if (result.numel() > 0) {
             PoolKernel k = poolKernel();
-            synchronized (k) {
+            synchronized (dev()) {
                 k.op = op;
                 k.x = input.data();
                 k.y = result.data();
@@ -241,7 +243,7 @@ public final class OpenClBackend implements Backend {
             return result;
         }
         ElementwiseKernel k = elementwiseKernel();
-        synchronized (k) {
+        synchronized (dev()) {
             k.op = op;
             k.x = input.data();
             k.y = result.data();
@@ -286,7 +288,7 @@ public final class OpenClBackend implements Backend {
             return;
         }
         ShuffleKernel k = shuffleKernel();
-        synchronized (k) {
+        synchronized (dev()) {
             int s = bigShape.length;
             k.up = up ? 1 : 0;
             k.rd = spatialDims == 3 ? r : 1;
@@ -315,7 +317,7 @@ public final class OpenClBackend implements Backend {
             return result;
         }
         DeformKernel k = deformKernel();
-        synchronized (k) {
+        synchronized (dev()) {
             k.x = input.data();
             k.off = offset.data();
             k.mask = mask == null ? EMPTY : mask.data();
