@@ -40,6 +40,10 @@ public record Device(int index, String engine, String name, String vendor, Strin
 
     /** One line for listings and manifests. */
     public String describe() {
+        if (!isOpenCl()) {
+            return String.format("%-9s %-11s %s (%s), %d processors, %s heap", id(), type.label(), name, platform,
+                    computeUnits, mib(globalMemBytes));
+        }
         return String.format("%-9s %-11s %s (%s), %d compute units, %s global, %s local, work-group <= %d",
                 id(), type.label(), name, platform, computeUnits, mib(globalMemBytes), mib(localMemBytes),
                 maxWorkGroupSize);
