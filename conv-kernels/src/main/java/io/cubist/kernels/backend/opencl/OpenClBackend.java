@@ -282,7 +282,7 @@ public final class OpenClBackend implements Backend {
         return result;
     }
 
-    /** {@code big} is {@code [*, C, D*r, H*r, W*r]} of shape {@code bigShape}, {@code small} the channel-stacked one. */
+    /** {@code big}: {@code [*, C, D*r, H*r, W*r]} of shape {@code bigShape}; {@code small}: the channel-stacked one. */
     private void shuffle(boolean up, Tensor big, Tensor small, int[] bigShape, int r, int spatialDims) {
         if (big.numel() == 0) {
             return;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -44,8 +43,8 @@ class OpenClAbsentTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), out);
         List<String> lines = out.lines().filter(l -> l.startsWith("opencl")).toList();
-        assertTrue(lines.stream().anyMatch(l -> l.matches("opencl\\s+rank\\s+\\d+\\s+unavailable: no OpenCL platform.*")),
-                out);
+        assertTrue(lines.stream().anyMatch(
+                l -> l.matches("opencl\\s+rank\\s+\\d+\\s+unavailable: no OpenCL platform.*")), out);
         assertTrue(out.contains("default=cpu"), out);
         assertTrue(out.contains("opencl=refused: backend 'opencl' was asked for but cannot run here: no OpenCL"), out);
         assertTrue(out.contains("OCL_ICD_VENDORS=" + empty), out);
