@@ -12,7 +12,8 @@ Every case is deterministic (seeded with the CRC-32 of its name) and small enoug
   torchvision's own blocks and convolution builders (tools/cubist_torch.py), so the keys are torchvision's.
   The other families (index key ``families``; tools/video_models.py): ``{"model": "s3d", "div": 16,
   "avgpool_kernel": [1, 2, 1], "num_classes": 10}``, ``{"model": "c3d", "channels": [...], "hidden": 32,
-  "fc6_grid": [1, 2, 2], "num_classes": 10}``, ``{"model": "ir_csn_50", "widths": [...], "num_classes": 10}``.
+  "fc6_grid": [1, 2, 2], "num_classes": 10}``, ``{"model": "ir_csn_50", "widths": [...], "num_classes": 10}``, ``{"model": "alexnet3d", "channels": [...],
+  "hidden": 32, "pool_grid": [1, 2, 2], "num_classes": 10}``.
   The ``layers`` case is a plain ``nn.Sequential`` of the other layers (see ``layers_case``).
 * ``NAME.weights.safetensors``: the ``state_dict`` (F32; ``num_batches_tracked`` I64), random weights and random
   batch-norm statistics. For the cases in ``PTH_CASES`` also ``NAME.weights.pth``, the same state_dict as
@@ -57,6 +58,8 @@ FAMILY_CASES = [
     ("c3d_w4-8-8-16-16", "c3d", OrderedDict(channels=[4, 8, 8, 16, 16], hidden=32, fc6_grid=[1, 2, 2]),
      (2, 3, 16, 32, 32)),
     ("ir_csn_50_w4-4-8-8", "ir_csn_50", OrderedDict(widths=[4, 4, 8, 8]), (2, 3, 8, 24, 24)),
+    ("alexnet3d_w8-16-24-16-16", "alexnet3d", OrderedDict(channels=[8, 16, 24, 16, 16], hidden=32,
+                                                           pool_grid=[1, 2, 2]), (2, 3, 8, 96, 96)),
 ]
 NUM_CLASSES = 10
 PTH_CASES = {"r2plus1d_18_w4-8-8-16"}

@@ -5,6 +5,8 @@
   ``channel_divisor`` (floor, at least 1) and may take a smaller ``avgpool_kernel`` for small CI clips.
 * ``c3d``: C3D (Tran et al. 2015) laid out as the common PyTorch port of the Sports-1M weights
   (keys ``conv1 .. conv5b``, ``fc6``, ``fc7``, ``fc8``; 16x112x112 clips, 487 classes).
+* ``alexnet3d``: AlexNet in 3D with the original's groups=2 layers (conv2, conv4, conv5), torchvision's AlexNet
+  layout; the model Cubist splits across devices group by group.
 * ``ir_csn_50``: an interaction-reduced channel-separated network (Tran et al. 2019) of ResNet-50 depth, built as
   VMZ builds ``ir_csn_152``: torchvision's ``VideoResNet`` with torchvision's ``Bottleneck``, a depthwise 3x3x3
   convolution builder, a stem with a max pool, and batch norm ``eps=1e-3`` (Caffe2's), blocks ``[3, 4, 6, 3]``.
@@ -173,12 +175,67 @@ def ir_csn_50(widths=ct.TORCHVISION_WIDTHS, layers=CSN_LAYERS, num_classes=400):
     return model
 
 
+# ------------------------------------------------------------------------------------------------------ AlexNet3D
+
+ALEXNET3D_CHANNELS = (96, 256, 384, 384, 256)
+ALEXNET3D_HIDDEN = 4096
+ALEXNET3D_POOL_GRID = (1, 2, 2)  # what pool5 leaves of 16x112x112 clips is (4, 2, 2); time is averaged
+
+
+class AlexNet3D(nn.Module):
+    """AlexNet in 3D with the original's two-GPU grouping (conv2, conv4 and conv5 have groups=2; conv3 reads every
+    map), laid out as torchvision's AlexNet (``features``, ``avgpool``, ``classifier``; same key numbering). The
+    features are the output of ``classifier[5]``, the input of the last linear layer."""
+
+    def __init__(self, channels=ALEXNET3D_CHANNELS, hidden=ALEXNET3D_HIDDEN, num_classes=400,
+                 pool_grid=ALEXNET3D_POOL_GRID, groups=2):
+        super().__init__()
+        c1, c2, c3, c4, c5 = channels
+        self.features = nn.Sequential(
+            nn.Conv3d(3, c1, kernel_size=(3, 11, 11), stride=(1, 4, 4), padding=(1, 2, 2)),
+            nn.ReLU(inplace=True),
+            nn.MaxPool3d(kernel_size=(1, 3, 3), stride=(1, 2, 2)),
+            nn.Conv3d(c1, c2, kernel_size=(3, 5, 5), padding=(1, 2, 2), groups=groups),
+            nn.ReLU(inplace=True),
+            nn.MaxPool3d(kernel_size=(2, 3, 3), stride=(2, 2, 2)),
+            nn.Conv3d(c2, c3, kernel_size=3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv3d(c3, c4, kernel_size=3, padding=1, groups=groups),
+            nn.ReLU(inplace=True),
+            nn.Conv3d(c4, c5, kernel_size=3, padding=1, groups=groups),
+            nn.ReLU(inplace=True),
+            nn.MaxPool3d(kernel_size=(2, 3, 3), stride=(2, 2, 2)),
+        )
+        self.avgpool = nn.AdaptiveAvgPool3d(tuple(pool_grid))
+        self.classifier = nn.Sequential(
+            nn.Dropout(p=0.5),
+            nn.Linear(c5 * math.prod(pool_grid), hidden),
+            nn.ReLU(inplace=True),
+            nn.Dropout(p=0.5),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden, num_classes),
+        )
+
+    def embed(self, x):
+        """The input of the last linear layer (dropout is the identity in eval)."""
+        return self.classifier[:6](torch.flatten(self.avgpool(self.features(x)), 1))
+
+    def forward(self, x):
+        return self.classifier[6](self.embed(x))
+
+
+def alexnet3d(channels=ALEXNET3D_CHANNELS, hidden=ALEXNET3D_HIDDEN, num_classes=400, pool_grid=ALEXNET3D_POOL_GRID,
+              groups=2):
+    return AlexNet3D(channels, hidden, num_classes, pool_grid, groups)
+
+
 # ------------------------------------------------------------------------------------------------------ the zoo
 
-BUILDERS = OrderedDict([("s3d", s3d), ("c3d", c3d), ("ir_csn_50", ir_csn_50)])
+BUILDERS = OrderedDict([("s3d", s3d), ("c3d", c3d), ("ir_csn_50", ir_csn_50), ("alexnet3d", alexnet3d)])
 
 # sum(p.numel() for p in model.parameters()) and len(model.state_dict()) of the full-size models (self_check)
-PARAMETERS = {"s3d": 8_320_048, "c3d": 79_991_015, "ir_csn_50": 13_131_152}
+PARAMETERS = {"s3d": 8_320_048, "c3d": 79_991_015, "ir_csn_50": 13_131_152, "alexnet3d": 29_618_000}
 
 
 def build(name, **variant):
@@ -216,6 +273,9 @@ def features_and_logits(model, clips):
         if isinstance(m, C3D):
             f = m.features(x)
             return f, m.fc8(f)
+        if isinstance(m, AlexNet3D):
+            f = m.embed(x)
+            return f, m.classifier[6](f)
     raise TypeError(f"no features for {type(model).__name__}")
 
 

@@ -58,6 +58,7 @@ class ExtractEndToEndTest {
     static void stop() {
         if (spark != null) {
             spark.stop();
+            spark = null; // ClusterTest reads its output through features() after this class has run
         }
     }
 

@@ -9,8 +9,8 @@ import java.util.List;
 public final class Main {
 
     private static final List<Command> COMMANDS = List.of(new OpCommand(), new EmbedCommand(), new SummaryCommand(),
-            new BenchCommand(), new BackendsCommand(), new ExtractCommand(), new PrepareCommand(),
-            new ReportCommand());
+            new BenchCommand(), new BackendsCommand(), new DevicesCommand(), new ExtractCommand(),
+            new PrepareCommand(), new ReportCommand());
 
     private Main() {
     }

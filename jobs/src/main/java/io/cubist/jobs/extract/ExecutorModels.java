@@ -3,6 +3,9 @@ package io.cubist.jobs.extract;
 import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.Backends;
 import io.cubist.kernels.backend.cpu.CpuBackend;
+import io.cubist.kernels.backend.opencl.OpenClBackend;
+import io.cubist.kernels.device.Device;
+import io.cubist.kernels.device.Devices;
 import io.cubist.pipeline.model.Model;
 import io.cubist.pipeline.model.PreparedModel;
 import io.cubist.pipeline.model.zoo.ModelZoo;
@@ -13,6 +16,8 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.spark.SparkFiles;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
 
 /**
  * The models of one executor JVM, loaded lazily and kept for the JVM's life: the weights are read and packed once per
@@ -72,6 +77,16 @@ final class ExecutorModels {
     }
 
     private static Backend backend(ExtractOptions o) {
+        // GPUs Spark's resource scheduling gave this task (spark.executor.resource.gpu.amount and
+        // conf/gpu-discovery.sh): the task's models run on the OpenCL device behind its first address
+        TaskContext tc = TaskContext.get();
+        ResourceInformation gpus = tc == null ? null : tc.resourcesJMap().get("gpu");
+        if (gpus != null && gpus.addresses().length > 0
+                && (o.backend() == null || o.backend().equals(OpenClBackend.NAME))) {
+            Device d = Devices.forGpuAddresses(java.util.Arrays.asList(gpus.addresses()), Devices.all()).get(0);
+            return BACKENDS.computeIfAbsent(OpenClBackend.NAME + "/" + d.name() + "/" + d.index(),
+                    k -> new OpenClBackend(d));
+        }
         Backend chosen = Backends.select(o.backend());
         if (!chosen.name().equals(CpuBackend.NAME)) {
             return chosen;
@@ -81,7 +96,8 @@ final class ExecutorModels {
     }
 
     private static String describe(Backend b, ExtractOptions o) {
-        String threads = b instanceof CpuBackend c ? " (" + c.threads() + " threads)" : "";
+        String threads = b instanceof CpuBackend c ? " (" + c.threads() + " threads)"
+                : b instanceof OpenClBackend ocl && ocl.device() != null ? " (" + ocl.device().describe() + ")" : "";
         String executor = org.apache.spark.SparkEnv.get() == null ? "driver"
                 : org.apache.spark.SparkEnv.get().executorId();
         return b.name() + threads + " on executor " + executor;

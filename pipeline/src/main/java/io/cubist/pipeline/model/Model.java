@@ -1,6 +1,7 @@
 package io.cubist.pipeline.model;
 
 import io.cubist.kernels.backend.Backend;
+import io.cubist.kernels.device.DevicePlan;
 import io.cubist.pipeline.weights.StateDict;
 import java.util.List;
 
@@ -49,5 +50,20 @@ public final class Model {
             h = Op.prepare(Fusion.fuse(network.head().lower(weights, network.headName())), backend);
         }
         return new PreparedModel(network, backend, b, h);
+    }
+
+    /**
+     * Prepares the model across the devices of {@code plan}: each grouped convolution's groups split over the plan's
+     * slots in proportion to their speed, per-channel layers run where their channels lie, and the rest (ungrouped
+     * convolutions, the classifier) on the plan's first slot. Activations cross devices only where a layer needs
+     * channels another device holds; {@link DevicePlan#bytesMoved()} counts them.
+     */
+    public PreparedModel prepare(DevicePlan plan) {
+        PreparedModule b = Partitioned.prepare(Fusion.fuse(network.backbone().lower(weights, "")), plan);
+        PreparedModule h = null;
+        if (network.head() != null) {
+            h = Op.prepare(Fusion.fuse(network.head().lower(weights, network.headName())), plan.primary());
+        }
+        return new PreparedModel(network, plan.primary(), b, h);
     }
 }

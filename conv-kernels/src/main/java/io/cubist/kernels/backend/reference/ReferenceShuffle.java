@@ -21,27 +21,18 @@ public final class ReferenceShuffle {
      * ({@code c*r^2 + j*r + k} to {@code (h*r+j, w*r+k)} in 2D).
      */
     public static Tensor pixelShuffle(Tensor input, int factor, int spatialDims) {
-        String op = spatialDims == 3 ? "pixel_shuffle3d" : "pixel_shuffle";
-        int[] s = checkedShape(op, "upscale_factor", input, factor, spatialDims);
+        int[] os = outputShape(input, factor, spatialDims, true);
+        int[] s = input.shape();
         int batchDims = s.length - spatialDims - 1;
         int r = factor;
         int rd = spatialDims == 3 ? r : 1;
         int group = rd * r * r;
         int cIn = s[batchDims];
-        if (cIn % group != 0) {
-            throw new IllegalArgumentException(op + ": input channels (dimension " + batchDims + ") must be divisible"
-                    + " by upscale_factor^" + spatialDims + " = " + group + ", got shape " + Arrays.toString(s));
-        }
         int batch = product(s, 0, batchDims);
         int c = cIn / group;
         int d = spatialDims == 3 ? s[s.length - 3] : 1;
         int h = s[s.length - 2];
         int w = s[s.length - 1];
-        int[] os = s.clone();
-        os[batchDims] = c;
-        for (int a = batchDims + 1; a < s.length; a++) {
-            os[a] = s[a] * r;
-        }
         float[] x = input.data();
         Tensor result = Tensor.zeros(os);
         float[] y = result.data();
@@ -77,18 +68,12 @@ public final class ReferenceShuffle {
      * {@code [*, C, H*r, W*r] -> [*, C*r^2, H, W]}).
      */
     public static Tensor pixelUnshuffle(Tensor input, int factor, int spatialDims) {
-        String op = spatialDims == 3 ? "pixel_unshuffle3d" : "pixel_unshuffle";
-        int[] s = checkedShape(op, "downscale_factor", input, factor, spatialDims);
+        int[] os = outputShape(input, factor, spatialDims, false);
+        int[] s = input.shape();
         int batchDims = s.length - spatialDims - 1;
         int r = factor;
         int rd = spatialDims == 3 ? r : 1;
         int group = rd * r * r;
-        for (int a = batchDims + 1; a < s.length; a++) {
-            if (s[a] % r != 0) {
-                throw new IllegalArgumentException(op + ": spatial dimensions must be divisible by downscale_factor "
-                        + r + ", got shape " + Arrays.toString(s));
-            }
-        }
         int batch = product(s, 0, batchDims);
         int c = s[batchDims];
         int od = spatialDims == 3 ? s[s.length - 3] : 1;
@@ -98,11 +83,6 @@ public final class ReferenceShuffle {
         int h = oh / r;
         int w = ow / r;
         int cOut = c * group;
-        int[] os = s.clone();
-        os[batchDims] = cOut;
-        for (int a = batchDims + 1; a < s.length; a++) {
-            os[a] = s[a] / r;
-        }
         float[] x = input.data();
         Tensor result = Tensor.zeros(os);
         float[] y = result.data();
@@ -128,6 +108,39 @@ public final class ReferenceShuffle {
             }
         }
         return result;
+    }
+
+    /**
+     * The output shape of {@link #pixelShuffle} ({@code up}) or {@link #pixelUnshuffle}, the input validated as those
+     * ops validate it (shared by every engine).
+     */
+    public static int[] outputShape(Tensor input, int factor, int spatialDims, boolean up) {
+        String op = (up ? "pixel_shuffle" : "pixel_unshuffle") + (spatialDims == 3 ? "3d" : "");
+        int[] s = checkedShape(op, up ? "upscale_factor" : "downscale_factor", input, factor, spatialDims);
+        int batchDims = s.length - spatialDims - 1;
+        int r = factor;
+        int group = (spatialDims == 3 ? r : 1) * r * r;
+        int[] os = s.clone();
+        if (up) {
+            if (s[batchDims] % group != 0) {
+                throw new IllegalArgumentException(op + ": input channels (dimension " + batchDims + ") must be"
+                        + " divisible by upscale_factor^" + spatialDims + " = " + group + ", got shape "
+                        + Arrays.toString(s));
+            }
+            os[batchDims] = s[batchDims] / group;
+        } else {
+            for (int a = batchDims + 1; a < s.length; a++) {
+                if (s[a] % r != 0) {
+                    throw new IllegalArgumentException(op + ": spatial dimensions must be divisible by"
+                            + " downscale_factor " + r + ", got shape " + Arrays.toString(s));
+                }
+            }
+            os[batchDims] = s[batchDims] * group;
+        }
+        for (int a = batchDims + 1; a < s.length; a++) {
+            os[a] = up ? s[a] * r : s[a] / r;
+        }
+        return os;
     }
 
     private static int[] checkedShape(String op, String factorName, Tensor input, int factor, int spatialDims) {

@@ -23,6 +23,8 @@ import java.util.function.Supplier;
  *   <tr><td>c3d</td><td>Sports-1M C3D ({@link C3D})</td><td>4096</td><td>79,991,015</td><td>38.55</td></tr>
  *   <tr><td>ir_csn_50</td><td>ir-CSN, ResNet-50 depth ({@link ChannelSeparatedNet})</td><td>2048</td>
  *       <td>13,131,152</td><td>42.31 at 32×224×224</td></tr>
+ *   <tr><td>alexnet3d</td><td>AlexNet in 3D with its groups=2 layers ({@link AlexNet3D})</td><td>4096</td>
+ *       <td>see {@code cubist summary}</td><td></td></tr>
  * </table>
  */
 public final class ModelZoo {
@@ -39,6 +41,7 @@ public final class ModelZoo {
         MODELS.put("s3d", S3D::torchvision);
         MODELS.put("c3d", C3D::sports1m);
         MODELS.put("ir_csn_50", ChannelSeparatedNet::irCsn50);
+        MODELS.put("alexnet3d", AlexNet3D::alexnet3d);
     }
 
     private ModelZoo() {

@@ -31,7 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The zoo's other families at CI size against PyTorch's float64 features and logits (tools/gen_model_golden.py,
  * index key {@code families}; the PyTorch definitions are tools/video_models.py): s3d with every channel count
- * divided by 16, c3d with widths 4..16, ir_csn_50 at full depth with widths 4..8. Every backend that can run here,
+ * divided by 16, c3d with widths 4..16, ir_csn_50 at full depth with widths 4..8, alexnet3d (groups=2 layers) with
+ * widths 8..24. Every backend that can run here,
  * relative L2 error at most {@value GoldenModels#TOLERANCE}.
  */
 class FamilyGoldenTest {
@@ -63,6 +64,8 @@ class FamilyGoldenTest {
                     ((Long) s.get("hidden")).intValue()).withFc6Grid(dims(s.get("fc6_grid"))).withClasses(classes);
             case "ir_csn_50" -> ChannelSeparatedNet.irCsn50().withWidths(ModelGoldenTest.ints(s.get("widths")))
                     .withClasses(classes);
+            case "alexnet3d" -> new AlexNet3D("alexnet3d", ModelGoldenTest.ints(s.get("channels")),
+                    ((Long) s.get("hidden")).intValue(), dims(s.get("pool_grid")), AlexNet3D.GROUPS, classes);
             default -> throw new IllegalArgumentException(c + ": no family '" + model + "'");
         };
     }

@@ -22,10 +22,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * s3d, c3d and ir_csn_50 at full size, no weights: parameter totals, {@code state_dict} sizes and MACs equal what
+ * s3d, c3d, ir_csn_50 and alexnet3d at full size, no weights: parameter totals, {@code state_dict} sizes and MACs equal what
  * PyTorch gives for the same models (tools/video_models.py; s3d is torchvision's own), counted with forward hooks
  * at each model's default clip (conv and linear MACs, every kernel tap): s3d 17,978,771,456 at 16×224×224,
- * c3d 38,548,959,232 at 16×112×112, ir_csn_50 42,308,519,936 at 32×224×224.
+ * c3d 38,548,959,232 at 16×112×112, ir_csn_50 42,308,519,936 at 32×224×224, alexnet3d 5,453,944,320 at
+ * 16×112×112.
  */
 class ZooFamiliesTest {
     static final Path CONF = Path.of(System.getProperty("user.dir")).getParent().resolve("conf/models");
@@ -36,6 +37,7 @@ class ZooFamiliesTest {
         "s3d,       8320048,  17978771456, 17.98, 233, 464, 1024, 400, 16, 224",
         "c3d,       79991015, 38548959232, 38.55, 22,  22,  4096, 487, 16, 112",
         "ir_csn_50, 13131152, 42308519936, 42.31, 161, 320, 2048, 400, 32, 224",
+        "alexnet3d, 29618000, 5453944320,  5.45,  16,  16,  4096, 400, 16, 112",
     })
     void totalsEqualPyTorch(String name, long params, long macs, String gmacs, int paramTensors, int stateKeys,
                             int features, int classes, int frames, int size) {
