@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -91,14 +90,8 @@ public final class Cubist {
      * The {@code _errors} rows of an extract output directory ({@code video, stage, error, message}): one per video
      * that could not be processed; empty when there is none.
      */
-    public static Dataset<Row> errors(SparkSession spark, String output) throws IOException {
-        Path dir = new Path(output, ExtractJob.ERRORS);
-        FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
-        // The files are named rather than the folder: Spark treats a path component starting with '_' as hidden.
-        String[] files = fs.exists(dir) ? Arrays.stream(fs.listStatus(dir))
-                .filter(f -> f.isFile() && !f.getPath().getName().startsWith("_")
-                        && !f.getPath().getName().startsWith("."))
-                .map(f -> f.getPath().toString()).toArray(String[]::new) : new String[0];
+    public static Dataset<Row> errors(SparkSession spark, String output) {
+        String[] files = ExtractJob.errorFiles(new Path(output), spark.sparkContext().hadoopConfiguration());
         if (files.length == 0) {
             return spark.createDataFrame(List.of(), ExtractJob.ERROR_SCHEMA);
         }
