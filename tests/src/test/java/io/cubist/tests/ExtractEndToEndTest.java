@@ -63,7 +63,8 @@ class ExtractEndToEndTest {
     }
 
     static SparkSession spark() {
-        if (spark == null) {
+        // ClusterTest reads through this session too, possibly after this class's @AfterAll stopped it
+        if (spark == null || spark.sparkContext().isStopped()) {
             spark = SparkSession.builder().master("local[1]").appName("read").config("spark.ui.enabled", "false")
                     .getOrCreate();
         }
