@@ -8,9 +8,10 @@ import java.util.List;
  */
 public final class Main {
 
-    private static final List<Command> COMMANDS = List.of(new OpCommand(), new EmbedCommand(), new SummaryCommand(),
-            new BenchCommand(), new BackendsCommand(), new DevicesCommand(), new ExtractCommand(),
-            new PrepareCommand(), new ReportCommand());
+    /** In the order a user meets them: the main job and its companions first. */
+    private static final List<Command> COMMANDS = List.of(new ExtractCommand(), new PrepareCommand(),
+            new ReportCommand(), new EmbedCommand(), new SummaryCommand(), new OpCommand(), new BenchCommand(),
+            new BackendsCommand(), new DevicesCommand());
 
     private Main() {
     }
