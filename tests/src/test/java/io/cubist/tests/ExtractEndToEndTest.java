@@ -124,6 +124,15 @@ class ExtractEndToEndTest {
         assertEquals(11, rows.size(), rows.keySet().toString());
         assertEquals(1, spark().read().parquet(out.resolve("_errors").toString()).count());
 
+        // the report of this very output: every video and the error are on the page
+        Path html = dir.resolve("report.html");
+        Run rep = run(cubist("report", "--features", out.toString(), "--out", html.toString()), Map.of(), 180);
+        assertEquals(0, rep.code(), rep.stderr());
+        String page = Files.readString(html);
+        assertTrue(page.contains("one.avi") && page.contains("two.mkv") && page.contains("broken.mp4"),
+                "the report names both videos and the broken file");
+        assertTrue((rep.stdout() + rep.stderr()).contains("11 of 11 clips"), rep.stdout() + rep.stderr());
+
         // the same clips, cut and transformed by the pipeline, through cubist embed
         Path one = videos.resolve("one.avi");
         ModelPreset preset = ModelPreset.forModel("r3d_18");
