@@ -71,7 +71,7 @@ public final class Cubist {
     /** {@link #extract(SparkSession, Options)} with the progress lines on {@code console}. */
     public static Dataset<Row> extract(SparkSession spark, Options options, PrintStream console)
             throws IOException {
-        if (options.output == null && !isLocal(spark.sparkContext().master())) {
+        if (options.output == null && !ExtractJob.isLocal(spark.sparkContext().master())) {
             throw new IllegalArgumentException("give .output(DIR) on a cluster (master " + spark.sparkContext()
                     .master() + "): without it features go to a local temporary directory the executors do not"
                     + " share");
@@ -319,10 +319,6 @@ public final class Cubist {
         return f;
     }
 
-    private static boolean isLocal(String master) {
-        return master.equals("local") || master.startsWith("local[");
-    }
-
     /**
      * Extract settings as a fluent builder; every default is the command line's ({@code cubist extract --help}):
      * model r2plus1d_18, seeded random weights, the best backend, batch 4, the preset's frame rate and clip length,
@@ -334,18 +330,18 @@ public final class Cubist {
         private final List<String> manifests = new ArrayList<>();
         private String clips;
         private String output;
-        private String model = "r2plus1d_18";
+        private String model = ExtractOptions.DEFAULT_MODEL;
         private String weights;
         private int[] widths;
         private String backend;
-        private int batchSize = 4;
+        private int batchSize = ExtractOptions.DEFAULT_BATCH_SIZE;
         private double frameRate;
         private int clipLength;
         private int frameStep = 1;
         private int clipStride;
-        private String tail = "drop";
-        private double segmentSeconds = 300;
-        private double decodeTimeout = 120;
+        private String tail = ExtractOptions.DEFAULT_TAIL;
+        private double segmentSeconds = ExtractOptions.DEFAULT_SEGMENT_SECONDS;
+        private double decodeTimeout = ExtractOptions.DEFAULT_DECODE_TIMEOUT;
         private int partitions;
         private ExtractOptions.Mode mode = ExtractOptions.Mode.ERROR_IF_EXISTS;
         private int threads;

@@ -105,7 +105,7 @@ public final class ExtractCommand implements Command {
             throw new UsageException("extract: --clips reads prepared clips instead of videos; give it without"
                     + " --input or --manifest");
         }
-        String model = f.get("model", "r2plus1d_18");
+        String model = f.get("model", ExtractOptions.DEFAULT_MODEL);
         if (!ModelZoo.names().contains(model)) {
             throw new UsageException("extract: --model must be one of " + String.join(", ", ModelZoo.names())
                     + ", got '" + model + "'");
@@ -117,22 +117,25 @@ public final class ExtractCommand implements Command {
         }
         ExtractOptions.Mode mode;
         try {
-            mode = ExtractOptions.Mode.parse(f.get("mode", "error-if-exists"));
+            mode = ExtractOptions.Mode.parse(f.get("mode", ExtractOptions.Mode.ERROR_IF_EXISTS.flag()));
         } catch (IllegalArgumentException e) {
             throw new UsageException("extract: " + e.getMessage());
         }
-        String tail = f.get("tail", "drop");
-        if (!ExtractOptions.TAILS.contains(tail)) {
-            throw new UsageException("extract: --tail must be one of " + String.join(", ", ExtractOptions.TAILS)
-                    + ", got '" + tail + "'");
+        try {
+            // ExtractOptions checks the rest (tail policy, ...): what it refuses is a usage error here
+            return new ExtractOptions(inputs, manifests, clips, f.required("output"), model, f.get("weights", null),
+                    f.positiveInts("widths", 4, null), backend,
+                    f.positiveInt("batch-size", ExtractOptions.DEFAULT_BATCH_SIZE), positiveDouble(f, "fps", 0),
+                    f.has("clip-length") ? f.positiveInt("clip-length", 1) : 0, f.positiveInt("frame-step", 1),
+                    f.has("clip-stride") ? f.positiveInt("clip-stride", 1) : 0,
+                    f.get("tail", ExtractOptions.DEFAULT_TAIL),
+                    positiveDouble(f, "segment-seconds", ExtractOptions.DEFAULT_SEGMENT_SECONDS),
+                    positiveDouble(f, "decode-timeout", ExtractOptions.DEFAULT_DECODE_TIMEOUT),
+                    f.has("partitions") ? f.positiveInt("partitions", 1) : 0, mode,
+                    f.has("threads") ? f.positiveInt("threads", 1) : 0);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("extract: " + e.getMessage());
         }
-        return new ExtractOptions(inputs, manifests, clips, f.required("output"), model, f.get("weights", null),
-                f.positiveInts("widths", 4, null), backend, f.positiveInt("batch-size", 4),
-                positiveDouble(f, "fps", 0), f.has("clip-length") ? f.positiveInt("clip-length", 1) : 0, f.positiveInt("frame-step", 1),
-                f.has("clip-stride") ? f.positiveInt("clip-stride", 1) : 0, tail,
-                positiveDouble(f, "segment-seconds", 300), positiveDouble(f, "decode-timeout", 120),
-                f.has("partitions") ? f.positiveInt("partitions", 1) : 0, mode,
-                f.has("threads") ? f.positiveInt("threads", 1) : 0);
     }
 
     private static double positiveDouble(Flags f, String name, double dflt) {
@@ -172,7 +175,7 @@ public final class ExtractCommand implements Command {
         String master = conf.get("spark.master");
         if (f.has("task-cpus")) {
             conf.set("spark.task.cpus", Integer.toString(f.positiveInt("task-cpus", 1)));
-        } else if (isLocal(master) && !conf.contains("spark.task.cpus")) {
+        } else if (ExtractJob.isLocal(master) && !conf.contains("spark.task.cpus")) {
             conf.set("spark.task.cpus", Integer.toString(localThreads(master)));
         }
         for (String kv : f.all("conf")) {
@@ -183,11 +186,6 @@ public final class ExtractCommand implements Command {
             conf.set(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
         }
         return SparkSession.builder().config(conf).getOrCreate();
-    }
-
-    /** local, local[N], local[*], local[N,F] (not local-cluster, whose executors are separate JVMs). */
-    static boolean isLocal(String master) {
-        return master.equals("local") || master.startsWith("local[");
     }
 
     /** The threads of local[N] / local[*] / local. */

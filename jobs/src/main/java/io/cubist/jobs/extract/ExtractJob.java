@@ -240,11 +240,15 @@ public final class ExtractJob {
         if (sc.conf().contains("spark.executor.cores")) {
             return Math.max(1, sc.conf().getInt("spark.executor.cores", 1));
         }
-        String master = sc.master();
-        if (master.equals("local") || master.startsWith("local[")) {
+        if (isLocal(sc.master())) {
             return Math.max(1, Math.min(sc.defaultParallelism(), Runtime.getRuntime().availableProcessors()));
         }
         return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** local, local[N], local[*], local[N,F] (not local-cluster, whose executors are separate JVMs). */
+    public static boolean isLocal(String master) {
+        return master.equals("local") || master.startsWith("local[");
     }
 
     /** A directory with anything in it, or a file. */

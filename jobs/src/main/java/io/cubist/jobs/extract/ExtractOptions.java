@@ -70,6 +70,13 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
 
     public static final List<String> TAILS = List.of("drop", "pad-last", "back-pad");
 
+    /** Defaults of the command line and the notebook API alike. */
+    public static final String DEFAULT_MODEL = "r2plus1d_18";
+    public static final int DEFAULT_BATCH_SIZE = 4;
+    public static final String DEFAULT_TAIL = "drop";
+    public static final double DEFAULT_SEGMENT_SECONDS = 300;
+    public static final double DEFAULT_DECODE_TIMEOUT = 120;
+
     public ExtractOptions {
         inputs = List.copyOf(inputs);
         manifests = List.copyOf(manifests);
