@@ -1,6 +1,5 @@
 package io.cubist.jobs.extract;
 
-import io.cubist.kernels.tensor.Tensor;
 import io.cubist.pipeline.clip.ClipBatch;
 import io.cubist.pipeline.clip.ClipDatasetInfo;
 import io.cubist.pipeline.clip.ClipDatasetReader;
@@ -50,18 +49,8 @@ final class ClipFileWork {
                     }
                     try (batch) {
                         long c0 = System.nanoTime();
-                        Tensor f = model.forward(batch.toTensor()).features();
+                        nonFinite += VideoWork.runBatch(model, batch, sink);
                         computeNanos += System.nanoTime() - c0;
-                        int d = f.dim(1);
-                        for (int i = 0; i < batch.size(); i++) {
-                            float[] v = Arrays.copyOfRange(f.data(), i * d, (i + 1) * d);
-                            if (VideoWork.allFinite(v)) {
-                                sink.accept(batch.video(i), new VideoWork.Feature(batch.clipIndex(i),
-                                        batch.startSec(i), batch.endSec(i), v));
-                            } else {
-                                nonFinite++;
-                            }
-                        }
                     }
                 }
             }
@@ -70,9 +59,8 @@ final class ClipFileWork {
         } finally {
             leak = ExecutorAllocators.close(allocator);
         }
-        if (nonFinite > 0 && error == null) {
-            error = new ErrorRecord(file.video(), "model", "non_finite_feature", nonFinite + " clip"
-                    + (nonFinite == 1 ? "" : "s") + " gave NaN or infinite features (not written)", 0);
+        if (error == null) {
+            error = VideoWork.nonFiniteError(file.video(), nonFinite, 0);
         }
         return new VideoWork.Outcome(readNanos / 1e9, computeNanos / 1e9, engine,
                 leak == null ? List.of() : List.of(leak), error);

@@ -49,7 +49,7 @@ public final class InputLister {
     /** The {@code .arrow} files of a prepared clip dataset (a directory, a file, or a glob). */
     public static List<String> clipFiles(Configuration conf, String clips) throws IOException {
         List<String> files = new ArrayList<>();
-        for (String f : expandAll(conf, clips)) {
+        for (String f : expand(conf, "--clips", clips, name -> name.endsWith(".arrow"))) {
             if (f.endsWith(".arrow")) {
                 files.add(f);
             }
@@ -61,34 +61,21 @@ public final class InputLister {
         return files;
     }
 
-    private static List<String> expandAll(Configuration conf, String input) throws IOException {
-        Path p = new Path(input);
-        FileSystem fs = p.getFileSystem(conf);
-        FileStatus[] matches = fs.globStatus(p);
-        if (matches == null || matches.length == 0) {
-            throw new IllegalArgumentException("--clips " + input + ": no such file or directory");
-        }
-        List<String> out = new ArrayList<>();
-        for (FileStatus st : matches) {
-            if (st.isDirectory()) {
-                RemoteIterator<LocatedFileStatus> it = fs.listFiles(st.getPath(), true);
-                while (it.hasNext()) {
-                    out.add(uri(it.next().getPath()));
-                }
-            } else {
-                out.add(uri(st.getPath()));
-            }
-        }
-        out.sort(null);
-        return out;
+    static List<String> expand(Configuration conf, String input) throws IOException {
+        return expand(conf, "--input", input, InputLister::isVideoName);
     }
 
-    static List<String> expand(Configuration conf, String input) throws IOException {
+    /**
+     * The files a path or glob names: files as given, and from directories (recursively, hidden ones left out) the
+     * files whose name {@code taken} accepts, in name order. Nothing matched is an error naming {@code flag}.
+     */
+    private static List<String> expand(Configuration conf, String flag, String input,
+                                       java.util.function.Predicate<String> taken) throws IOException {
         Path p = new Path(input);
         FileSystem fs = p.getFileSystem(conf);
         FileStatus[] matches = fs.globStatus(p);
         if (matches == null || matches.length == 0) {
-            throw new IllegalArgumentException("--input " + input + ": no such file or directory"
+            throw new IllegalArgumentException(flag + " " + input + ": no such file or directory"
                     + (hasGlob(input) ? " (the pattern matched nothing)" : ""));
         }
         List<String> out = new ArrayList<>();
@@ -98,7 +85,7 @@ public final class InputLister {
                 RemoteIterator<LocatedFileStatus> it = fs.listFiles(st.getPath(), true);
                 while (it.hasNext()) {
                     LocatedFileStatus f = it.next();
-                    if (f.isFile() && isVideoName(f.getPath().getName()) && !hiddenBelow(st.getPath(), f.getPath())) {
+                    if (f.isFile() && taken.test(f.getPath().getName()) && !hiddenBelow(st.getPath(), f.getPath())) {
                         found.add(uri(f.getPath()));
                     }
                 }

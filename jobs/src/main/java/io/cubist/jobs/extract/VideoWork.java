@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
 
@@ -139,18 +140,8 @@ final class VideoWork {
                 }
                 try (ClipBatch batch = item.batch()) {
                     long c0 = System.nanoTime();
-                    Tensor features = model.forward(batch.toTensor()).features();
+                    nonFinite += runBatch(model, batch, (video, f) -> sink.accept(f));
                     computeNanos += System.nanoTime() - c0;
-                    int d = features.dim(1);
-                    float[] f = features.data();
-                    for (int i = 0; i < batch.size(); i++) {
-                        float[] v = java.util.Arrays.copyOfRange(f, i * d, (i + 1) * d);
-                        if (allFinite(v)) {
-                            sink.accept(new Feature(batch.clipIndex(i), batch.startSec(i), batch.endSec(i), v));
-                        } else {
-                            nonFinite++;
-                        }
-                    }
                 }
             }
         } catch (RuntimeException e) {
@@ -178,14 +169,39 @@ final class VideoWork {
             }
         }
         warnings.addAll(decoder.warnings());
-        if (nonFinite > 0 && error == null) {
-            error = new ErrorRecord(s.video(), "model", "non_finite_feature", nonFinite + " clip"
-                    + (nonFinite == 1 ? "" : "s") + " gave NaN or infinite features (not written)", s.index());
+        if (error == null) {
+            error = nonFiniteError(s.video(), nonFinite, s.index());
         }
         return new Outcome(decoder.decodeNanos() / 1e9, computeNanos / 1e9, engine, warnings, error);
     }
 
-    static boolean allFinite(float[] v) {
+    /**
+     * Runs the model on one batch; each clip whose features are all finite goes to {@code sink} with its video.
+     * Returns how many clips were not (they are not written).
+     */
+    static int runBatch(PreparedModel model, ClipBatch batch, BiConsumer<String, Feature> sink) {
+        Tensor features = model.forward(batch.toTensor()).features();
+        int d = features.dim(1);
+        float[] f = features.data();
+        int nonFinite = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            float[] v = java.util.Arrays.copyOfRange(f, i * d, (i + 1) * d);
+            if (allFinite(v)) {
+                sink.accept(batch.video(i), new Feature(batch.clipIndex(i), batch.startSec(i), batch.endSec(i), v));
+            } else {
+                nonFinite++;
+            }
+        }
+        return nonFinite;
+    }
+
+    /** The {@code _errors} record of a video with {@code n} non-finite clips, or null when there are none. */
+    static ErrorRecord nonFiniteError(String video, int n, int segment) {
+        return n == 0 ? null : new ErrorRecord(video, "model", "non_finite_feature", n + " clip" + (n == 1 ? "" : "s")
+                + " gave NaN or infinite features (not written)", segment);
+    }
+
+    private static boolean allFinite(float[] v) {
         for (float x : v) {
             if (!Float.isFinite(x)) {
                 return false;
