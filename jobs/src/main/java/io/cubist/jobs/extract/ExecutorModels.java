@@ -50,6 +50,13 @@ final class ExecutorModels {
         return new Lease(key, m, describe(m.backend(), o));
     }
 
+    /** Reads the weights and builds the model from them (no packing): a file that does not fit throws. */
+    static void checkWeights(ExtractOptions o) {
+        File local = localFile(o.weights()); // the user's own path in messages, where it is a local one
+        File f = local != null && local.isFile() ? local : weightsFile(o.weights());
+        ModelZoo.create(o.model(), o.widths(), StateDictLoader.load(f.toPath()));
+    }
+
     private static PreparedModel load(ExtractOptions o) {
         Backend backend = backend(o);
         Model model;
@@ -72,8 +79,14 @@ final class ExecutorModels {
         } catch (RuntimeException e) {
             // no SparkEnv (outside a job): read the path directly
         }
-        return new File(java.net.URI.create(weights).getScheme() == null ? weights
-                : java.net.URI.create(weights).getPath());
+        File local = localFile(weights);
+        return local != null ? local : new File(weights);
+    }
+
+    /** A path or file: URI on this machine, or null for other file systems. */
+    private static File localFile(String weights) {
+        java.net.URI u = new org.apache.hadoop.fs.Path(weights).toUri();
+        return u.getScheme() == null || u.getScheme().equals("file") ? new File(u.getPath()) : null;
     }
 
     private static Backend backend(ExtractOptions o) {

@@ -81,6 +81,13 @@ public final class ExtractJob {
         ModelZoo.describe(requested.model()); // an unknown model fails before any work
         ModelPreset preset = ModelPreset.forModel(requested.model());
         ExtractOptions o = requested.resolved(preset.frameRate(), preset.clipLength(), executorCores(sc));
+        if (o.weights() != null) {
+            // shipped to every executor; and checked here first: a weight file that does not fit the model fails the
+            // run naming the keys and shapes, before any output is touched (not as an _errors row per video, which a
+            // later --mode skip-existing run would take as done)
+            sc.addFile(o.weights());
+            ExecutorModels.checkWeights(o);
+        }
 
         Path out = new Path(o.output());
         FileSystem fs = out.getFileSystem(conf);
@@ -113,9 +120,6 @@ public final class ExtractJob {
                         + " (tools/export_torchvision.py writes torchvision's).");
             }
 
-            if (o.weights() != null) {
-                sc.addFile(o.weights());
-            }
             // probe: durations, on the executors
             List<ErrorRecord> errors = new ArrayList<>();
             List<Segment> segments = new ArrayList<>();

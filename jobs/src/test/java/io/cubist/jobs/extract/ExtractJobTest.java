@@ -304,6 +304,26 @@ class ExtractJobTest {
     }
 
     @Test
+    void aWeightFileThatDoesNotFitFailsTheRunBeforeAnyOutput() throws Exception {
+        StateDict random = RandomWeights.torchvisionInit(ModelZoo.network("r3d_18", WIDTHS).stateDict(), 5);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (StateDict.Entry e : random.entries()) {
+            tensors.put(e.key(), e.tensor());
+        }
+        tensors.remove("fc.bias");
+        tensors.put("layer1.0.conv1.0.weight", new Tensor(new float[8 * 8 * 27 * 2], 8, 8, 3, 3, 6));
+        Path weights = dir.resolve("wrong.safetensors");
+        SafeTensors.write(weights, tensors, Map.of());
+        Path out = dir.resolve("out-wrong-weights");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(options(
+                List.of(videos.resolve("a.avi").toString()), out, ExtractOptions.Mode.OVERWRITE, 300,
+                weights.toString()), new StringBuilder()));
+        assertTrue(e.getMessage().contains("layer1.0.conv1.0.weight") && e.getMessage().contains("fc.bias"),
+                e.getMessage());
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    @Test
     void nonFiniteFeaturesAreErrorsNotRows() throws Exception {
         StateDict random = RandomWeights.torchvisionInit(ModelZoo.network("r3d_18", WIDTHS).stateDict(), 5);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
