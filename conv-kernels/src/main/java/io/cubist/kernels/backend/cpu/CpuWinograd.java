@@ -1,5 +1,6 @@
 package io.cubist.kernels.backend.cpu;
 
+import static io.cubist.kernels.backend.cpu.GemmKernel.MR;
 import static io.cubist.kernels.backend.cpu.GemmKernel.NR;
 
 import io.cubist.kernels.backend.PreparedConv;
@@ -28,8 +29,18 @@ final class CpuWinograd extends CpuPreparedConv {
     private static final int XI = 16;
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** Each worker thread's even/odd split of one padded input plane. */
+    /** Each worker thread's even/odd split of one padded input plane, and its tiles' 16 gathered planes. */
     private static final Scratch SPLIT = new Scratch();
+    /** Each worker thread's four output planes of one chunk of positions. */
+    private static final Scratch QUAD = new Scratch();
+    /** Each worker thread's 16 products of one chunk of positions. */
+    private static final Scratch PRODUCTS = new Scratch();
+    /** Floats of one task's products: 512 KB, inside L2 beside the panels the GEMM reads. */
+    private static final long CHUNK_FLOATS = 1L << 17;
+    /** Row i of {@code B^T d} is {@code d[T_ROW_A[i]] + T_SIGN[i] * d[T_ROW_B[i]]}. */
+    private static final int[] T_ROW_A = {0, 1, 2, 1};
+    private static final int[] T_ROW_B = {2, 2, 1, 3};
+    private static final float[] T_SIGN = {-1f, 1f, -1f, -1f};
 
     private final int groups;
     private final int mG;
@@ -40,7 +51,6 @@ final class CpuWinograd extends CpuPreparedConv {
     private final float[] packed;
     private final int problemA;
     private final Scratch inputScratch = new Scratch();
-    private final Scratch productScratch = new Scratch();
 
     /** Whether this engine computes {@code spec}. */
     static boolean supports(ConvSpec spec) {
@@ -119,11 +129,12 @@ final class CpuWinograd extends CpuPreparedConv {
         int vPlane = dp * t2;
         int vLen = XI * batch * cin * vPlane + NR;
         float[] v = inputScratch.get(vLen);
-        threads.parallelFor(batch * cin * dp, task -> transformInput(input.data(), task, in, dp, th, tw, v,
+        Maps maps = Maps.of(spec, in, th, tw);
+        threads.parallelFor(batch * cin * dp, task -> transformInput(input.data(), task, in, dp, maps, v,
                 batch * cin * vPlane));
-        // M: [xi][n][o][od*tile], the products summed over channels and temporal taps
+        // the 16 GEMMs M_xi[o][(od, tile)] = sum_(c, a) U_xi[o][(c, a)] * V_xi[(c, od + a*dilation)][tile], one
+        // problem per (xi, n, g); positions (od, tile) flattened, mn of them
         int mn = out.d() * t2;
-        float[] mbuf = productScratch.get(XI * batch * spec.outChannels() * mn);
         OutputRuns runs = new OutputRuns.Builder(1).add(0, 0, mn).build();
         List<ImplicitGemm.Problem> problems = new ArrayList<>(XI * batch * groups);
         int dl = spec.dilation().d();
@@ -136,123 +147,166 @@ final class CpuWinograd extends CpuPreparedConv {
                             offs[c * kd + a] = ((xi * batch + n) * cin + g * cG + c) * vPlane + a * dl * t2;
                         }
                     }
-                    int[] yRow = new int[mG];
-                    for (int m = 0; m < mG; m++) {
-                        yRow[m] = ((xi * batch + n) * spec.outChannels() + g * mG + m) * mn;
-                    }
-                    problems.add(new ImplicitGemm.Problem((xi * groups + g) * problemA, offs, yRow, 0, runs));
+                    ImplicitGemm.Problem p = new ImplicitGemm.Problem((xi * groups + g) * problemA, offs, null, 0, runs);
+                    ImplicitGemm.checkReads(p, v.length);
+                    problems.add(p);
                 }
             }
         }
-        ImplicitGemm.run(threads, packed, mG, v, problems, mbuf, ImplicitGemm.Epilogue.NONE);
-        int cout = spec.outChannels();
-        int stride = batch * cout * mn;
-        threads.parallelFor(batch * cout, no -> transformOutput(mbuf, no, stride, mn, out, th, tw, y.data(), res,
-                relu));
+        // Each task: one (n, g), a chunk of positions, a range of row blocks; all 16 products of the chunk go to a
+        // per-thread buffer that stays in L2, and the output transform reads them from there (the products are
+        // never written out whole)
+        int mBlocks = (mG + MR - 1) / MR;
+        int tiles = runs.tiles;
+        int rowsAll = ImplicitGemm.rowsRun(mG, 0, mBlocks);
+        int chunk = (int) Math.max(1, Math.min(tiles, CHUNK_FLOATS / ((long) XI * rowsAll * NR)));
+        int split = 1;
+        while ((long) batch * groups * ((tiles + chunk - 1) / chunk) * split < 4L * threads.threads()) {
+            if (chunk > 1) {
+                chunk = (chunk + 1) / 2;
+            } else if (split < mBlocks && mG > ImplicitGemm.THIN_ROWS) {
+                split++;
+            } else {
+                break;
+            }
+        }
+        int chunkTiles = chunk;
+        int chunks = (tiles + chunkTiles - 1) / chunkTiles;
+        int splits = split;
+        int blocksPer = (mBlocks + splits - 1) / splits;
+        threads.parallelFor(batch * groups * chunks * splits, task -> {
+            int s0 = task % splits;
+            int rest = task / splits;
+            int ch = rest % chunks;
+            int ng = rest / chunks;
+            int mb0 = s0 * blocksPer;
+            int mb1 = Math.min(mBlocks, mb0 + blocksPer);
+            if (mb0 >= mb1) {
+                return;
+            }
+            int t0 = ch * chunkTiles;
+            int t1 = Math.min(tiles, t0 + chunkTiles);
+            int ldc = (t1 - t0) * NR;
+            int rowsTask = ImplicitGemm.rowsRun(mG, mb0, mb1);
+            int xiStride = rowsTask * ldc;
+            float[] acc = PRODUCTS.get(XI * xiStride);
+            int n = ng / groups;
+            int g = ng % groups;
+            for (int xi = 0; xi < XI; xi++) {
+                ImplicitGemm.compute(packed, mG, v, problems.get((xi * batch + n) * groups + g), mb0, mb1, t0, t1,
+                        acc, xi * xiStride, ldc);
+            }
+            int p0 = t0 * NR;
+            int p1 = Math.min(mn, t1 * NR);
+            int m1 = Math.min(mG, mb0 * MR + rowsTask);
+            for (int m = mb0 * MR; m < m1; m++) {
+                int o = g * mG + m;
+                outputChunk(acc, xiStride, (m - mb0 * MR) * ldc, ldc, p0, p1, n * spec.outChannels() + o, out, th,
+                        tw, y.data(), res, relu);
+            }
+        });
         return y;
     }
 
     /**
      * {@code V = B^T d B} for every 4x4 input tile of input plane {@code task = (n*C + c)*dp + padded depth}. The
-     * padded plane is first split into even and odd columns, so that the tiles {@code tx .. tx+L-1} (whose columns
-     * start at {@code 2*tx}) read column {@code j} of their patches as one contiguous vector.
+     * padded plane is first split into even and odd columns; then the 16 elements of every tile are gathered into 16
+     * planes {@code D_ij[tile]} (tile = ty * tw + tx, one contiguous copy per tile row), so that the transform runs
+     * over {@code L} consecutive tiles at a time whatever the plane's width (most tile rows are shorter than a vector).
      */
-    private void transformInput(float[] x, int task, Dims3 in, int dp, int th, int tw, float[] v, int xiStride) {
+    private void transformInput(float[] x, int task, Dims3 in, int dp, Maps maps, float[] v, int xiStride) {
+        int th = maps.th;
+        int tw = maps.tw;
+        int t2 = th * tw;
         int nc = task / dp;
         int pdI = task % dp;
-        PaddingMode mode = spec.paddingMode();
-        int id = mode.map(pdI - spec.padBefore().d(), in.d());
-        int vBase = (nc * dp + pdI) * th * tw;
+        int id = spec.paddingMode().map(pdI - spec.padBefore().d(), in.d());
+        int vBase = (nc * dp + pdI) * t2;
         if (id < 0) {
             // a zero plane: its transform is zero (written, since the buffer is reused)
             for (int xi = 0; xi < XI; xi++) {
-                java.util.Arrays.fill(v, xi * xiStride + vBase, xi * xiStride + vBase + th * tw, 0f);
+                java.util.Arrays.fill(v, xi * xiStride + vBase, xi * xiStride + vBase + t2, 0f);
             }
             return;
         }
-        int ph = spec.padBefore().h();
-        int pw = spec.padBefore().w();
-        int lph = in.h() + ph + spec.padAfter().h();
-        int lpw = in.w() + pw + spec.padAfter().w();
         int base = (nc * in.d() + id) * in.h() * in.w();
-        // rows 0 .. 2*th+1 of the padded plane; even[r][m] = column 2m, odd[r][m] = column 2m+1, m < width
+        // rows 0 .. 2*th+1 of the padded plane; split[(2r + j) * width + m] = column 2m + j of row r
         int rowsP = 2 * th + 2;
-        int width = tw + 1 + L;
-        float[] split = SPLIT.get(2 * rowsP * width);
+        int width = tw + 1;
+        int t2r = (t2 + L - 1) / L * L;
+        float[] work = SPLIT.get(2 * rowsP * width + XI * t2r);
+        int dOff = 2 * rowsP * width;
         for (int r = 0; r < rowsP; r++) {
-            int iy = r >= lph ? -1 : mode.map(r - ph, in.h());
+            int iy = maps.row[r];
             int e = 2 * r * width;
+            if (iy < 0) {
+                java.util.Arrays.fill(work, e, e + 2 * width, 0f);
+                continue;
+            }
+            int src = base + iy * in.w();
             for (int m = 0; m < width; m++) {
-                for (int j = 0; j < 2; j++) {
-                    int px = 2 * m + j;
-                    int ix = iy < 0 || px >= lpw ? -1 : mode.map(px - pw, in.w());
-                    split[e + j * width + m] = ix < 0 ? 0f : x[base + iy * in.w() + ix];
+                int ix0 = maps.col[2 * m];
+                int ix1 = maps.col[2 * m + 1];
+                work[e + m] = ix0 < 0 ? 0f : x[src + ix0];
+                work[e + width + m] = ix1 < 0 ? 0f : x[src + ix1];
+            }
+        }
+        // D_ij[ty * tw + tx] = padded[2ty + i][2tx + j] = split row 2ty + i, parity j & 1, column tx + (j >> 1)
+        for (int ty = 0; ty < th; ty++) {
+            for (int i = 0; i < 4; i++) {
+                int row = 2 * (2 * ty + i) * width;
+                for (int j = 0; j < 4; j++) {
+                    System.arraycopy(work, row + (j & 1) * width + (j >> 1), work, dOff + (4 * i + j) * t2r + ty * tw,
+                            tw);
                 }
             }
         }
-        float[] patch = new float[16];
-        for (int ty = 0; ty < th; ty++) {
-            int o = vBase + ty * tw;
-            int tx = 0;
-            for (; tx + L <= tw; tx += L) {
-                // d[i][j] for L tiles: row 2*ty + i, column 2*tx + j -> even/odd column (j & 1) at tx + (j >> 1)
-                transformTiles(split, 2 * (2 * ty) * width + tx, width, v, xiStride, o + tx);
-            }
-            for (; tx < tw; tx++) {
-                transformTile(split, 2 * (2 * ty) * width + tx, width, v, xiStride, o + tx, patch);
-            }
+        int f = 0;
+        for (; f + L <= t2; f += L) {
+            transformTiles(work, dOff + f, t2r, v, xiStride, vBase + f);
+        }
+        for (; f < t2; f++) {
+            transformTile(work, dOff + f, t2r, v, xiStride, vBase + f);
         }
     }
 
-    /** The input transform of one tile, for the tail of a tile row; the same arithmetic as the vector form. */
-    private static void transformTile(float[] split, int r0, int width, float[] v, int xiStride, int o, float[] d) {
+    /** The input transform of one tile (the tail of a plane); the same arithmetic as the vector form. */
+    private static void transformTile(float[] d, int at, int stride, float[] v, int xiStride, int o) {
         for (int i = 0; i < 4; i++) {
-            int e = r0 + i * 2 * width;
-            d[4 * i] = split[e];
-            d[4 * i + 1] = split[e + width];
-            d[4 * i + 2] = split[e + 1];
-            d[4 * i + 3] = split[e + width + 1];
-        }
-        for (int j = 0; j < 4; j++) {
-            float t0 = d[j] - d[8 + j];
-            float t1 = d[4 + j] + d[8 + j];
-            float t2 = d[8 + j] - d[4 + j];
-            float t3 = d[4 + j] - d[12 + j];
-            d[j] = t0;
-            d[4 + j] = t1;
-            d[8 + j] = t2;
-            d[12 + j] = t3;
-        }
-        for (int i = 0; i < 4; i++) {
-            v[(4 * i) * xiStride + o] = d[4 * i] - d[4 * i + 2];
-            v[(4 * i + 1) * xiStride + o] = d[4 * i + 1] + d[4 * i + 2];
-            v[(4 * i + 2) * xiStride + o] = d[4 * i + 2] - d[4 * i + 1];
-            v[(4 * i + 3) * xiStride + o] = d[4 * i + 1] - d[4 * i + 3];
+            // row i of t = B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3
+            int ra = T_ROW_A[i] * 4 * stride + at;
+            int rb = T_ROW_B[i] * 4 * stride + at;
+            float sg = T_SIGN[i];
+            float t0 = d[ra] + sg * d[rb];
+            float t1 = d[ra + stride] + sg * d[rb + stride];
+            float t2 = d[ra + 2 * stride] + sg * d[rb + 2 * stride];
+            float t3 = d[ra + 3 * stride] + sg * d[rb + 3 * stride];
+            // row i of V = t B
+            v[(4 * i) * xiStride + o] = t0 - t2;
+            v[(4 * i + 1) * xiStride + o] = t1 + t2;
+            v[(4 * i + 2) * xiStride + o] = t2 - t1;
+            v[(4 * i + 3) * xiStride + o] = t1 - t3;
         }
     }
 
-    /** The input transform of {@code L} consecutive tiles; see {@link #transformInput}. */
-    private static void transformTiles(float[] split, int r0, int width, float[] v, int xiStride, int o) {
-        int e0 = r0 + 0 * 2 * width;
-        FloatVector d00 = FloatVector.fromArray(S, split, e0);
-        FloatVector d01 = FloatVector.fromArray(S, split, e0 + width);
-        FloatVector d02 = FloatVector.fromArray(S, split, e0 + 1);
-        FloatVector d03 = FloatVector.fromArray(S, split, e0 + width + 1);
-        int e1 = r0 + 1 * 2 * width;
-        FloatVector d10 = FloatVector.fromArray(S, split, e1);
-        FloatVector d11 = FloatVector.fromArray(S, split, e1 + width);
-        FloatVector d12 = FloatVector.fromArray(S, split, e1 + 1);
-        FloatVector d13 = FloatVector.fromArray(S, split, e1 + width + 1);
-        int e2 = r0 + 2 * 2 * width;
-        FloatVector d20 = FloatVector.fromArray(S, split, e2);
-        FloatVector d21 = FloatVector.fromArray(S, split, e2 + width);
-        FloatVector d22 = FloatVector.fromArray(S, split, e2 + 1);
-        FloatVector d23 = FloatVector.fromArray(S, split, e2 + width + 1);
-        int e3 = r0 + 3 * 2 * width;
-        FloatVector d30 = FloatVector.fromArray(S, split, e3);
-        FloatVector d31 = FloatVector.fromArray(S, split, e3 + width);
-        FloatVector d32 = FloatVector.fromArray(S, split, e3 + 1);
-        FloatVector d33 = FloatVector.fromArray(S, split, e3 + width + 1);
+    /** The input transform of {@code L} consecutive tiles: {@code d_ij} at {@code d[at + (4i + j) * stride]}. */
+    private static void transformTiles(float[] d, int at, int stride, float[] v, int xiStride, int o) {
+        FloatVector d00 = FloatVector.fromArray(S, d, at);
+        FloatVector d01 = FloatVector.fromArray(S, d, at + stride);
+        FloatVector d02 = FloatVector.fromArray(S, d, at + 2 * stride);
+        FloatVector d03 = FloatVector.fromArray(S, d, at + 3 * stride);
+        FloatVector d10 = FloatVector.fromArray(S, d, at + 4 * stride);
+        FloatVector d11 = FloatVector.fromArray(S, d, at + 5 * stride);
+        FloatVector d12 = FloatVector.fromArray(S, d, at + 6 * stride);
+        FloatVector d13 = FloatVector.fromArray(S, d, at + 7 * stride);
+        FloatVector d20 = FloatVector.fromArray(S, d, at + 8 * stride);
+        FloatVector d21 = FloatVector.fromArray(S, d, at + 9 * stride);
+        FloatVector d22 = FloatVector.fromArray(S, d, at + 10 * stride);
+        FloatVector d23 = FloatVector.fromArray(S, d, at + 11 * stride);
+        FloatVector d30 = FloatVector.fromArray(S, d, at + 12 * stride);
+        FloatVector d31 = FloatVector.fromArray(S, d, at + 13 * stride);
+        FloatVector d32 = FloatVector.fromArray(S, d, at + 14 * stride);
+        FloatVector d33 = FloatVector.fromArray(S, d, at + 15 * stride);
         // t = B^T d
         FloatVector t00 = d00.sub(d20);
         FloatVector t10 = d10.add(d20);
@@ -290,64 +344,90 @@ final class CpuWinograd extends CpuPreparedConv {
     }
 
     /**
-     * {@code Y = A^T M A} for every tile of output plane {@code no = n*O + o}, then bias, residual, ReLU; {@code L}
-     * tiles of a tile row at a time, interleaved into the output's two rows at the end.
+     * {@code Y = A^T M A} for the positions {@code [p0, p1)} (flattened (od, ty, tx)) of output plane
+     * {@code no = n*O + o}, whose 16 products are at {@code acc[xi * xiStride + row + (p - p0)]}; plus bias: {@code L}
+     * positions at a time into four planes {@code Q_ij} (one per position (i, j) in the 2x2 output tile), then
+     * interleaved into the output rows with the residual and ReLU.
      */
-    private void transformOutput(float[] mbuf, int no, int xiStride, int mn, Dims3 out, int th, int tw, float[] y,
-                                 float[] res, boolean relu) {
+    private void outputChunk(float[] acc, int xiStride, int row, int ldc, int p0, int p1, int no, Dims3 out, int th,
+                             int tw, float[] y, float[] res, boolean relu) {
         float b = bias == null ? 0f : bias[no % spec.outChannels()];
-        float[] quad = new float[4 * L];
+        int count = p1 - p0;
+        float[] q = QUAD.get(4 * ldc);
+        boolean reluNow = relu && res == null;
+        int f = 0;
+        for (; f + L <= count; f += L) {
+            tilesOut(acc, xiStride, row + f, b, reluNow, q, f, ldc);
+        }
+        for (; f < count; f++) {
+            tileOut(acc, xiStride, row + f, b, reluNow, q, f, ldc);
+        }
+        int t2 = th * tw;
         int outHW = out.h() * out.w();
-        for (int od = 0; od < out.d(); od++) {
-            for (int ty = 0; ty < th; ty++) {
-                for (int tx = 0; tx < tw; tx += L) {
-                    int count = Math.min(L, tw - tx);
-                    int src = no * mn + (od * th + ty) * tw + tx;
-                    if (count == L) {
-                        tilesOut(mbuf, xiStride, src, quad);
-                    } else {
-                        tilesOutScalar(mbuf, xiStride, src, count, quad);
+        int plane = no * out.d() * outHW;
+        for (int p = p0; p < p1; ) {
+            // one run of tiles along a tile row
+            int od = p / t2;
+            int rem = p - od * t2;
+            int ty = rem / tw;
+            int tx0 = rem - ty * tw;
+            int len = Math.min(p1 - p, tw - tx0);
+            // tiles whose both columns exist; the last tile of a row of odd width has only its left one
+            int full = Math.min(len, out.w() / 2 - tx0);
+            for (int i = 0; i < 2 && 2 * ty + i < out.h(); i++) {
+                int yr = plane + od * outHW + (2 * ty + i) * out.w() + 2 * tx0;
+                int qa = (2 * i) * ldc + (p - p0);
+                int qb = qa + ldc;
+                if (res == null) {
+                    for (int t = 0; t < full; t++) {
+                        y[yr + 2 * t] = q[qa + t];
+                        y[yr + 2 * t + 1] = q[qb + t];
                     }
-                    for (int i = 0; i < 2 && 2 * ty + i < out.h(); i++) {
-                        int row = no * out.d() * outHW + od * outHW + (2 * ty + i) * out.w();
-                        for (int t = 0; t < count; t++) {
-                            for (int j = 0; j < 2; j++) {
-                                int xx = 2 * (tx + t) + j;
-                                if (xx >= out.w()) {
-                                    continue;
-                                }
-                                float val = quad[(2 * i + j) * L + t] + b + (res == null ? 0f : res[row + xx]);
-                                y[row + xx] = relu && val < 0f ? 0f : val;
-                            }
-                        }
+                    if (full < len) {
+                        y[yr + 2 * full] = q[qa + full];
+                    }
+                } else {
+                    for (int t = 0; t < full; t++) {
+                        float v0 = q[qa + t] + res[yr + 2 * t];
+                        float v1 = q[qb + t] + res[yr + 2 * t + 1];
+                        y[yr + 2 * t] = relu ? Math.max(v0, 0f) : v0;
+                        y[yr + 2 * t + 1] = relu ? Math.max(v1, 0f) : v1;
+                    }
+                    if (full < len) {
+                        float v0 = q[qa + full] + res[yr + 2 * full];
+                        y[yr + 2 * full] = relu ? Math.max(v0, 0f) : v0;
                     }
                 }
             }
+            p += len;
         }
     }
 
-    /** {@link #tilesOut} for the last {@code count < L} tiles of a row. */
-    private static void tilesOutScalar(float[] mbuf, int xiStride, int src, int count, float[] quad) {
-        for (int t = 0; t < count; t++) {
-            int at = src + t;
-            // rows of A^T M: c = m0 + m1 + m2, e = m1 - m2 - m3 (per column j), then the same across columns
-            float c0 = mbuf[at] + mbuf[4 * xiStride + at] + mbuf[8 * xiStride + at];
-            float c1 = mbuf[xiStride + at] + mbuf[5 * xiStride + at] + mbuf[9 * xiStride + at];
-            float c2 = mbuf[2 * xiStride + at] + mbuf[6 * xiStride + at] + mbuf[10 * xiStride + at];
-            float c3 = mbuf[3 * xiStride + at] + mbuf[7 * xiStride + at] + mbuf[11 * xiStride + at];
-            float e0 = mbuf[4 * xiStride + at] - mbuf[8 * xiStride + at] - mbuf[12 * xiStride + at];
-            float e1 = mbuf[5 * xiStride + at] - mbuf[9 * xiStride + at] - mbuf[13 * xiStride + at];
-            float e2 = mbuf[6 * xiStride + at] - mbuf[10 * xiStride + at] - mbuf[14 * xiStride + at];
-            float e3 = mbuf[7 * xiStride + at] - mbuf[11 * xiStride + at] - mbuf[15 * xiStride + at];
-            quad[t] = c0 + c1 + c2;
-            quad[L + t] = c1 - c2 - c3;
-            quad[2 * L + t] = e0 + e1 + e2;
-            quad[3 * L + t] = e1 - e2 - e3;
-        }
+    /** {@link #tilesOut} for one tile. */
+    private static void tileOut(float[] mbuf, int xiStride, int at, float b, boolean relu, float[] q, int f,
+                                int t2r) {
+        // rows of A^T M: c = m0 + m1 + m2, e = m1 - m2 - m3 (per column j), then the same across columns
+        float c0 = mbuf[at] + mbuf[4 * xiStride + at] + mbuf[8 * xiStride + at];
+        float c1 = mbuf[xiStride + at] + mbuf[5 * xiStride + at] + mbuf[9 * xiStride + at];
+        float c2 = mbuf[2 * xiStride + at] + mbuf[6 * xiStride + at] + mbuf[10 * xiStride + at];
+        float c3 = mbuf[3 * xiStride + at] + mbuf[7 * xiStride + at] + mbuf[11 * xiStride + at];
+        float e0 = mbuf[4 * xiStride + at] - mbuf[8 * xiStride + at] - mbuf[12 * xiStride + at];
+        float e1 = mbuf[5 * xiStride + at] - mbuf[9 * xiStride + at] - mbuf[13 * xiStride + at];
+        float e2 = mbuf[6 * xiStride + at] - mbuf[10 * xiStride + at] - mbuf[14 * xiStride + at];
+        float e3 = mbuf[7 * xiStride + at] - mbuf[11 * xiStride + at] - mbuf[15 * xiStride + at];
+        float y00 = c0 + c1 + c2 + b;
+        float y01 = c1 - c2 - c3 + b;
+        float y10 = e0 + e1 + e2 + b;
+        float y11 = e1 - e2 - e3 + b;
+        q[f] = relu ? Math.max(y00, 0f) : y00;
+        q[t2r + f] = relu ? Math.max(y01, 0f) : y01;
+        q[2 * t2r + f] = relu ? Math.max(y10, 0f) : y10;
+        q[3 * t2r + f] = relu ? Math.max(y11, 0f) : y11;
     }
 
-    /** The output transform of {@code L} tiles: {@code quad[(2i + j) * L + t]} is output (i, j) of tile t. */
-    private static void tilesOut(float[] mbuf, int xiStride, int src, float[] quad) {
+    /** The output transform of {@code L} tiles: output (i, j) of tile {@code f + t} to {@code q[(2i + j) * t2r + f + t]}. */
+    private static void tilesOut(float[] mbuf, int xiStride, int src, float b, boolean relu, float[] q, int f,
+                                 int t2r) {
         FloatVector m0 = FloatVector.fromArray(S, mbuf, 0 * xiStride + src);
         FloatVector m1 = FloatVector.fromArray(S, mbuf, 1 * xiStride + src);
         FloatVector m2 = FloatVector.fromArray(S, mbuf, 2 * xiStride + src);
@@ -373,9 +453,44 @@ final class CpuWinograd extends CpuPreparedConv {
         FloatVector e2 = m6.sub(m10).sub(m14);
         FloatVector c3 = m3.add(m7).add(m11);
         FloatVector e3 = m7.sub(m11).sub(m15);
-        c0.add(c1).add(c2).intoArray(quad, 0);
-        c1.sub(c2).sub(c3).intoArray(quad, L);
-        e0.add(e1).add(e2).intoArray(quad, 2 * L);
-        e1.sub(e2).sub(e3).intoArray(quad, 3 * L);
+        FloatVector bv = FloatVector.broadcast(S, b);
+        FloatVector y00 = c0.add(c1).add(c2).add(bv);
+        FloatVector y01 = c1.sub(c2).sub(c3).add(bv);
+        FloatVector y10 = e0.add(e1).add(e2).add(bv);
+        FloatVector y11 = e1.sub(e2).sub(e3).add(bv);
+        if (relu) {
+            FloatVector z = FloatVector.zero(S);
+            y00.max(z).intoArray(q, f);
+            y01.max(z).intoArray(q, t2r + f);
+            y10.max(z).intoArray(q, 2 * t2r + f);
+            y11.max(z).intoArray(q, 3 * t2r + f);
+        } else {
+            y00.intoArray(q, f);
+            y01.intoArray(q, t2r + f);
+            y10.intoArray(q, 2 * t2r + f);
+            y11.intoArray(q, 3 * t2r + f);
+        }
+    }
+
+    /**
+     * Where the padded input's rows and columns come from, computed once per call: {@code row[r]} (r up to
+     * {@code 2*th+1}) and {@code col[px]} (px up to {@code 2*tw+1}) are the input row and column the padding mode
+     * maps them to, or -1 for a zero.
+     */
+    private record Maps(int th, int tw, int[] row, int[] col) {
+        static Maps of(ConvSpec spec, Dims3 in, int th, int tw) {
+            PaddingMode mode = spec.paddingMode();
+            int lph = in.h() + spec.padBefore().h() + spec.padAfter().h();
+            int lpw = in.w() + spec.padBefore().w() + spec.padAfter().w();
+            int[] row = new int[2 * th + 2];
+            for (int r = 0; r < row.length; r++) {
+                row[r] = r >= lph ? -1 : mode.map(r - spec.padBefore().h(), in.h());
+            }
+            int[] col = new int[2 * tw + 2];
+            for (int px = 0; px < col.length; px++) {
+                col[px] = px >= lpw ? -1 : mode.map(px - spec.padBefore().w(), in.w());
+            }
+            return new Maps(th, tw, row, col);
+        }
     }
 }

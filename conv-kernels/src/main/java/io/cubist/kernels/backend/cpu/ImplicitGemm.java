@@ -20,7 +20,7 @@ final class ImplicitGemm {
     /** Multiply-adds a task aims for, so that thin problems (depthwise) are not all overhead. */
     static final long TASK_FLOPS = 1L << 18;
     static final int K_CHUNK = 256;
-    /** Problems with at most this many rows run row by row ({@link GemmKernel#row}) instead of in 12-row tiles. */
+    /** Problems with at most this many rows run row by row ({@link GemmKernel#row}) instead of in MR-row tiles. */
     static final int THIN_ROWS = 3;
 
     /**
@@ -110,7 +110,7 @@ final class ImplicitGemm {
         }
         // enough work per task to amortise its start (thin problems have little per tile), enough tasks to keep
         // every thread busy
-        int rowsRun = rows <= THIN_ROWS ? rows : mBlocks * MR;
+        int rowsRun = rowsRun(rows, 0, mBlocks);
         long perTile = Math.max(1L, (long) rowsRun * Math.max(1, maxK) * NR);
         int group = (int) Math.max(TILE_GROUP, Math.min(maxTiles, TASK_FLOPS / perTile));
         while (group > TILE_GROUP && (long) problems.size() * ((maxTiles + group - 1) / group) < 4L * threads.threads()) {
@@ -126,54 +126,73 @@ final class ImplicitGemm {
             if (t0 >= t1) {
                 return;
             }
-            float[] acc = ACC.get((rows <= THIN_ROWS ? rows : mBlocks * MR) * ldc);
-            int k = p.offs.length;
-            if (k == 0) {
-                java.util.Arrays.fill(acc, 0f); // no taps reach these outputs: bias only
-            }
-            for (int k0 = 0; k0 < k; k0 += K_CHUNK) {
-                int k1 = Math.min(k, k0 + K_CHUNK);
-                if (rows <= THIN_ROWS) {
-                    // a 12-row tile would be mostly zero rows: run the rows that exist one by one
-                    for (int r = 0; r < rows; r++) {
-                        for (int ti = t0; ti < t1; ti++) {
-                            GemmKernel.row(a, p.aOff + k0 * MR + r, buf, p.offs, k0, k1, ti * NR, acc,
-                                    r * ldc + (ti - t0) * NR, k0 > 0);
-                        }
-                    }
-                    continue;
-                }
-                if (PACK && mBlocks >= PACK_MIN_BLOCKS) {
-                    // copy this slice of B for the task's tiles into a contiguous panel that stays in L1 while
-                    // every row block streams through it (scattered input rows would come from L2 each time)
-                    for (int s0 = k0; s0 < k1; s0 += PANEL_ROWS) {
-                        int s1 = Math.min(k1, s0 + PANEL_ROWS);
-                        int width = (t1 - t0) * NR;
-                        float[] panel = PANEL.get(PANEL_ROWS * width);
-                        for (int kk = s0; kk < s1; kk++) {
-                            System.arraycopy(buf, p.offs[kk] + t0 * NR, panel, (kk - s0) * width, width);
-                        }
-                        int[] rowAt = panelRows(width);
-                        for (int mb = 0; mb < mBlocks; mb++) {
-                            int aOff = p.aOff + (mb * k + s0) * MR;
-                            for (int ti = t0; ti < t1; ti++) {
-                                GemmKernel.tile(a, aOff, panel, rowAt, 0, s1 - s0, (ti - t0) * NR, acc,
-                                        mb * MR * ldc + (ti - t0) * NR, ldc, s0 > 0);
-                            }
-                        }
-                    }
-                    continue;
-                }
-                for (int mb = 0; mb < mBlocks; mb++) {
-                    int aOff = p.aOff + (mb * k + k0) * MR;
-                    for (int ti = t0; ti < t1; ti++) {
-                        GemmKernel.tile(a, aOff, buf, p.offs, k0, k1, ti * NR, acc, mb * MR * ldc + (ti - t0) * NR,
-                                ldc, k0 > 0);
-                    }
-                }
-            }
+            float[] acc = ACC.get(rowsRun * ldc);
+            compute(a, rows, buf, p, 0, mBlocks, t0, t1, acc, 0, ldc);
             store(acc, ldc, rows, t0 * NR, t1 * NR, p, y, epi);
         });
+    }
+
+    /** Rows {@code compute} writes for row blocks {@code [mb0, mb1)}: thin problems run only the rows they have. */
+    static int rowsRun(int rows, int mb0, int mb1) {
+        return rows <= THIN_ROWS ? rows : (mb1 - mb0) * MR;
+    }
+
+    /**
+     * The sums of problem {@code p}'s row blocks {@code [mb0, mb1)} over tiles {@code [t0, t1)}, not stored: row
+     * {@code r} of the range (row {@code mb0 * MR + r} of the problem) at {@code acc[accOff + r * ldc]}, tile
+     * {@code ti} at column {@code (ti - t0) * NR}. Thin problems ({@value #THIN_ROWS} rows or fewer) run row by row.
+     * The caller checks the read ranges ({@link #checkReads}).
+     */
+    static void compute(float[] a, int rows, float[] buf, Problem p, int mb0, int mb1, int t0, int t1, float[] acc,
+                        int accOff, int ldc) {
+        int k = p.offs.length;
+        if (k == 0) {
+            // no taps reach these outputs: bias only
+            for (int r = 0; r < rowsRun(rows, mb0, mb1); r++) {
+                java.util.Arrays.fill(acc, accOff + r * ldc, accOff + r * ldc + (t1 - t0) * NR, 0f);
+            }
+        }
+        for (int k0 = 0; k0 < k; k0 += K_CHUNK) {
+            int k1 = Math.min(k, k0 + K_CHUNK);
+            if (rows <= THIN_ROWS) {
+                // an MR-row tile would be mostly zero rows: run the rows that exist one by one
+                for (int r = 0; r < rows; r++) {
+                    for (int ti = t0; ti < t1; ti++) {
+                        GemmKernel.row(a, p.aOff + k0 * MR + r, buf, p.offs, k0, k1, ti * NR, acc,
+                                accOff + r * ldc + (ti - t0) * NR, k0 > 0);
+                    }
+                }
+                continue;
+            }
+            if (PACK && mb1 - mb0 >= PACK_MIN_BLOCKS) {
+                // copy this slice of B for the task's tiles into a contiguous panel that stays in L1 while
+                // every row block streams through it (scattered input rows would come from L2 each time)
+                for (int s0 = k0; s0 < k1; s0 += PANEL_ROWS) {
+                    int s1 = Math.min(k1, s0 + PANEL_ROWS);
+                    int width = (t1 - t0) * NR;
+                    float[] panel = PANEL.get(PANEL_ROWS * width);
+                    for (int kk = s0; kk < s1; kk++) {
+                        System.arraycopy(buf, p.offs[kk] + t0 * NR, panel, (kk - s0) * width, width);
+                    }
+                    int[] rowAt = panelRows(width);
+                    for (int mb = mb0; mb < mb1; mb++) {
+                        int aOff = p.aOff + (mb * k + s0) * MR;
+                        for (int ti = t0; ti < t1; ti++) {
+                            GemmKernel.tile(a, aOff, panel, rowAt, 0, s1 - s0, (ti - t0) * NR, acc,
+                                    accOff + (mb - mb0) * MR * ldc + (ti - t0) * NR, ldc, s0 > 0);
+                        }
+                    }
+                }
+                continue;
+            }
+            for (int mb = mb0; mb < mb1; mb++) {
+                int aOff = p.aOff + (mb * k + k0) * MR;
+                for (int ti = t0; ti < t1; ti++) {
+                    GemmKernel.tile(a, aOff, buf, p.offs, k0, k1, ti * NR, acc,
+                            accOff + (mb - mb0) * MR * ldc + (ti - t0) * NR, ldc, k0 > 0);
+                }
+            }
+        }
     }
 
     /** Applies the epilogue to grid positions {@code [p0, p1)} of every row and writes them to their outputs. */
@@ -204,7 +223,7 @@ final class ImplicitGemm {
      * The micro-kernel reads {@code buf[offs[k] + p]} for {@code p < tiles * NR} with per-access checks possibly
      * switched off ({@code -Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0}): every read range is checked here.
      */
-    private static void checkReads(Problem p, int length) {
+    static void checkReads(Problem p, int length) {
         int lo = Integer.MAX_VALUE;
         int hi = Integer.MIN_VALUE;
         for (int o : p.offs) {

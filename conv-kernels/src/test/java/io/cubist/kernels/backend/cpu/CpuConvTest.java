@@ -135,7 +135,15 @@ class CpuConvTest {
                 } catch (IllegalArgumentException impossible) {
                     continue;
                 }
-                Tensor actual = new CpuWinograd(spec, w, b, threads).forward(x);
+                // the fused epilogue too: a residual added and ReLU applied after the output transform
+                Tensor res = r.nextBoolean() ? Tensor.random(t + 3, expected.shape()) : null;
+                boolean relu = r.nextBoolean();
+                float[] e = expected.data();
+                for (int i = 0; i < e.length; i++) {
+                    float val = e[i] + (res == null ? 0f : res.data()[i]);
+                    e[i] = relu && val < 0f ? 0f : val;
+                }
+                Tensor actual = new CpuWinograd(spec, w, b, threads).forward(x, res, relu);
                 double err = expected.maxAbsDiff(actual);
                 double tol = 2e-4 * Math.max(1, expected.maxAbs());
                 assertTrue(err <= tol, spec + " on " + java.util.Arrays.toString(x.shape()) + ": Winograd max error "
