@@ -11,6 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class WinogradTransforms {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Each thread's intermediate {@code (m+2)^2 x L} floats between the two passes. */
+    private static final ThreadLocal<float[]> TMP = ThreadLocal.withInitial(() -> new float[36 * L]);
 
     /** G of F(2x2, 3x3), 4 x 3: the weight transform {@code U = G g G^T}. */
     static final double[][] G2 = {
@@ -31,58 +34,19 @@ final class WinogradTransforms {
     }
 
     /**
-     * L consecutive tiles of F(2x2, 3x3): {@code V = B^T d B}, {@code d_ij} at
-     * {@code d[at + (4i + j) * stride]}, {@code V_il} to {@code v[(4i + l) * xiStride + o]}.
+     * L consecutive tiles of F(2x2, 3x3): {@code V = B^T d B}, {@code d_ij} at {@code d[at + (4i + j) * stride]},
+     * {@code V_il} to {@code v[(4i + l) * xiStride + o]}. Two passes of the 1D transform through a per-thread buffer
+     * (columns, then rows): one method holding all 16 vectors was too large for C2 to keep its vector operations
+     * intrinsic (measured 10x slower).
      */
     static void input2(float[] d, int at, int stride, float[] v, int xiStride, int o) {
-        FloatVector d00 = FloatVector.fromArray(S, d, at + 0 * stride);
-        FloatVector d01 = FloatVector.fromArray(S, d, at + 1 * stride);
-        FloatVector d02 = FloatVector.fromArray(S, d, at + 2 * stride);
-        FloatVector d03 = FloatVector.fromArray(S, d, at + 3 * stride);
-        FloatVector d10 = FloatVector.fromArray(S, d, at + 4 * stride);
-        FloatVector d11 = FloatVector.fromArray(S, d, at + 5 * stride);
-        FloatVector d12 = FloatVector.fromArray(S, d, at + 6 * stride);
-        FloatVector d13 = FloatVector.fromArray(S, d, at + 7 * stride);
-        FloatVector d20 = FloatVector.fromArray(S, d, at + 8 * stride);
-        FloatVector d21 = FloatVector.fromArray(S, d, at + 9 * stride);
-        FloatVector d22 = FloatVector.fromArray(S, d, at + 10 * stride);
-        FloatVector d23 = FloatVector.fromArray(S, d, at + 11 * stride);
-        FloatVector d30 = FloatVector.fromArray(S, d, at + 12 * stride);
-        FloatVector d31 = FloatVector.fromArray(S, d, at + 13 * stride);
-        FloatVector d32 = FloatVector.fromArray(S, d, at + 14 * stride);
-        FloatVector d33 = FloatVector.fromArray(S, d, at + 15 * stride);
-        FloatVector t00 = d00.sub(d20);
-        FloatVector t01 = d01.sub(d21);
-        FloatVector t02 = d02.sub(d22);
-        FloatVector t03 = d03.sub(d23);
-        FloatVector t10 = d10.add(d20);
-        FloatVector t11 = d11.add(d21);
-        FloatVector t12 = d12.add(d22);
-        FloatVector t13 = d13.add(d23);
-        FloatVector t20 = d20.sub(d10);
-        FloatVector t21 = d21.sub(d11);
-        FloatVector t22 = d22.sub(d12);
-        FloatVector t23 = d23.sub(d13);
-        FloatVector t30 = d10.sub(d30);
-        FloatVector t31 = d11.sub(d31);
-        FloatVector t32 = d12.sub(d32);
-        FloatVector t33 = d13.sub(d33);
-        t00.sub(t02).intoArray(v, 0 * xiStride + o);
-        t01.add(t02).intoArray(v, 1 * xiStride + o);
-        t02.sub(t01).intoArray(v, 2 * xiStride + o);
-        t01.sub(t03).intoArray(v, 3 * xiStride + o);
-        t10.sub(t12).intoArray(v, 4 * xiStride + o);
-        t11.add(t12).intoArray(v, 5 * xiStride + o);
-        t12.sub(t11).intoArray(v, 6 * xiStride + o);
-        t11.sub(t13).intoArray(v, 7 * xiStride + o);
-        t20.sub(t22).intoArray(v, 8 * xiStride + o);
-        t21.add(t22).intoArray(v, 9 * xiStride + o);
-        t22.sub(t21).intoArray(v, 10 * xiStride + o);
-        t21.sub(t23).intoArray(v, 11 * xiStride + o);
-        t30.sub(t32).intoArray(v, 12 * xiStride + o);
-        t31.add(t32).intoArray(v, 13 * xiStride + o);
-        t32.sub(t31).intoArray(v, 14 * xiStride + o);
-        t31.sub(t33).intoArray(v, 15 * xiStride + o);
+        float[] t = TMP.get();
+        for (int j = 0; j < 4; j++) {
+            bt2(d, at + j * stride, 4 * stride, t, j * L, 4 * L);
+        }
+        for (int i = 0; i < 4; i++) {
+            bt2(t, 4 * i * L, L, v, 4 * i * xiStride + o, xiStride);
+        }
     }
 
     /**
@@ -141,45 +105,18 @@ final class WinogradTransforms {
     }
 
     /**
-     * L consecutive tiles of F(2x2, 3x3): {@code Y = A^T M A + bias}, ReLU'd if asked;
-     * {@code M_kj} at {@code acc[(4k + j) * xiStride + src]}, {@code Y_il} to {@code q[(2i + l) * ldq + f]}.
+     * L consecutive tiles of F(2x2, 3x3): {@code Y = A^T M A + bias}, ReLU'd if asked; {@code M_kj} at
+     * {@code acc[(4k + j) * xiStride + src]}, {@code Y_il} to {@code q[(2i + l) * ldq + f]}. Two passes, as
+     * {@link #input2}.
      */
-    static void output2(float[] acc, int xiStride, int src, float bias, boolean relu, float[] q,
-                        int f, int ldq) {
-        FloatVector m00 = FloatVector.fromArray(S, acc, 0 * xiStride + src);
-        FloatVector m01 = FloatVector.fromArray(S, acc, 1 * xiStride + src);
-        FloatVector m02 = FloatVector.fromArray(S, acc, 2 * xiStride + src);
-        FloatVector m03 = FloatVector.fromArray(S, acc, 3 * xiStride + src);
-        FloatVector m10 = FloatVector.fromArray(S, acc, 4 * xiStride + src);
-        FloatVector m11 = FloatVector.fromArray(S, acc, 5 * xiStride + src);
-        FloatVector m12 = FloatVector.fromArray(S, acc, 6 * xiStride + src);
-        FloatVector m13 = FloatVector.fromArray(S, acc, 7 * xiStride + src);
-        FloatVector m20 = FloatVector.fromArray(S, acc, 8 * xiStride + src);
-        FloatVector m21 = FloatVector.fromArray(S, acc, 9 * xiStride + src);
-        FloatVector m22 = FloatVector.fromArray(S, acc, 10 * xiStride + src);
-        FloatVector m23 = FloatVector.fromArray(S, acc, 11 * xiStride + src);
-        FloatVector m30 = FloatVector.fromArray(S, acc, 12 * xiStride + src);
-        FloatVector m31 = FloatVector.fromArray(S, acc, 13 * xiStride + src);
-        FloatVector m32 = FloatVector.fromArray(S, acc, 14 * xiStride + src);
-        FloatVector m33 = FloatVector.fromArray(S, acc, 15 * xiStride + src);
-        FloatVector s00 = m00.add(m10).add(m20);
-        FloatVector s01 = m01.add(m11).add(m21);
-        FloatVector s02 = m02.add(m12).add(m22);
-        FloatVector s03 = m03.add(m13).add(m23);
-        FloatVector s10 = m10.sub(m20).sub(m30);
-        FloatVector s11 = m11.sub(m21).sub(m31);
-        FloatVector s12 = m12.sub(m22).sub(m32);
-        FloatVector s13 = m13.sub(m23).sub(m33);
-        FloatVector bv = FloatVector.broadcast(S, bias);
-        FloatVector z = FloatVector.zero(S);
-        FloatVector y00 = s00.add(s01).add(s02).add(bv);
-        (relu ? y00.max(z) : y00).intoArray(q, 0 * ldq + f);
-        FloatVector y01 = s01.sub(s02).sub(s03).add(bv);
-        (relu ? y01.max(z) : y01).intoArray(q, 1 * ldq + f);
-        FloatVector y10 = s10.add(s11).add(s12).add(bv);
-        (relu ? y10.max(z) : y10).intoArray(q, 2 * ldq + f);
-        FloatVector y11 = s11.sub(s12).sub(s13).add(bv);
-        (relu ? y11.max(z) : y11).intoArray(q, 3 * ldq + f);
+    static void output2(float[] acc, int xiStride, int src, float bias, boolean relu, float[] q, int f, int ldq) {
+        float[] t = TMP.get();
+        for (int j = 0; j < 4; j++) {
+            at2(acc, j * xiStride + src, 4 * xiStride, t, j * L, 4 * L);
+        }
+        for (int i = 0; i < 2; i++) {
+            at2Out(t, 4 * i * L, L, q, 2 * i * ldq + f, ldq, bias, relu);
+        }
     }
 
     /**
@@ -222,124 +159,56 @@ final class WinogradTransforms {
         q[3 * ldq + f] = relu ? Math.max(y11, 0f) : y11;
     }
 
+    /** {@code d[dOff + i * dStep] = sum_k B^T[i][k] s[sOff + k * sStep]}, L lanes, F(2x2). */
+    private static void bt2(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep) {
+        FloatVector s0 = FloatVector.fromArray(S, s, sOff + 0 * sStep);
+        FloatVector s1 = FloatVector.fromArray(S, s, sOff + 1 * sStep);
+        FloatVector s2 = FloatVector.fromArray(S, s, sOff + 2 * sStep);
+        FloatVector s3 = FloatVector.fromArray(S, s, sOff + 3 * sStep);
+        s0.sub(s2).intoArray(d, dOff + 0 * dStep);
+        s1.add(s2).intoArray(d, dOff + 1 * dStep);
+        s2.sub(s1).intoArray(d, dOff + 2 * dStep);
+        s1.sub(s3).intoArray(d, dOff + 3 * dStep);
+    }
+
+    /** {@code d[dOff + i * dStep] = sum_k A^T[i][k] s[sOff + k * sStep]}, L lanes, F(2x2). */
+    private static void at2(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep) {
+        FloatVector s0 = FloatVector.fromArray(S, s, sOff + 0 * sStep);
+        FloatVector s1 = FloatVector.fromArray(S, s, sOff + 1 * sStep);
+        FloatVector s2 = FloatVector.fromArray(S, s, sOff + 2 * sStep);
+        FloatVector s3 = FloatVector.fromArray(S, s, sOff + 3 * sStep);
+        s0.add(s1).add(s2).intoArray(d, dOff + 0 * dStep);
+        s1.sub(s2).sub(s3).intoArray(d, dOff + 1 * dStep);
+    }
+
+    /** As {@link #at2}, plus bias, and ReLU if asked. */
+    private static void at2Out(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep, float bias, boolean relu) {
+        FloatVector bv = FloatVector.broadcast(S, bias);
+        FloatVector z = FloatVector.zero(S);
+        FloatVector s0 = FloatVector.fromArray(S, s, sOff + 0 * sStep);
+        FloatVector s1 = FloatVector.fromArray(S, s, sOff + 1 * sStep);
+        FloatVector s2 = FloatVector.fromArray(S, s, sOff + 2 * sStep);
+        FloatVector s3 = FloatVector.fromArray(S, s, sOff + 3 * sStep);
+        FloatVector r0 = s0.add(s1).add(s2).add(bv);
+        (relu ? r0.max(z) : r0).intoArray(d, dOff + 0 * dStep);
+        FloatVector r1 = s1.sub(s2).sub(s3).add(bv);
+        (relu ? r1.max(z) : r1).intoArray(d, dOff + 1 * dStep);
+    }
+
     /**
-     * L consecutive tiles of F(4x4, 3x3): {@code V = B^T d B}, {@code d_ij} at
-     * {@code d[at + (6i + j) * stride]}, {@code V_il} to {@code v[(6i + l) * xiStride + o]}.
+     * L consecutive tiles of F(4x4, 3x3): {@code V = B^T d B}, {@code d_ij} at {@code d[at + (6i + j) * stride]},
+     * {@code V_il} to {@code v[(6i + l) * xiStride + o]}. Two passes of the 1D transform through a per-thread buffer
+     * (columns, then rows): one method holding all 36 vectors was too large for C2 to keep its vector operations
+     * intrinsic (measured 10x slower).
      */
     static void input4(float[] d, int at, int stride, float[] v, int xiStride, int o) {
-        FloatVector km5 = FloatVector.broadcast(S, -5.0f);
-        FloatVector km4 = FloatVector.broadcast(S, -4.0f);
-        FloatVector km2 = FloatVector.broadcast(S, -2.0f);
-        FloatVector k2 = FloatVector.broadcast(S, 2.0f);
-        FloatVector k4 = FloatVector.broadcast(S, 4.0f);
-        FloatVector d00 = FloatVector.fromArray(S, d, at + 0 * stride);
-        FloatVector d01 = FloatVector.fromArray(S, d, at + 1 * stride);
-        FloatVector d02 = FloatVector.fromArray(S, d, at + 2 * stride);
-        FloatVector d03 = FloatVector.fromArray(S, d, at + 3 * stride);
-        FloatVector d04 = FloatVector.fromArray(S, d, at + 4 * stride);
-        FloatVector d05 = FloatVector.fromArray(S, d, at + 5 * stride);
-        FloatVector d10 = FloatVector.fromArray(S, d, at + 6 * stride);
-        FloatVector d11 = FloatVector.fromArray(S, d, at + 7 * stride);
-        FloatVector d12 = FloatVector.fromArray(S, d, at + 8 * stride);
-        FloatVector d13 = FloatVector.fromArray(S, d, at + 9 * stride);
-        FloatVector d14 = FloatVector.fromArray(S, d, at + 10 * stride);
-        FloatVector d15 = FloatVector.fromArray(S, d, at + 11 * stride);
-        FloatVector d20 = FloatVector.fromArray(S, d, at + 12 * stride);
-        FloatVector d21 = FloatVector.fromArray(S, d, at + 13 * stride);
-        FloatVector d22 = FloatVector.fromArray(S, d, at + 14 * stride);
-        FloatVector d23 = FloatVector.fromArray(S, d, at + 15 * stride);
-        FloatVector d24 = FloatVector.fromArray(S, d, at + 16 * stride);
-        FloatVector d25 = FloatVector.fromArray(S, d, at + 17 * stride);
-        FloatVector d30 = FloatVector.fromArray(S, d, at + 18 * stride);
-        FloatVector d31 = FloatVector.fromArray(S, d, at + 19 * stride);
-        FloatVector d32 = FloatVector.fromArray(S, d, at + 20 * stride);
-        FloatVector d33 = FloatVector.fromArray(S, d, at + 21 * stride);
-        FloatVector d34 = FloatVector.fromArray(S, d, at + 22 * stride);
-        FloatVector d35 = FloatVector.fromArray(S, d, at + 23 * stride);
-        FloatVector d40 = FloatVector.fromArray(S, d, at + 24 * stride);
-        FloatVector d41 = FloatVector.fromArray(S, d, at + 25 * stride);
-        FloatVector d42 = FloatVector.fromArray(S, d, at + 26 * stride);
-        FloatVector d43 = FloatVector.fromArray(S, d, at + 27 * stride);
-        FloatVector d44 = FloatVector.fromArray(S, d, at + 28 * stride);
-        FloatVector d45 = FloatVector.fromArray(S, d, at + 29 * stride);
-        FloatVector d50 = FloatVector.fromArray(S, d, at + 30 * stride);
-        FloatVector d51 = FloatVector.fromArray(S, d, at + 31 * stride);
-        FloatVector d52 = FloatVector.fromArray(S, d, at + 32 * stride);
-        FloatVector d53 = FloatVector.fromArray(S, d, at + 33 * stride);
-        FloatVector d54 = FloatVector.fromArray(S, d, at + 34 * stride);
-        FloatVector d55 = FloatVector.fromArray(S, d, at + 35 * stride);
-        FloatVector t00 = d20.fma(km5, d00.mul(k4).add(d40));
-        FloatVector t01 = d21.fma(km5, d01.mul(k4).add(d41));
-        FloatVector t02 = d22.fma(km5, d02.mul(k4).add(d42));
-        FloatVector t03 = d23.fma(km5, d03.mul(k4).add(d43));
-        FloatVector t04 = d24.fma(km5, d04.mul(k4).add(d44));
-        FloatVector t05 = d25.fma(km5, d05.mul(k4).add(d45));
-        FloatVector t10 = d20.fma(km4, d10.fma(km4, d30.add(d40)));
-        FloatVector t11 = d21.fma(km4, d11.fma(km4, d31.add(d41)));
-        FloatVector t12 = d22.fma(km4, d12.fma(km4, d32.add(d42)));
-        FloatVector t13 = d23.fma(km4, d13.fma(km4, d33.add(d43)));
-        FloatVector t14 = d24.fma(km4, d14.fma(km4, d34.add(d44)));
-        FloatVector t15 = d25.fma(km4, d15.fma(km4, d35.add(d45)));
-        FloatVector t20 = d20.fma(km4, d10.mul(k4).add(d40)).sub(d30);
-        FloatVector t21 = d21.fma(km4, d11.mul(k4).add(d41)).sub(d31);
-        FloatVector t22 = d22.fma(km4, d12.mul(k4).add(d42)).sub(d32);
-        FloatVector t23 = d23.fma(km4, d13.mul(k4).add(d43)).sub(d33);
-        FloatVector t24 = d24.fma(km4, d14.mul(k4).add(d44)).sub(d34);
-        FloatVector t25 = d25.fma(km4, d15.mul(k4).add(d45)).sub(d35);
-        FloatVector t30 = d10.fma(km2, d30.mul(k2).add(d40)).sub(d20);
-        FloatVector t31 = d11.fma(km2, d31.mul(k2).add(d41)).sub(d21);
-        FloatVector t32 = d12.fma(km2, d32.mul(k2).add(d42)).sub(d22);
-        FloatVector t33 = d13.fma(km2, d33.mul(k2).add(d43)).sub(d23);
-        FloatVector t34 = d14.fma(km2, d34.mul(k2).add(d44)).sub(d24);
-        FloatVector t35 = d15.fma(km2, d35.mul(k2).add(d45)).sub(d25);
-        FloatVector t40 = d30.fma(km2, d10.mul(k2).add(d40).sub(d20));
-        FloatVector t41 = d31.fma(km2, d11.mul(k2).add(d41).sub(d21));
-        FloatVector t42 = d32.fma(km2, d12.mul(k2).add(d42).sub(d22));
-        FloatVector t43 = d33.fma(km2, d13.mul(k2).add(d43).sub(d23));
-        FloatVector t44 = d34.fma(km2, d14.mul(k2).add(d44).sub(d24));
-        FloatVector t45 = d35.fma(km2, d15.mul(k2).add(d45).sub(d25));
-        FloatVector t50 = d30.fma(km5, d10.mul(k4).add(d50));
-        FloatVector t51 = d31.fma(km5, d11.mul(k4).add(d51));
-        FloatVector t52 = d32.fma(km5, d12.mul(k4).add(d52));
-        FloatVector t53 = d33.fma(km5, d13.mul(k4).add(d53));
-        FloatVector t54 = d34.fma(km5, d14.mul(k4).add(d54));
-        FloatVector t55 = d35.fma(km5, d15.mul(k4).add(d55));
-        t02.fma(km5, t00.mul(k4).add(t04)).intoArray(v, 0 * xiStride + o);
-        t02.fma(km4, t01.fma(km4, t03.add(t04))).intoArray(v, 1 * xiStride + o);
-        t02.fma(km4, t01.mul(k4).add(t04)).sub(t03).intoArray(v, 2 * xiStride + o);
-        t01.fma(km2, t03.mul(k2).add(t04)).sub(t02).intoArray(v, 3 * xiStride + o);
-        t03.fma(km2, t01.mul(k2).add(t04).sub(t02)).intoArray(v, 4 * xiStride + o);
-        t03.fma(km5, t01.mul(k4).add(t05)).intoArray(v, 5 * xiStride + o);
-        t12.fma(km5, t10.mul(k4).add(t14)).intoArray(v, 6 * xiStride + o);
-        t12.fma(km4, t11.fma(km4, t13.add(t14))).intoArray(v, 7 * xiStride + o);
-        t12.fma(km4, t11.mul(k4).add(t14)).sub(t13).intoArray(v, 8 * xiStride + o);
-        t11.fma(km2, t13.mul(k2).add(t14)).sub(t12).intoArray(v, 9 * xiStride + o);
-        t13.fma(km2, t11.mul(k2).add(t14).sub(t12)).intoArray(v, 10 * xiStride + o);
-        t13.fma(km5, t11.mul(k4).add(t15)).intoArray(v, 11 * xiStride + o);
-        t22.fma(km5, t20.mul(k4).add(t24)).intoArray(v, 12 * xiStride + o);
-        t22.fma(km4, t21.fma(km4, t23.add(t24))).intoArray(v, 13 * xiStride + o);
-        t22.fma(km4, t21.mul(k4).add(t24)).sub(t23).intoArray(v, 14 * xiStride + o);
-        t21.fma(km2, t23.mul(k2).add(t24)).sub(t22).intoArray(v, 15 * xiStride + o);
-        t23.fma(km2, t21.mul(k2).add(t24).sub(t22)).intoArray(v, 16 * xiStride + o);
-        t23.fma(km5, t21.mul(k4).add(t25)).intoArray(v, 17 * xiStride + o);
-        t32.fma(km5, t30.mul(k4).add(t34)).intoArray(v, 18 * xiStride + o);
-        t32.fma(km4, t31.fma(km4, t33.add(t34))).intoArray(v, 19 * xiStride + o);
-        t32.fma(km4, t31.mul(k4).add(t34)).sub(t33).intoArray(v, 20 * xiStride + o);
-        t31.fma(km2, t33.mul(k2).add(t34)).sub(t32).intoArray(v, 21 * xiStride + o);
-        t33.fma(km2, t31.mul(k2).add(t34).sub(t32)).intoArray(v, 22 * xiStride + o);
-        t33.fma(km5, t31.mul(k4).add(t35)).intoArray(v, 23 * xiStride + o);
-        t42.fma(km5, t40.mul(k4).add(t44)).intoArray(v, 24 * xiStride + o);
-        t42.fma(km4, t41.fma(km4, t43.add(t44))).intoArray(v, 25 * xiStride + o);
-        t42.fma(km4, t41.mul(k4).add(t44)).sub(t43).intoArray(v, 26 * xiStride + o);
-        t41.fma(km2, t43.mul(k2).add(t44)).sub(t42).intoArray(v, 27 * xiStride + o);
-        t43.fma(km2, t41.mul(k2).add(t44).sub(t42)).intoArray(v, 28 * xiStride + o);
-        t43.fma(km5, t41.mul(k4).add(t45)).intoArray(v, 29 * xiStride + o);
-        t52.fma(km5, t50.mul(k4).add(t54)).intoArray(v, 30 * xiStride + o);
-        t52.fma(km4, t51.fma(km4, t53.add(t54))).intoArray(v, 31 * xiStride + o);
-        t52.fma(km4, t51.mul(k4).add(t54)).sub(t53).intoArray(v, 32 * xiStride + o);
-        t51.fma(km2, t53.mul(k2).add(t54)).sub(t52).intoArray(v, 33 * xiStride + o);
-        t53.fma(km2, t51.mul(k2).add(t54).sub(t52)).intoArray(v, 34 * xiStride + o);
-        t53.fma(km5, t51.mul(k4).add(t55)).intoArray(v, 35 * xiStride + o);
+        float[] t = TMP.get();
+        for (int j = 0; j < 6; j++) {
+            bt4(d, at + j * stride, 6 * stride, t, j * L, 6 * L);
+        }
+        for (int i = 0; i < 6; i++) {
+            bt4(t, 6 * i * L, L, v, 6 * i * xiStride + o, xiStride);
+        }
     }
 
     /**
@@ -463,110 +332,18 @@ final class WinogradTransforms {
     }
 
     /**
-     * L consecutive tiles of F(4x4, 3x3): {@code Y = A^T M A + bias}, ReLU'd if asked;
-     * {@code M_kj} at {@code acc[(6k + j) * xiStride + src]}, {@code Y_il} to {@code q[(4i + l) * ldq + f]}.
+     * L consecutive tiles of F(4x4, 3x3): {@code Y = A^T M A + bias}, ReLU'd if asked; {@code M_kj} at
+     * {@code acc[(6k + j) * xiStride + src]}, {@code Y_il} to {@code q[(4i + l) * ldq + f]}. Two passes, as
+     * {@link #input4}.
      */
-    static void output4(float[] acc, int xiStride, int src, float bias, boolean relu, float[] q,
-                        int f, int ldq) {
-        FloatVector km8 = FloatVector.broadcast(S, -8.0f);
-        FloatVector km2 = FloatVector.broadcast(S, -2.0f);
-        FloatVector k2 = FloatVector.broadcast(S, 2.0f);
-        FloatVector k4 = FloatVector.broadcast(S, 4.0f);
-        FloatVector k8 = FloatVector.broadcast(S, 8.0f);
-        FloatVector m00 = FloatVector.fromArray(S, acc, 0 * xiStride + src);
-        FloatVector m01 = FloatVector.fromArray(S, acc, 1 * xiStride + src);
-        FloatVector m02 = FloatVector.fromArray(S, acc, 2 * xiStride + src);
-        FloatVector m03 = FloatVector.fromArray(S, acc, 3 * xiStride + src);
-        FloatVector m04 = FloatVector.fromArray(S, acc, 4 * xiStride + src);
-        FloatVector m05 = FloatVector.fromArray(S, acc, 5 * xiStride + src);
-        FloatVector m10 = FloatVector.fromArray(S, acc, 6 * xiStride + src);
-        FloatVector m11 = FloatVector.fromArray(S, acc, 7 * xiStride + src);
-        FloatVector m12 = FloatVector.fromArray(S, acc, 8 * xiStride + src);
-        FloatVector m13 = FloatVector.fromArray(S, acc, 9 * xiStride + src);
-        FloatVector m14 = FloatVector.fromArray(S, acc, 10 * xiStride + src);
-        FloatVector m15 = FloatVector.fromArray(S, acc, 11 * xiStride + src);
-        FloatVector m20 = FloatVector.fromArray(S, acc, 12 * xiStride + src);
-        FloatVector m21 = FloatVector.fromArray(S, acc, 13 * xiStride + src);
-        FloatVector m22 = FloatVector.fromArray(S, acc, 14 * xiStride + src);
-        FloatVector m23 = FloatVector.fromArray(S, acc, 15 * xiStride + src);
-        FloatVector m24 = FloatVector.fromArray(S, acc, 16 * xiStride + src);
-        FloatVector m25 = FloatVector.fromArray(S, acc, 17 * xiStride + src);
-        FloatVector m30 = FloatVector.fromArray(S, acc, 18 * xiStride + src);
-        FloatVector m31 = FloatVector.fromArray(S, acc, 19 * xiStride + src);
-        FloatVector m32 = FloatVector.fromArray(S, acc, 20 * xiStride + src);
-        FloatVector m33 = FloatVector.fromArray(S, acc, 21 * xiStride + src);
-        FloatVector m34 = FloatVector.fromArray(S, acc, 22 * xiStride + src);
-        FloatVector m35 = FloatVector.fromArray(S, acc, 23 * xiStride + src);
-        FloatVector m40 = FloatVector.fromArray(S, acc, 24 * xiStride + src);
-        FloatVector m41 = FloatVector.fromArray(S, acc, 25 * xiStride + src);
-        FloatVector m42 = FloatVector.fromArray(S, acc, 26 * xiStride + src);
-        FloatVector m43 = FloatVector.fromArray(S, acc, 27 * xiStride + src);
-        FloatVector m44 = FloatVector.fromArray(S, acc, 28 * xiStride + src);
-        FloatVector m45 = FloatVector.fromArray(S, acc, 29 * xiStride + src);
-        FloatVector m50 = FloatVector.fromArray(S, acc, 30 * xiStride + src);
-        FloatVector m51 = FloatVector.fromArray(S, acc, 31 * xiStride + src);
-        FloatVector m52 = FloatVector.fromArray(S, acc, 32 * xiStride + src);
-        FloatVector m53 = FloatVector.fromArray(S, acc, 33 * xiStride + src);
-        FloatVector m54 = FloatVector.fromArray(S, acc, 34 * xiStride + src);
-        FloatVector m55 = FloatVector.fromArray(S, acc, 35 * xiStride + src);
-        FloatVector s00 = m00.add(m10).add(m20).add(m30).add(m40);
-        FloatVector s01 = m01.add(m11).add(m21).add(m31).add(m41);
-        FloatVector s02 = m02.add(m12).add(m22).add(m32).add(m42);
-        FloatVector s03 = m03.add(m13).add(m23).add(m33).add(m43);
-        FloatVector s04 = m04.add(m14).add(m24).add(m34).add(m44);
-        FloatVector s05 = m05.add(m15).add(m25).add(m35).add(m45);
-        FloatVector s10 = m40.fma(km2, m30.fma(k2, m10).sub(m20));
-        FloatVector s11 = m41.fma(km2, m31.fma(k2, m11).sub(m21));
-        FloatVector s12 = m42.fma(km2, m32.fma(k2, m12).sub(m22));
-        FloatVector s13 = m43.fma(km2, m33.fma(k2, m13).sub(m23));
-        FloatVector s14 = m44.fma(km2, m34.fma(k2, m14).sub(m24));
-        FloatVector s15 = m45.fma(km2, m35.fma(k2, m15).sub(m25));
-        FloatVector s20 = m40.fma(k4, m30.fma(k4, m10.add(m20)));
-        FloatVector s21 = m41.fma(k4, m31.fma(k4, m11.add(m21)));
-        FloatVector s22 = m42.fma(k4, m32.fma(k4, m12.add(m22)));
-        FloatVector s23 = m43.fma(k4, m33.fma(k4, m13.add(m23)));
-        FloatVector s24 = m44.fma(k4, m34.fma(k4, m14.add(m24)));
-        FloatVector s25 = m45.fma(k4, m35.fma(k4, m15.add(m25)));
-        FloatVector s30 = m40.fma(km8, m30.fma(k8, m10).add(m50).sub(m20));
-        FloatVector s31 = m41.fma(km8, m31.fma(k8, m11).add(m51).sub(m21));
-        FloatVector s32 = m42.fma(km8, m32.fma(k8, m12).add(m52).sub(m22));
-        FloatVector s33 = m43.fma(km8, m33.fma(k8, m13).add(m53).sub(m23));
-        FloatVector s34 = m44.fma(km8, m34.fma(k8, m14).add(m54).sub(m24));
-        FloatVector s35 = m45.fma(km8, m35.fma(k8, m15).add(m55).sub(m25));
-        FloatVector bv = FloatVector.broadcast(S, bias);
-        FloatVector z = FloatVector.zero(S);
-        FloatVector y00 = s00.add(s01).add(s02).add(s03).add(s04).add(bv);
-        (relu ? y00.max(z) : y00).intoArray(q, 0 * ldq + f);
-        FloatVector y01 = s04.fma(km2, s03.fma(k2, s01).sub(s02)).add(bv);
-        (relu ? y01.max(z) : y01).intoArray(q, 1 * ldq + f);
-        FloatVector y02 = s04.fma(k4, s03.fma(k4, s01.add(s02))).add(bv);
-        (relu ? y02.max(z) : y02).intoArray(q, 2 * ldq + f);
-        FloatVector y03 = s04.fma(km8, s03.fma(k8, s01).add(s05).sub(s02)).add(bv);
-        (relu ? y03.max(z) : y03).intoArray(q, 3 * ldq + f);
-        FloatVector y10 = s10.add(s11).add(s12).add(s13).add(s14).add(bv);
-        (relu ? y10.max(z) : y10).intoArray(q, 4 * ldq + f);
-        FloatVector y11 = s14.fma(km2, s13.fma(k2, s11).sub(s12)).add(bv);
-        (relu ? y11.max(z) : y11).intoArray(q, 5 * ldq + f);
-        FloatVector y12 = s14.fma(k4, s13.fma(k4, s11.add(s12))).add(bv);
-        (relu ? y12.max(z) : y12).intoArray(q, 6 * ldq + f);
-        FloatVector y13 = s14.fma(km8, s13.fma(k8, s11).add(s15).sub(s12)).add(bv);
-        (relu ? y13.max(z) : y13).intoArray(q, 7 * ldq + f);
-        FloatVector y20 = s20.add(s21).add(s22).add(s23).add(s24).add(bv);
-        (relu ? y20.max(z) : y20).intoArray(q, 8 * ldq + f);
-        FloatVector y21 = s24.fma(km2, s23.fma(k2, s21).sub(s22)).add(bv);
-        (relu ? y21.max(z) : y21).intoArray(q, 9 * ldq + f);
-        FloatVector y22 = s24.fma(k4, s23.fma(k4, s21.add(s22))).add(bv);
-        (relu ? y22.max(z) : y22).intoArray(q, 10 * ldq + f);
-        FloatVector y23 = s24.fma(km8, s23.fma(k8, s21).add(s25).sub(s22)).add(bv);
-        (relu ? y23.max(z) : y23).intoArray(q, 11 * ldq + f);
-        FloatVector y30 = s30.add(s31).add(s32).add(s33).add(s34).add(bv);
-        (relu ? y30.max(z) : y30).intoArray(q, 12 * ldq + f);
-        FloatVector y31 = s34.fma(km2, s33.fma(k2, s31).sub(s32)).add(bv);
-        (relu ? y31.max(z) : y31).intoArray(q, 13 * ldq + f);
-        FloatVector y32 = s34.fma(k4, s33.fma(k4, s31.add(s32))).add(bv);
-        (relu ? y32.max(z) : y32).intoArray(q, 14 * ldq + f);
-        FloatVector y33 = s34.fma(km8, s33.fma(k8, s31).add(s35).sub(s32)).add(bv);
-        (relu ? y33.max(z) : y33).intoArray(q, 15 * ldq + f);
+    static void output4(float[] acc, int xiStride, int src, float bias, boolean relu, float[] q, int f, int ldq) {
+        float[] t = TMP.get();
+        for (int j = 0; j < 6; j++) {
+            at4(acc, j * xiStride + src, 6 * xiStride, t, j * L, 6 * L);
+        }
+        for (int i = 0; i < 4; i++) {
+            at4Out(t, 6 * i * L, L, q, 4 * i * ldq + f, ldq, bias, relu);
+        }
     }
 
     /**
@@ -672,5 +449,70 @@ final class WinogradTransforms {
         q[14 * ldq + f] = relu ? Math.max(y32, 0f) : y32;
         float y33 = Math.fma(s34, km8, Math.fma(s33, k8, s31) + s35 - s32) + bias;
         q[15 * ldq + f] = relu ? Math.max(y33, 0f) : y33;
+    }
+
+    /** {@code d[dOff + i * dStep] = sum_k B^T[i][k] s[sOff + k * sStep]}, L lanes, F(4x4). */
+    private static void bt4(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep) {
+        FloatVector km5 = FloatVector.broadcast(S, -5.0f);
+        FloatVector km4 = FloatVector.broadcast(S, -4.0f);
+        FloatVector km2 = FloatVector.broadcast(S, -2.0f);
+        FloatVector k2 = FloatVector.broadcast(S, 2.0f);
+        FloatVector k4 = FloatVector.broadcast(S, 4.0f);
+        FloatVector s0 = FloatVector.fromArray(S, s, sOff + 0 * sStep);
+        FloatVector s1 = FloatVector.fromArray(S, s, sOff + 1 * sStep);
+        FloatVector s2 = FloatVector.fromArray(S, s, sOff + 2 * sStep);
+        FloatVector s3 = FloatVector.fromArray(S, s, sOff + 3 * sStep);
+        FloatVector s4 = FloatVector.fromArray(S, s, sOff + 4 * sStep);
+        FloatVector s5 = FloatVector.fromArray(S, s, sOff + 5 * sStep);
+        s2.fma(km5, s0.mul(k4).add(s4)).intoArray(d, dOff + 0 * dStep);
+        s2.fma(km4, s1.fma(km4, s3.add(s4))).intoArray(d, dOff + 1 * dStep);
+        s2.fma(km4, s1.mul(k4).add(s4)).sub(s3).intoArray(d, dOff + 2 * dStep);
+        s1.fma(km2, s3.mul(k2).add(s4)).sub(s2).intoArray(d, dOff + 3 * dStep);
+        s3.fma(km2, s1.mul(k2).add(s4).sub(s2)).intoArray(d, dOff + 4 * dStep);
+        s3.fma(km5, s1.mul(k4).add(s5)).intoArray(d, dOff + 5 * dStep);
+    }
+
+    /** {@code d[dOff + i * dStep] = sum_k A^T[i][k] s[sOff + k * sStep]}, L lanes, F(4x4). */
+    private static void at4(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep) {
+        FloatVector km8 = FloatVector.broadcast(S, -8.0f);
+        FloatVector km2 = FloatVector.broadcast(S, -2.0f);
+        FloatVector k2 = FloatVector.broadcast(S, 2.0f);
+        FloatVector k4 = FloatVector.broadcast(S, 4.0f);
+        FloatVector k8 = FloatVector.broadcast(S, 8.0f);
+        FloatVector s0 = FloatVector.fromArray(S, s, sOff + 0 * sStep);
+        FloatVector s1 = FloatVector.fromArray(S, s, sOff + 1 * sStep);
+        FloatVector s2 = FloatVector.fromArray(S, s, sOff + 2 * sStep);
+        FloatVector s3 = FloatVector.fromArray(S, s, sOff + 3 * sStep);
+        FloatVector s4 = FloatVector.fromArray(S, s, sOff + 4 * sStep);
+        FloatVector s5 = FloatVector.fromArray(S, s, sOff + 5 * sStep);
+        s0.add(s1).add(s2).add(s3).add(s4).intoArray(d, dOff + 0 * dStep);
+        s4.fma(km2, s3.fma(k2, s1).sub(s2)).intoArray(d, dOff + 1 * dStep);
+        s4.fma(k4, s3.fma(k4, s1.add(s2))).intoArray(d, dOff + 2 * dStep);
+        s4.fma(km8, s3.fma(k8, s1).add(s5).sub(s2)).intoArray(d, dOff + 3 * dStep);
+    }
+
+    /** As {@link #at4}, plus bias, and ReLU if asked. */
+    private static void at4Out(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep, float bias, boolean relu) {
+        FloatVector km8 = FloatVector.broadcast(S, -8.0f);
+        FloatVector km2 = FloatVector.broadcast(S, -2.0f);
+        FloatVector k2 = FloatVector.broadcast(S, 2.0f);
+        FloatVector k4 = FloatVector.broadcast(S, 4.0f);
+        FloatVector k8 = FloatVector.broadcast(S, 8.0f);
+        FloatVector bv = FloatVector.broadcast(S, bias);
+        FloatVector z = FloatVector.zero(S);
+        FloatVector s0 = FloatVector.fromArray(S, s, sOff + 0 * sStep);
+        FloatVector s1 = FloatVector.fromArray(S, s, sOff + 1 * sStep);
+        FloatVector s2 = FloatVector.fromArray(S, s, sOff + 2 * sStep);
+        FloatVector s3 = FloatVector.fromArray(S, s, sOff + 3 * sStep);
+        FloatVector s4 = FloatVector.fromArray(S, s, sOff + 4 * sStep);
+        FloatVector s5 = FloatVector.fromArray(S, s, sOff + 5 * sStep);
+        FloatVector r0 = s0.add(s1).add(s2).add(s3).add(s4).add(bv);
+        (relu ? r0.max(z) : r0).intoArray(d, dOff + 0 * dStep);
+        FloatVector r1 = s4.fma(km2, s3.fma(k2, s1).sub(s2)).add(bv);
+        (relu ? r1.max(z) : r1).intoArray(d, dOff + 1 * dStep);
+        FloatVector r2 = s4.fma(k4, s3.fma(k4, s1.add(s2))).add(bv);
+        (relu ? r2.max(z) : r2).intoArray(d, dOff + 2 * dStep);
+        FloatVector r3 = s4.fma(km8, s3.fma(k8, s1).add(s5).sub(s2)).add(bv);
+        (relu ? r3.max(z) : r3).intoArray(d, dOff + 3 * dStep);
     }
 }
