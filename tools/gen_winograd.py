@@ -140,7 +140,7 @@ def transform_1d(name, mat, doc, out_extra=False):
         else:
             body.append(f"        {e}.intoArray(d, dOff + {i} * dStep);")
     params = "float[] s, int sOff, int sStep, float[] d, int dOff, int dStep" + (", float bias, boolean relu" if out_extra else "")
-    head = [f"    /** {doc} */", f"    private static void {name}({params}) {{"]
+    head = [f"    /** {doc} */", f"    static void {name}({params}) {{"]
     extra = ["        FloatVector bv = FloatVector.broadcast(S, bias);", "        FloatVector z = FloatVector.zero(S);"] if out_extra else []
     return "\n".join(head + consts_decl(consts, True, "        ") + extra + body + ["    }"])
 

@@ -24,6 +24,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
      * direct, a 64-channel one 1.25x faster with Winograd, (3,3,3) layers of 64 channels and more 1.3-1.9x faster.
      */
     private static final int WINOGRAD_MIN_REDUCTION = 64;
+    /** Input channels per group from which (3,1,1) convolutions run as Winograd over depth. */
+    private static final int TEMPORAL_WINOGRAD_MIN_CHANNELS = 32;
 
     private final CpuThreads threads;
     private final ReferenceBackend reference = new ReferenceBackend();
@@ -60,6 +62,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
     public PreparedConv prepare(ConvSpec spec, Tensor weight, Tensor bias) {
         if (spec.transposed()) {
             return new CpuConvTranspose(spec, weight, bias, threads);
+        }
+        if (WINOGRAD && CpuWinogradTemporal.supports(spec)
+                && spec.inChannels() / spec.groups() >= TEMPORAL_WINOGRAD_MIN_CHANNELS) {
+            return new CpuWinogradTemporal(spec, weight, bias, threads);
         }
         if (WINOGRAD && CpuWinograd.supports(spec)
                 && spec.inChannels() / spec.groups() * spec.kernel().d() >= WINOGRAD_MIN_REDUCTION) {

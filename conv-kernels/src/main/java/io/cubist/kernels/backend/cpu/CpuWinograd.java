@@ -191,11 +191,27 @@ final class CpuWinograd extends CpuPreparedConv {
                 }
             }
         }
-        // Each task: one (n, g), a chunk of positions, a range of row blocks; all products of the chunk go to a
-        // per-thread buffer that stays in L2, and the output transform reads them from there (the products are
-        // never written out whole)
+        Tiling tiling = new Tiling(m, th, tw, out);
+        fused(threads, a, mG, groups, batch, xis, v, problems, mn, (acc, xiStride, row, ldc, p0, p1, n, o) ->
+                outputChunk(acc, xiStride, row, ldc, p0, p1, n * spec.outChannels() + o, tiling, y.data(), res, relu));
+        return y;
+    }
+
+    /** Writes output channel {@code o} of batch item {@code n} for positions {@code [p0, p1)} from a chunk's products. */
+    interface ChunkOutput {
+        void write(float[] acc, int xiStride, int row, int ldc, int p0, int p1, int n, int o);
+    }
+
+    /**
+     * Runs Winograd's {@code xis} GEMMs (problem {@code (xi * batch + n) * groups + g}, {@code mn} positions each) and
+     * hands their products to {@code out} a chunk at a time. Each task: one (n, g), a chunk of positions, a range of
+     * row blocks; all products of the chunk go to a per-thread buffer that stays in L2, and the output transform reads
+     * them from there (the products are never written out whole).
+     */
+    static void fused(CpuThreads threads, float[] a, int mG, int groups, int batch, int xis, float[] v,
+                      List<ImplicitGemm.Problem> problems, int mn, ChunkOutput out) {
         int mBlocks = (mG + MR - 1) / MR;
-        int tiles = runs.tiles;
+        int tiles = (mn + NR - 1) / NR;
         int rowsAll = ImplicitGemm.rowsRun(mG, 0, mBlocks);
         int chunk = (int) Math.max(1, Math.min(tiles, CHUNK_FLOATS / ((long) xis * rowsAll * NR)));
         int split = 1;
@@ -212,7 +228,6 @@ final class CpuWinograd extends CpuPreparedConv {
         int chunks = (tiles + chunkTiles - 1) / chunkTiles;
         int splits = split;
         int blocksPer = (mBlocks + splits - 1) / splits;
-        Tiling tiling = new Tiling(m, th, tw, out);
         threads.parallelFor(batch * groups * chunks * splits, task -> {
             int s0 = task % splits;
             int rest = task / splits;
@@ -239,11 +254,9 @@ final class CpuWinograd extends CpuPreparedConv {
             int p1 = Math.min(mn, t1 * NR);
             int m1 = Math.min(mG, mb0 * MR + rowsTask);
             for (int mm = mb0 * MR; mm < m1; mm++) {
-                outputChunk(acc, xiStride, (mm - mb0 * MR) * ldc, ldc, p0, p1, n * spec.outChannels() + g * mG + mm,
-                        tiling, y.data(), res, relu);
+                out.write(acc, xiStride, (mm - mb0 * MR) * ldc, ldc, p0, p1, n, g * mG + mm);
             }
         });
-        return y;
     }
 
     /**

@@ -160,7 +160,7 @@ final class WinogradTransforms {
     }
 
     /** {@code d[dOff + i * dStep] = sum_k B^T[i][k] s[sOff + k * sStep]}, L lanes, F(2x2). */
-    private static void bt2(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep) {
+    static void bt2(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep) {
         FloatVector s0 = FloatVector.fromArray(S, s, sOff + 0 * sStep);
         FloatVector s1 = FloatVector.fromArray(S, s, sOff + 1 * sStep);
         FloatVector s2 = FloatVector.fromArray(S, s, sOff + 2 * sStep);
@@ -172,7 +172,7 @@ final class WinogradTransforms {
     }
 
     /** {@code d[dOff + i * dStep] = sum_k A^T[i][k] s[sOff + k * sStep]}, L lanes, F(2x2). */
-    private static void at2(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep) {
+    static void at2(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep) {
         FloatVector s0 = FloatVector.fromArray(S, s, sOff + 0 * sStep);
         FloatVector s1 = FloatVector.fromArray(S, s, sOff + 1 * sStep);
         FloatVector s2 = FloatVector.fromArray(S, s, sOff + 2 * sStep);
@@ -182,7 +182,7 @@ final class WinogradTransforms {
     }
 
     /** As {@link #at2}, plus bias, and ReLU if asked. */
-    private static void at2Out(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep, float bias, boolean relu) {
+    static void at2Out(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep, float bias, boolean relu) {
         FloatVector bv = FloatVector.broadcast(S, bias);
         FloatVector z = FloatVector.zero(S);
         FloatVector s0 = FloatVector.fromArray(S, s, sOff + 0 * sStep);
@@ -452,7 +452,7 @@ final class WinogradTransforms {
     }
 
     /** {@code d[dOff + i * dStep] = sum_k B^T[i][k] s[sOff + k * sStep]}, L lanes, F(4x4). */
-    private static void bt4(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep) {
+    static void bt4(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep) {
         FloatVector km5 = FloatVector.broadcast(S, -5.0f);
         FloatVector km4 = FloatVector.broadcast(S, -4.0f);
         FloatVector km2 = FloatVector.broadcast(S, -2.0f);
@@ -473,7 +473,7 @@ final class WinogradTransforms {
     }
 
     /** {@code d[dOff + i * dStep] = sum_k A^T[i][k] s[sOff + k * sStep]}, L lanes, F(4x4). */
-    private static void at4(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep) {
+    static void at4(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep) {
         FloatVector km8 = FloatVector.broadcast(S, -8.0f);
         FloatVector km2 = FloatVector.broadcast(S, -2.0f);
         FloatVector k2 = FloatVector.broadcast(S, 2.0f);
@@ -492,7 +492,7 @@ final class WinogradTransforms {
     }
 
     /** As {@link #at4}, plus bias, and ReLU if asked. */
-    private static void at4Out(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep, float bias, boolean relu) {
+    static void at4Out(float[] s, int sOff, int sStep, float[] d, int dOff, int dStep, float bias, boolean relu) {
         FloatVector km8 = FloatVector.broadcast(S, -8.0f);
         FloatVector km2 = FloatVector.broadcast(S, -2.0f);
         FloatVector k2 = FloatVector.broadcast(S, 2.0f);

@@ -154,6 +154,54 @@ class CpuConvTest {
     }
 
     @Test
+    void temporalWinogradMatchesTheReference() {
+        SplittableRandom r = new SplittableRandom(23);
+        try (CpuThreads threads = new CpuThreads(2)) {
+            for (int t = 0; t < 60; t++) {
+                int g = 1 + r.nextInt(2);
+                int cin = g * (1 + r.nextInt(9));
+                int cout = g * (1 + r.nextInt(20));
+                PaddingMode mode = PaddingMode.values()[r.nextInt(4)];
+                // depths from 1 to 10 (F(2) below 4 output planes, F(4) from 4), planes of 1 to 70 positions: whole
+                // vectors and tails
+                int[] in = {1 + r.nextInt(10), 1 + r.nextInt(7), 1 + r.nextInt(10)};
+                ConvSpec.Builder sb = ConvSpec.builder(3, cin, cout, 3, 1, 1).groups(g).bias(r.nextBoolean())
+                        .flip(r.nextInt(4) == 0).paddingMode(mode);
+                if (r.nextInt(4) == 0) {
+                    sb.paddingSame();
+                } else {
+                    sb.padding(Math.min(r.nextInt(3), in[0] - 1), 0, 0);
+                }
+                ConvSpec spec = sb.build();
+                if (!CpuWinogradTemporal.supports(spec)) {
+                    continue;
+                }
+                Tensor w = Tensor.random(t, spec.weightShape());
+                Tensor b = spec.bias() ? Tensor.random(t + 1, cout) : null;
+                Tensor x = Tensor.random(t + 2, 1 + r.nextInt(2), cin, in[0], in[1], in[2]);
+                Tensor expected;
+                try {
+                    expected = new ReferenceConv(spec, w, b).forward(x);
+                } catch (IllegalArgumentException impossible) {
+                    continue;
+                }
+                Tensor res = r.nextBoolean() ? Tensor.random(t + 3, expected.shape()) : null;
+                boolean relu = r.nextBoolean();
+                float[] e = expected.data();
+                for (int i = 0; i < e.length; i++) {
+                    float val = e[i] + (res == null ? 0f : res.data()[i]);
+                    e[i] = relu && val < 0f ? 0f : val;
+                }
+                Tensor actual = new CpuWinogradTemporal(spec, w, b, threads).forward(x, res, relu);
+                double err = expected.maxAbsDiff(actual);
+                double tol = 2e-4 * Math.max(1, expected.maxAbs());
+                assertTrue(err <= tol, spec + " on " + java.util.Arrays.toString(x.shape())
+                        + ": temporal Winograd max error " + err + " > " + tol);
+            }
+        }
+    }
+
+    @Test
     void depthwiseShapesMatchTheReference() {
         SplittableRandom r = new SplittableRandom(14);
         try (CpuBackend cpu = new CpuBackend(2)) {
