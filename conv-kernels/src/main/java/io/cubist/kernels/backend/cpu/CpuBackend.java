@@ -20,10 +20,11 @@ public final class CpuBackend implements Backend, AutoCloseable {
     private static final boolean WINOGRAD = !"false".equals(System.getProperty("cubist.cpu.winograd"));
     /**
      * A shorter reduction (input channels per group x temporal taps) leaves too little work per transformed element
-     * to pay for Winograd's transforms: measured (same JVM, alternating), a 32-channel (1,3,3) layer ran 1.14x faster
-     * direct, a 64-channel one 1.25x faster with Winograd, (3,3,3) layers of 64 channels and more 1.3-1.9x faster.
+     * to pay for Winograd's transforms. Measured (same JVM, alternating, 2 threads, with the fused F(4x4) engine):
+     * Winograd 1.1-1.3x faster than direct at reductions of 9 (C3D conv1: 3 channels x 3 taps), 16 and 32; depthwise
+     * layers (reduction 1-3) keep their own path.
      */
-    private static final int WINOGRAD_MIN_REDUCTION = 64;
+    private static final int WINOGRAD_MIN_REDUCTION = 9;
     /** Input channels per group from which (3,1,1) convolutions run as Winograd over depth. */
     private static final int TEMPORAL_WINOGRAD_MIN_CHANNELS = 32;
 

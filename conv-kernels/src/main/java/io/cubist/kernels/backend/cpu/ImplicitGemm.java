@@ -22,6 +22,8 @@ final class ImplicitGemm {
     static final int K_CHUNK = 256;
     /** Problems with at most this many rows run row by row ({@link GemmKernel#row}) instead of in MR-row tiles. */
     static final int THIN_ROWS = 3;
+    /** Row blocks per task at most, about: 32 blocks of 8 rows keep a task's accumulators near 200 KB. */
+    static final int SPLIT_BLOCKS = 32;
 
     /**
      * One GEMM.
@@ -119,16 +121,24 @@ final class ImplicitGemm {
         int tileGroup = group;
         int groupsPerProblem = (maxTiles + tileGroup - 1) / tileGroup;
         int ldc = tileGroup * NR;
-        threads.parallelFor(problems.size() * groupsPerProblem, task -> {
-            Problem p = problems.get(task / groupsPerProblem);
-            int t0 = (task % groupsPerProblem) * tileGroup;
+        // many output channels: split them too, so a task's accumulators stay small and short problems still give
+        // every thread work
+        int splits = rows <= THIN_ROWS ? 1 : Math.max(1, mBlocks / SPLIT_BLOCKS);
+        int blocksPer = (mBlocks + splits - 1) / splits;
+        threads.parallelFor(problems.size() * groupsPerProblem * splits, task -> {
+            int s = task % splits;
+            int rest = task / splits;
+            Problem p = problems.get(rest / groupsPerProblem);
+            int t0 = (rest % groupsPerProblem) * tileGroup;
             int t1 = Math.min(p.tiles(), t0 + tileGroup);
-            if (t0 >= t1) {
+            int mb0 = s * blocksPer;
+            int mb1 = Math.min(mBlocks, mb0 + blocksPer);
+            if (t0 >= t1 || mb0 >= mb1) {
                 return;
             }
-            float[] acc = ACC.get(rowsRun * ldc);
-            compute(a, rows, buf, p, 0, mBlocks, t0, t1, acc, 0, ldc);
-            store(acc, ldc, rows, t0 * NR, t1 * NR, p, y, epi);
+            float[] acc = ACC.get(rowsRun(rows, mb0, mb1) * ldc);
+            compute(a, rows, buf, p, mb0, mb1, t0, t1, acc, 0, ldc);
+            store(acc, ldc, mb0 * MR, Math.min(rows, mb1 * MR), t0 * NR, t1 * NR, p, y, epi);
         });
     }
 
@@ -195,14 +205,18 @@ final class ImplicitGemm {
         }
     }
 
-    /** Applies the epilogue to grid positions {@code [p0, p1)} of every row and writes them to their outputs. */
-    private static void store(float[] acc, int ldc, int rows, int p0, int p1, Problem p, float[] y, Epilogue epi) {
+    /**
+     * Applies the epilogue to grid positions {@code [p0, p1)} of rows {@code [m0, m1)} (row {@code m} at
+     * {@code acc[(m - m0) * ldc]}) and writes them to their outputs.
+     */
+    private static void store(float[] acc, int ldc, int m0, int m1, int p0, int p1, Problem p, float[] y,
+                              Epilogue epi) {
         OutputRuns runs = p.runs;
         int first = runs.firstAfter(p0);
-        for (int m = 0; m < rows; m++) {
+        for (int m = m0; m < m1; m++) {
             float b = epi.bias == null ? 0f : epi.bias[p.biasBase + m];
             int yBase = p.yRow[m];
-            int aBase = m * ldc - p0;
+            int aBase = (m - m0) * ldc - p0;
             for (int i = first; i < runs.grid.length && runs.grid[i] < p1; i++) {
                 int g0 = Math.max(p0, runs.grid[i]);
                 int g1 = Math.min(p1, runs.grid[i] + runs.len[i]);

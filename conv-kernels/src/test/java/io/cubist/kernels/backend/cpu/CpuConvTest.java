@@ -154,6 +154,33 @@ class CpuConvTest {
     }
 
     @Test
+    void manyOutputChannelsSplitOverTasksMatchTheReference() {
+        // 600 and 1030 output channels: more row blocks than one task takes, so tasks split them (with a last,
+        // partial block); pointwise and 3x3x3, with bias, residual and ReLU
+        try (CpuThreads threads = new CpuThreads(2)) {
+            int seed = 0;
+            for (int[] k : new int[][] {{1, 1, 1}, {3, 3, 3}}) {
+                for (int cout : new int[] {600, 1030}) {
+                    ConvSpec spec = ConvSpec.builder(3, 7, cout, k[0], k[1], k[2]).padding(k[0] / 2, k[1] / 2, k[2] / 2)
+                            .bias(true).build();
+                    Tensor w = Tensor.random(++seed, spec.weightShape());
+                    Tensor b = Tensor.random(++seed, cout);
+                    Tensor x = Tensor.random(++seed, 2, 7, 3, 5, 11);
+                    Tensor expected = new ReferenceConv(spec, w, b).forward(x);
+                    Tensor res = Tensor.random(++seed, expected.shape());
+                    float[] e = expected.data();
+                    for (int i = 0; i < e.length; i++) {
+                        e[i] = Math.max(0f, e[i] + res.data()[i]);
+                    }
+                    Tensor actual = new CpuConv(spec, w, b, threads).forward(x, res, true);
+                    double err = expected.maxAbsDiff(actual);
+                    assertTrue(err <= 2e-4 * Math.max(1, expected.maxAbs()), spec + ": max error " + err);
+                }
+            }
+        }
+    }
+
+    @Test
     void temporalWinogradMatchesTheReference() {
         SplittableRandom r = new SplittableRandom(23);
         try (CpuThreads threads = new CpuThreads(2)) {
