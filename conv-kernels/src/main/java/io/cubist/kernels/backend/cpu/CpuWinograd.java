@@ -212,16 +212,31 @@ final class CpuWinograd extends CpuPreparedConv {
                       List<ImplicitGemm.Problem> problems, int mn, ChunkOutput out) {
         int mBlocks = (mG + MR - 1) / MR;
         int tiles = (mn + NR - 1) / NR;
-        int rowsAll = ImplicitGemm.rowsRun(mG, 0, mBlocks);
-        int chunk = (int) Math.max(1, Math.min(tiles, CHUNK_FLOATS / ((long) xis * rowsAll * NR)));
+        // choose the chunk (tiles per task) and the split of the row blocks: each task reads its rows' weights of
+        // every xi once and its chunk's V rows once, so the weights are read once per chunk and V once per split;
+        // keep the products of a task within CHUNK_FLOATS, give every thread several tasks, then read least
+        long kLen = problems.get(0).offs().length;
+        long aFloats = (long) xis * mBlocks * MR * kLen;
+        long vFloats = (long) xis * kLen * mn;
+        int chunk = 1;
         int split = 1;
-        while ((long) batch * groups * ((tiles + chunk - 1) / chunk) * split < 4L * threads.threads()) {
-            if (chunk > 1) {
-                chunk = (chunk + 1) / 2;
-            } else if (split < mBlocks && mG > ImplicitGemm.THIN_ROWS) {
-                split++;
-            } else {
-                break;
+        long bestCost = Long.MAX_VALUE;
+        boolean bestParallel = false;
+        int maxSplit = mG > ImplicitGemm.THIN_ROWS ? mBlocks : 1;
+        for (int sp = 1; sp <= maxSplit; sp = sp < 4 ? sp + 1 : sp * 2) {
+            int rows = ImplicitGemm.rowsRun(mG, 0, (mBlocks + sp - 1) / sp);
+            int ch = (int) Math.max(1, Math.min(tiles, CHUNK_FLOATS / ((long) xis * rows * NR)));
+            boolean parallel = (long) batch * groups * ((tiles + ch - 1) / ch) * sp >= 4L * threads.threads();
+            while (!parallel && ch > 1) {
+                ch = (ch + 1) / 2;
+                parallel = (long) batch * groups * ((tiles + ch - 1) / ch) * sp >= 4L * threads.threads();
+            }
+            long cost = (long) ((tiles + ch - 1) / ch) * aFloats + sp * vFloats;
+            if ((parallel && !bestParallel) || (parallel == bestParallel && cost < bestCost)) {
+                bestCost = cost;
+                bestParallel = parallel;
+                chunk = ch;
+                split = sp;
             }
         }
         int chunkTiles = chunk;
