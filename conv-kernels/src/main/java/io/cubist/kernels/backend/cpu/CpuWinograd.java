@@ -424,9 +424,19 @@ final class CpuWinograd extends CpuPreparedConv {
                         (relu ? val.max(zero) : val).intoArray(y, o + e);
                     }
                 }
-                for (; e < width; e++) {
-                    float val = q[qr + (e % m) * ldc + e / m] + (res == null ? 0f : res[o + e]);
-                    y[o + e] = relu && res != null ? Math.max(val, 0f) : val;
+                // the rest (most of a row narrower than a vector): tile by tile, column by column (e is a multiple
+                // of m here)
+                for (int t = e / m; m * t < width; t++) {
+                    int cols = Math.min(m, width - m * t);
+                    for (int j = 0; j < cols; j++) {
+                        int at = o + m * t + j;
+                        float val = q[qr + j * ldc + t];
+                        if (res != null) {
+                            val += res[at];
+                            val = relu ? Math.max(val, 0f) : val;
+                        }
+                        y[at] = val;
+                    }
                 }
             }
             p += len;
