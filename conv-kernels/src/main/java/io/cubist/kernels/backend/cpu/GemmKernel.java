@@ -136,6 +136,114 @@ final class GemmKernel {
     }
 
     /**
+     * {@link #tile} for a packed panel: row {@code k} of B at {@code x[start + k * stride]}, {@code k < kCount}. No
+     * offset table to read per k (measured 10-15% faster in isolation).
+     */
+    static void tilePanel(float[] a, int aOff, float[] x, int start, int stride, int kCount, float[] c, int cOff,
+                          int ldc, boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z, c0_2 = z;
+        FloatVector c1_0 = z, c1_1 = z, c1_2 = z;
+        FloatVector c2_0 = z, c2_1 = z, c2_2 = z;
+        FloatVector c3_0 = z, c3_1 = z, c3_2 = z;
+        FloatVector c4_0 = z, c4_1 = z, c4_2 = z;
+        FloatVector c5_0 = z, c5_1 = z, c5_2 = z;
+        FloatVector c6_0 = z, c6_1 = z, c6_2 = z;
+        FloatVector c7_0 = z, c7_1 = z, c7_2 = z;
+        int ao = aOff;
+        int xo = start;
+        for (int k = 0; k < kCount; k++, ao += MR, xo += stride) {
+            FloatVector x0 = FloatVector.fromArray(S, x, xo);
+            FloatVector x1 = FloatVector.fromArray(S, x, xo + L);
+            FloatVector x2 = FloatVector.fromArray(S, x, xo + 2 * L);
+            FloatVector w;
+            w = FloatVector.broadcast(S, a[ao + 0]);
+            c0_0 = w.fma(x0, c0_0);
+            c0_1 = w.fma(x1, c0_1);
+            c0_2 = w.fma(x2, c0_2);
+            w = FloatVector.broadcast(S, a[ao + 1]);
+            c1_0 = w.fma(x0, c1_0);
+            c1_1 = w.fma(x1, c1_1);
+            c1_2 = w.fma(x2, c1_2);
+            w = FloatVector.broadcast(S, a[ao + 2]);
+            c2_0 = w.fma(x0, c2_0);
+            c2_1 = w.fma(x1, c2_1);
+            c2_2 = w.fma(x2, c2_2);
+            w = FloatVector.broadcast(S, a[ao + 3]);
+            c3_0 = w.fma(x0, c3_0);
+            c3_1 = w.fma(x1, c3_1);
+            c3_2 = w.fma(x2, c3_2);
+            w = FloatVector.broadcast(S, a[ao + 4]);
+            c4_0 = w.fma(x0, c4_0);
+            c4_1 = w.fma(x1, c4_1);
+            c4_2 = w.fma(x2, c4_2);
+            w = FloatVector.broadcast(S, a[ao + 5]);
+            c5_0 = w.fma(x0, c5_0);
+            c5_1 = w.fma(x1, c5_1);
+            c5_2 = w.fma(x2, c5_2);
+            w = FloatVector.broadcast(S, a[ao + 6]);
+            c6_0 = w.fma(x0, c6_0);
+            c6_1 = w.fma(x1, c6_1);
+            c6_2 = w.fma(x2, c6_2);
+            w = FloatVector.broadcast(S, a[ao + 7]);
+            c7_0 = w.fma(x0, c7_0);
+            c7_1 = w.fma(x1, c7_1);
+            c7_2 = w.fma(x2, c7_2);
+        }
+        if (accumulate) {
+            c0_0.add(FloatVector.fromArray(S, c, cOff + 0 * ldc)).intoArray(c, cOff + 0 * ldc);
+            c0_1.add(FloatVector.fromArray(S, c, cOff + 0 * ldc + L)).intoArray(c, cOff + 0 * ldc + L);
+            c0_2.add(FloatVector.fromArray(S, c, cOff + 0 * ldc + 2 * L)).intoArray(c, cOff + 0 * ldc + 2 * L);
+            c1_0.add(FloatVector.fromArray(S, c, cOff + 1 * ldc)).intoArray(c, cOff + 1 * ldc);
+            c1_1.add(FloatVector.fromArray(S, c, cOff + 1 * ldc + L)).intoArray(c, cOff + 1 * ldc + L);
+            c1_2.add(FloatVector.fromArray(S, c, cOff + 1 * ldc + 2 * L)).intoArray(c, cOff + 1 * ldc + 2 * L);
+            c2_0.add(FloatVector.fromArray(S, c, cOff + 2 * ldc)).intoArray(c, cOff + 2 * ldc);
+            c2_1.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + L)).intoArray(c, cOff + 2 * ldc + L);
+            c2_2.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + 2 * L)).intoArray(c, cOff + 2 * ldc + 2 * L);
+            c3_0.add(FloatVector.fromArray(S, c, cOff + 3 * ldc)).intoArray(c, cOff + 3 * ldc);
+            c3_1.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + L)).intoArray(c, cOff + 3 * ldc + L);
+            c3_2.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + 2 * L)).intoArray(c, cOff + 3 * ldc + 2 * L);
+            c4_0.add(FloatVector.fromArray(S, c, cOff + 4 * ldc)).intoArray(c, cOff + 4 * ldc);
+            c4_1.add(FloatVector.fromArray(S, c, cOff + 4 * ldc + L)).intoArray(c, cOff + 4 * ldc + L);
+            c4_2.add(FloatVector.fromArray(S, c, cOff + 4 * ldc + 2 * L)).intoArray(c, cOff + 4 * ldc + 2 * L);
+            c5_0.add(FloatVector.fromArray(S, c, cOff + 5 * ldc)).intoArray(c, cOff + 5 * ldc);
+            c5_1.add(FloatVector.fromArray(S, c, cOff + 5 * ldc + L)).intoArray(c, cOff + 5 * ldc + L);
+            c5_2.add(FloatVector.fromArray(S, c, cOff + 5 * ldc + 2 * L)).intoArray(c, cOff + 5 * ldc + 2 * L);
+            c6_0.add(FloatVector.fromArray(S, c, cOff + 6 * ldc)).intoArray(c, cOff + 6 * ldc);
+            c6_1.add(FloatVector.fromArray(S, c, cOff + 6 * ldc + L)).intoArray(c, cOff + 6 * ldc + L);
+            c6_2.add(FloatVector.fromArray(S, c, cOff + 6 * ldc + 2 * L)).intoArray(c, cOff + 6 * ldc + 2 * L);
+            c7_0.add(FloatVector.fromArray(S, c, cOff + 7 * ldc)).intoArray(c, cOff + 7 * ldc);
+            c7_1.add(FloatVector.fromArray(S, c, cOff + 7 * ldc + L)).intoArray(c, cOff + 7 * ldc + L);
+            c7_2.add(FloatVector.fromArray(S, c, cOff + 7 * ldc + 2 * L)).intoArray(c, cOff + 7 * ldc + 2 * L);
+        } else {
+            c0_0.intoArray(c, cOff + 0 * ldc);
+            c0_1.intoArray(c, cOff + 0 * ldc + L);
+            c0_2.intoArray(c, cOff + 0 * ldc + 2 * L);
+            c1_0.intoArray(c, cOff + 1 * ldc);
+            c1_1.intoArray(c, cOff + 1 * ldc + L);
+            c1_2.intoArray(c, cOff + 1 * ldc + 2 * L);
+            c2_0.intoArray(c, cOff + 2 * ldc);
+            c2_1.intoArray(c, cOff + 2 * ldc + L);
+            c2_2.intoArray(c, cOff + 2 * ldc + 2 * L);
+            c3_0.intoArray(c, cOff + 3 * ldc);
+            c3_1.intoArray(c, cOff + 3 * ldc + L);
+            c3_2.intoArray(c, cOff + 3 * ldc + 2 * L);
+            c4_0.intoArray(c, cOff + 4 * ldc);
+            c4_1.intoArray(c, cOff + 4 * ldc + L);
+            c4_2.intoArray(c, cOff + 4 * ldc + 2 * L);
+            c5_0.intoArray(c, cOff + 5 * ldc);
+            c5_1.intoArray(c, cOff + 5 * ldc + L);
+            c5_2.intoArray(c, cOff + 5 * ldc + 2 * L);
+            c6_0.intoArray(c, cOff + 6 * ldc);
+            c6_1.intoArray(c, cOff + 6 * ldc + L);
+            c6_2.intoArray(c, cOff + 6 * ldc + 2 * L);
+            c7_0.intoArray(c, cOff + 7 * ldc);
+            c7_1.intoArray(c, cOff + 7 * ldc + L);
+            c7_2.intoArray(c, cOff + 7 * ldc + 2 * L);
+        }
+    }
+
+    /**
      * One row of the tile: {@code c[cOff + j] (+)= sum over k of a[aOff + (k-k0)*MR] * x[offs[k] + n0 + j]} for
      * {@code j < NR}. For thin problems (depthwise: one output channel per group) where an MR-row tile would be mostly
      * padding. Even and odd k accumulate separately: twice the independent FMA chains.

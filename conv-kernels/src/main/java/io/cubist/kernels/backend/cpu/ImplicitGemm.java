@@ -57,15 +57,6 @@ final class ImplicitGemm {
     /** {@code -Dcubist.cpu.pack=false} reads B straight from the input buffer (for comparison). */
     private static final boolean PACK = !"false".equals(System.getProperty("cubist.cpu.pack"));
 
-    /** {@code [0, width, 2*width, ...]}: the row offsets of a packed panel. */
-    private static int[] panelRows(int width) {
-        int[] o = new int[PANEL_ROWS];
-        for (int i = 0; i < o.length; i++) {
-            o[i] = i * width;
-        }
-        return o;
-    }
-
     private ImplicitGemm() {
     }
 
@@ -184,11 +175,10 @@ final class ImplicitGemm {
                     for (int kk = s0; kk < s1; kk++) {
                         System.arraycopy(buf, p.offs[kk] + t0 * NR, panel, (kk - s0) * width, width);
                     }
-                    int[] rowAt = panelRows(width);
                     for (int mb = mb0; mb < mb1; mb++) {
                         int aOff = p.aOff + (mb * k + s0) * MR;
                         for (int ti = t0; ti < t1; ti++) {
-                            GemmKernel.tile(a, aOff, panel, rowAt, 0, s1 - s0, (ti - t0) * NR, acc,
+                            GemmKernel.tilePanel(a, aOff, panel, (ti - t0) * NR, width, s1 - s0, acc,
                                     accOff + (mb - mb0) * MR * ldc + (ti - t0) * NR, ldc, s0 > 0);
                         }
                     }

@@ -269,6 +269,18 @@ class CpuConvTest {
             for (int i = 0; i < fast.length; i++) {
                 assertTrue(Math.abs(fast[i] - slow[i]) <= 1e-4, "tile element " + i);
             }
+            // the packed-panel form: rows at start + k * stride
+            int[] rows = new int[64];
+            for (int k = 0; k < rows.length; k++) {
+                rows[k] = 9 + (k - 3) * 50;
+            }
+            float[] panel = Tensor.random(4, GemmKernel.MR * GemmKernel.NR).data();
+            float[] panelSlow = panel.clone();
+            GemmKernel.tilePanel(w, 5, x, 9 + 7, 50, 58, panel, 0, GemmKernel.NR, accumulate);
+            GemmKernel.tileReference(w, 5, x, rows, 3, 61, 7, panelSlow, 0, GemmKernel.NR, accumulate);
+            for (int i = 0; i < panel.length; i++) {
+                assertTrue(Math.abs(panel[i] - panelSlow[i]) <= 1e-4, "tilePanel element " + i);
+            }
         }
         float[] fast = new float[DepthwiseKernel.ROWS * DepthwiseKernel.WIDTH];
         float[] slow = fast.clone();
