@@ -139,11 +139,7 @@ class CpuConvTest {
                 // the fused epilogue too: a residual added and ReLU applied after the output transform
                 Tensor res = r.nextBoolean() ? Tensor.random(t + 3, expected.shape()) : null;
                 boolean relu = r.nextBoolean();
-                float[] e = expected.data();
-                for (int i = 0; i < e.length; i++) {
-                    float val = e[i] + (res == null ? 0f : res.data()[i]);
-                    e[i] = relu && val < 0f ? 0f : val;
-                }
+                withEpilogue(expected, res, relu);
                 Tensor actual = new CpuWinograd(spec, w, b, threads).forward(x, res, relu);
                 double err = expected.maxAbsDiff(actual);
                 double tol = 2e-4 * Math.max(1, expected.maxAbs());
@@ -168,10 +164,7 @@ class CpuConvTest {
                     Tensor x = Tensor.random(++seed, 2, 7, 3, 5, 11);
                     Tensor expected = new ReferenceConv(spec, w, b).forward(x);
                     Tensor res = Tensor.random(++seed, expected.shape());
-                    float[] e = expected.data();
-                    for (int i = 0; i < e.length; i++) {
-                        e[i] = Math.max(0f, e[i] + res.data()[i]);
-                    }
+                    withEpilogue(expected, res, true);
                     Tensor actual = new CpuConv(spec, w, b, threads).forward(x, res, true);
                     double err = expected.maxAbsDiff(actual);
                     assertTrue(err <= 2e-4 * Math.max(1, expected.maxAbs()), spec + ": max error " + err);
@@ -214,11 +207,7 @@ class CpuConvTest {
                 }
                 Tensor res = r.nextBoolean() ? Tensor.random(t + 3, expected.shape()) : null;
                 boolean relu = r.nextBoolean();
-                float[] e = expected.data();
-                for (int i = 0; i < e.length; i++) {
-                    float val = e[i] + (res == null ? 0f : res.data()[i]);
-                    e[i] = relu && val < 0f ? 0f : val;
-                }
+                withEpilogue(expected, res, relu);
                 Tensor actual = new CpuWinogradTemporal(spec, w, b, threads).forward(x, res, relu);
                 double err = expected.maxAbsDiff(actual);
                 double tol = 2e-4 * Math.max(1, expected.maxAbs());
@@ -323,6 +312,15 @@ class CpuConvTest {
             compare(ConvSpec.builder(3, 3, 45, 1, 7, 7).stride(1, 2, 2).padding(0, 3, 3).build(), 1,
                     new int[] {2, 23, 23}, 5, cpu);
             compare(ConvSpec.builder(3, 64, 32, 2).stride(2).transposed(true).build(), 1, new int[] {3, 7, 7}, 6, cpu);
+        }
+    }
+
+    /** What the fused epilogue makes of a plain convolution's output: {@code relu?(y + residual)}, in place. */
+    private static void withEpilogue(Tensor y, Tensor residual, boolean relu) {
+        float[] e = y.data();
+        for (int i = 0; i < e.length; i++) {
+            float val = e[i] + (residual == null ? 0f : residual.data()[i]);
+            e[i] = relu && val < 0f ? 0f : val;
         }
     }
 }
