@@ -43,6 +43,11 @@ final class CpuWinograd extends CpuPreparedConv {
     private static final Scratch QUAD = new Scratch();
     /** Each worker thread's products of one chunk of positions. */
     private static final Scratch PRODUCTS = new Scratch();
+    /**
+     * Floats of transformed input per batch slice: 32 MB, within the last-level cache here (at batch 4 the whole
+     * transformed input of a (2+1)D temporal layer was 87 MB). Not final: tests lower it to run several slices.
+     */
+    static long vBudget = 1L << 23;
     /** Fewest F(4x4) tiles per call for F(4x4) to be used. */
     private static final int F4_MIN_TILES = 256;
     /**
@@ -163,37 +168,44 @@ final class CpuWinograd extends CpuPreparedConv {
         int tw = (out.w() + m - 1) / m;
         int t2 = th * tw;
         int dp = in.d() + spec.padBefore().d() + spec.padAfter().d();
-        // V: [xi][n][c][padded depth][tile], the transformed input; the tail keeps the last GEMM tile inside
-        int vPlane = dp * t2;
-        int vLen = xis * batch * cin * vPlane + NR;
-        float[] v = inputScratch.get(vLen);
-        Maps maps = Maps.of(spec, in, m, th, tw);
-        threads.parallelFor(batch * cin * dp, task -> transformInput(input.data(), task, in, dp, maps, v,
-                batch * cin * vPlane));
-        // the GEMMs M_xi[o][(od, tile)] = sum_(c, a) U_xi[o][(c, a)] * V_xi[(c, od + a*dilation)][tile], one
-        // problem per (xi, n, g); positions (od, tile) flattened, mn of them
         int mn = out.d() * t2;
+        int vPlane = dp * t2;
+        Maps maps = Maps.of(spec, in, m, th, tw);
+        Tiling tiling = new Tiling(m, th, tw, out);
         OutputRuns runs = new OutputRuns.Builder(1).add(0, 0, mn).build();
-        List<ImplicitGemm.Problem> problems = new ArrayList<>(xis * batch * groups);
         int dl = spec.dilation().d();
-        for (int xi = 0; xi < xis; xi++) {
-            for (int n = 0; n < batch; n++) {
-                for (int g = 0; g < groups; g++) {
-                    int[] offs = new int[kDim];
-                    for (int c = 0; c < cG; c++) {
-                        for (int t = 0; t < kd; t++) {
-                            offs[c * kd + t] = ((xi * batch + n) * cin + g * cG + c) * vPlane + t * dl * t2;
+        // a slice of the batch at a time, so that its transformed input stays in the last-level cache
+        int slice = (int) Math.max(1, Math.min(batch, vBudget / ((long) xis * cin * vPlane)));
+        for (int n0 = 0; n0 < batch; n0 += slice) {
+            int first = n0;
+            int nb = Math.min(slice, batch - n0);
+            // V: [xi][n][c][padded depth][tile], the transformed input; the tail keeps the last GEMM tile inside
+            float[] v = inputScratch.get(xis * nb * cin * vPlane + NR);
+            threads.parallelFor(nb * cin * dp, task -> transformInput(input.data(), first * cin, task, in, dp, maps, v,
+                    nb * cin * vPlane));
+            // the GEMMs M_xi[o][(od, tile)] = sum_(c, a) U_xi[o][(c, a)] * V_xi[(c, od + a*dilation)][tile], one
+            // problem per (xi, n, g); positions (od, tile) flattened, mn of them
+            List<ImplicitGemm.Problem> problems = new ArrayList<>(xis * nb * groups);
+            for (int xi = 0; xi < xis; xi++) {
+                for (int n = 0; n < nb; n++) {
+                    for (int g = 0; g < groups; g++) {
+                        int[] offs = new int[kDim];
+                        for (int c = 0; c < cG; c++) {
+                            for (int t = 0; t < kd; t++) {
+                                offs[c * kd + t] = ((xi * nb + n) * cin + g * cG + c) * vPlane + t * dl * t2;
+                            }
                         }
+                        ImplicitGemm.Problem p = new ImplicitGemm.Problem((xi * groups + g) * problemA, offs, null, 0,
+                                runs);
+                        ImplicitGemm.checkReads(p, v.length);
+                        problems.add(p);
                     }
-                    ImplicitGemm.Problem p = new ImplicitGemm.Problem((xi * groups + g) * problemA, offs, null, 0, runs);
-                    ImplicitGemm.checkReads(p, v.length);
-                    problems.add(p);
                 }
             }
+            fused(threads, a, mG, groups, nb, xis, v, problems, mn, (acc, xiStride, row, ldc, p0, p1, n, o) ->
+                    outputChunk(acc, xiStride, row, ldc, p0, p1, (first + n) * spec.outChannels() + o, tiling,
+                            y.data(), res, relu));
         }
-        Tiling tiling = new Tiling(m, th, tw, out);
-        fused(threads, a, mG, groups, batch, xis, v, problems, mn, (acc, xiStride, row, ldc, p0, p1, n, o) ->
-                outputChunk(acc, xiStride, row, ldc, p0, p1, n * spec.outChannels() + o, tiling, y.data(), res, relu));
         return y;
     }
 
@@ -280,7 +292,8 @@ final class CpuWinograd extends CpuPreparedConv {
      * planes {@code D_ij[tile]} (tile = ty * tw + tx, one contiguous copy per tile row), so that the transform runs
      * over {@code L} consecutive tiles at a time whatever the plane's width (most tile rows are shorter than a vector).
      */
-    private void transformInput(float[] x, int task, Dims3 in, int dp, Maps maps, float[] v, int xiStride) {
+    private void transformInput(float[] x, int ncBase, int task, Dims3 in, int dp, Maps maps, float[] v,
+                                int xiStride) {
         int m = maps.m;
         int a = m + 2;
         int xis = a * a;
@@ -298,7 +311,7 @@ final class CpuWinograd extends CpuPreparedConv {
             }
             return;
         }
-        int base = (nc * in.d() + id) * in.h() * in.w();
+        int base = ((ncBase + nc) * in.d() + id) * in.h() * in.w();
         // rows 0 .. m*th+1 of the padded plane; split[(m*r + ph) * width + q] = column m*q + ph of row r
         int rowsP = maps.row.length;
         int width = tw + 1;

@@ -90,29 +90,38 @@ final class CpuWinogradTemporal extends CpuPreparedConv {
         int hwr = (hw + L - 1) / L * L;
         int td = (out.d() + m - 1) / m;
         int mn = td * hwr;
-        // V: [xi][n][c][(tile, hw)]; the tail keeps the last GEMM tile inside
-        int xiStride = batch * cin * mn;
-        float[] v = scratch.get(xis * xiStride + NR);
         float[] x = input.data();
-        threads.parallelFor(batch * cin * td, task -> transformInput(x, task, in, m, td, hwr, v, xiStride));
-        List<ImplicitGemm.Problem> problems = new ArrayList<>(xis * batch * groups);
+        float[] yd = y.data();
         OutputRuns runs = new OutputRuns.Builder(1).add(0, 0, mn).build();
-        for (int xi = 0; xi < xis; xi++) {
-            for (int n = 0; n < batch; n++) {
-                for (int g = 0; g < groups; g++) {
-                    int[] offs = new int[cG];
-                    for (int c = 0; c < cG; c++) {
-                        offs[c] = xi * xiStride + (n * cin + g * cG + c) * mn;
+        // a slice of the batch at a time, so that its transformed input stays in the last-level cache
+        int slice = (int) Math.max(1, Math.min(batch, CpuWinograd.vBudget / ((long) xis * cin * mn)));
+        for (int n0 = 0; n0 < batch; n0 += slice) {
+            int first = n0;
+            int nb = Math.min(slice, batch - n0);
+            // V: [xi][n][c][(tile, hw)]; the tail keeps the last GEMM tile inside
+            int xiStride = nb * cin * mn;
+            float[] v = scratch.get(xis * xiStride + NR);
+            threads.parallelFor(nb * cin * td, task -> transformInput(x, first * cin, task, in, m, td, hwr, v,
+                    xiStride));
+            List<ImplicitGemm.Problem> problems = new ArrayList<>(xis * nb * groups);
+            for (int xi = 0; xi < xis; xi++) {
+                for (int n = 0; n < nb; n++) {
+                    for (int g = 0; g < groups; g++) {
+                        int[] offs = new int[cG];
+                        for (int c = 0; c < cG; c++) {
+                            offs[c] = xi * xiStride + (n * cin + g * cG + c) * mn;
+                        }
+                        ImplicitGemm.Problem p = new ImplicitGemm.Problem((xi * groups + g) * problemA, offs, null, 0,
+                                runs);
+                        ImplicitGemm.checkReads(p, v.length);
+                        problems.add(p);
                     }
-                    ImplicitGemm.Problem p = new ImplicitGemm.Problem((xi * groups + g) * problemA, offs, null, 0, runs);
-                    ImplicitGemm.checkReads(p, v.length);
-                    problems.add(p);
                 }
             }
+            CpuWinograd.fused(threads, a, mG, groups, nb, xis, v, problems, mn,
+                    (acc, accXi, row, ldc, p0, p1, n, o) -> outputChunk(acc, accXi, row, ldc, p0, p1,
+                            (first + n) * spec.outChannels() + o, m, hw, hwr, out, yd, res, relu));
         }
-        float[] yd = y.data();
-        CpuWinograd.fused(threads, a, mG, groups, batch, xis, v, problems, mn, (acc, accXi, row, ldc, p0, p1, n, o) ->
-                outputChunk(acc, accXi, row, ldc, p0, p1, n * spec.outChannels() + o, m, hw, hwr, out, yd, res, relu));
         return y;
     }
 
@@ -120,7 +129,8 @@ final class CpuWinogradTemporal extends CpuPreparedConv {
      * {@code V = B^T d} for tile {@code t} of input channel {@code nc} ({@code task = nc * td + t}): its m+2 input
      * planes (padding mode applied, zeros past {@code H*W}) gathered, then combined {@code L} positions at a time.
      */
-    private void transformInput(float[] x, int task, Dims3 in, int m, int td, int hwr, float[] v, int xiStride) {
+    private void transformInput(float[] x, int ncBase, int task, Dims3 in, int m, int td, int hwr, float[] v,
+                                int xiStride) {
         int nc = task / td;
         int t = task % td;
         int xis = m + 2;
@@ -134,7 +144,7 @@ final class CpuWinogradTemporal extends CpuPreparedConv {
             if (id < 0) {
                 java.util.Arrays.fill(planes, k * hwr, (k + 1) * hwr, 0f);
             } else {
-                System.arraycopy(x, (nc * in.d() + id) * hw, planes, k * hwr, hw);
+                System.arraycopy(x, ((ncBase + nc) * in.d() + id) * hw, planes, k * hwr, hw);
                 java.util.Arrays.fill(planes, k * hwr + hw, (k + 1) * hwr, 0f);
             }
         }

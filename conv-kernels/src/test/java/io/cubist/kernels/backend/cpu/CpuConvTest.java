@@ -174,6 +174,34 @@ class CpuConvTest {
     }
 
     @Test
+    void winogradInBatchSlicesMatchesTheReference() {
+        // a budget so small that every batch item is a slice of its own: the input read, the output and residual
+        // written at each item's offset
+        long budget = CpuWinograd.vBudget;
+        CpuWinograd.vBudget = 1;
+        try (CpuThreads threads = new CpuThreads(2)) {
+            int seed = 100;
+            for (int[] k : new int[][] {{3, 3, 3}, {1, 3, 3}, {3, 1, 1}}) {
+                ConvSpec spec = ConvSpec.builder(3, 6, 10, k[0], k[1], k[2]).padding(k[0] / 2, k[1] / 2, k[2] / 2)
+                        .bias(true).build();
+                Tensor w = Tensor.random(++seed, spec.weightShape());
+                Tensor b = Tensor.random(++seed, 10);
+                Tensor x = Tensor.random(++seed, 3, 6, 5, 9, 18);
+                Tensor expected = new ReferenceConv(spec, w, b).forward(x);
+                Tensor res = Tensor.random(++seed, expected.shape());
+                withEpilogue(expected, res, true);
+                CpuPreparedConv engine = k[1] == 3 ? new CpuWinograd(spec, w, b, threads)
+                        : new CpuWinogradTemporal(spec, w, b, threads);
+                Tensor actual = engine.forward(x, res, true);
+                double err = expected.maxAbsDiff(actual);
+                assertTrue(err <= 2e-4 * Math.max(1, expected.maxAbs()), spec + ": max error " + err);
+            }
+        } finally {
+            CpuWinograd.vBudget = budget;
+        }
+    }
+
+    @Test
     void temporalWinogradMatchesTheReference() {
         SplittableRandom r = new SplittableRandom(23);
         try (CpuThreads threads = new CpuThreads(2)) {
