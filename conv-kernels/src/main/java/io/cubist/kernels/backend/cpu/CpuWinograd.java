@@ -27,8 +27,9 @@ import jdk.incubator.vector.VectorSpecies;
  * products from a per-thread buffer and applies bias, residual and ReLU.
  *
  * <p>F(4x4) where the call has enough tiles ({@link #tileSize}; relative error of a layer about 1e-6 to 1e-5 in
- * float32, 4x fewer multiplies than direct), F(2x2) otherwise or with {@code -Dcubist.cpu.winograd=f2}. The transformed weights
- * take {@code (m+2)^2 / 9} times the weights' memory (4x for F(4x4)), packed on first use of each tile size.
+ * float32, 4x fewer multiplies than direct), F(2x2) otherwise or with {@code -Dcubist.cpu.winograd=f2}. The
+ * transformed weights take {@code (m+2)^2 / 9} times the weights' memory (4x for F(4x4)), packed on first use of
+ * each tile size.
  */
 final class CpuWinograd extends CpuPreparedConv {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -78,7 +79,8 @@ final class CpuWinograd extends CpuPreparedConv {
     CpuWinograd(ConvSpec spec, Tensor weight, Tensor bias, CpuThreads threads) {
         super(spec, weight, bias, threads);
         if (!supports(spec)) {
-            throw new IllegalArgumentException("Winograd F(m x m,3x3) needs a (k, 3, 3) kernel at stride 1, got " + spec);
+            throw new IllegalArgumentException("Winograd F(m x m,3x3) needs a (k, 3, 3) kernel at stride 1, got "
+                    + spec);
         }
         this.groups = spec.groups();
         this.mG = spec.outChannels() / groups;
@@ -209,7 +211,7 @@ final class CpuWinograd extends CpuPreparedConv {
         return y;
     }
 
-    /** Writes output channel {@code o} of batch item {@code n} for positions {@code [p0, p1)} from a chunk's products. */
+    /** Writes output channel {@code o} of batch item {@code n}, positions {@code [p0, p1)}, from a chunk's products. */
     interface ChunkOutput {
         void write(float[] acc, int xiStride, int row, int ldc, int p0, int p1, int n, int o);
     }

@@ -159,9 +159,9 @@ final class CpuWinogradTemporal extends CpuPreparedConv {
     }
 
     /**
-     * {@code Y = A^T M + bias} for positions {@code [p0, p1)} (flattened (tile, hw)) of output channel {@code no}, whose
-     * products are at {@code acc[xi * accXi + row + (p - p0)]}; each of the m output planes of a tile that exists is
-     * written with the residual and ReLU.
+     * {@code Y = A^T M + bias} for positions {@code [p0, p1)} (flattened (tile, hw)) of output channel {@code no},
+     * whose products are at {@code acc[xi * accXi + row + (p - p0)]}; each of the m output planes of a tile that
+     * exists is written with the residual and ReLU.
      */
     private void outputChunk(float[] acc, int accXi, int row, int ldc, int p0, int p1, int no, int m, int hw, int hwr,
                              Dims3 out, float[] y, float[] res, boolean relu) {

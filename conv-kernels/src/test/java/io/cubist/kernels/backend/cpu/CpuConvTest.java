@@ -127,24 +127,8 @@ class CpuConvTest {
                     sb.padding(r.nextInt(2), Math.min(r.nextInt(3), in[1] - 1), Math.min(r.nextInt(3), in[2] - 1));
                 }
                 ConvSpec spec = sb.build();
-                Tensor w = Tensor.random(t, spec.weightShape());
-                Tensor b = spec.bias() ? Tensor.random(t + 1, cout) : null;
-                Tensor x = Tensor.random(t + 2, 1 + r.nextInt(2), cin, in[0], in[1], in[2]);
-                Tensor expected;
-                try {
-                    expected = new ReferenceConv(spec, w, b).forward(x);
-                } catch (IllegalArgumentException impossible) {
-                    continue;
-                }
                 // the fused epilogue too: a residual added and ReLU applied after the output transform
-                Tensor res = r.nextBoolean() ? Tensor.random(t + 3, expected.shape()) : null;
-                boolean relu = r.nextBoolean();
-                withEpilogue(expected, res, relu);
-                Tensor actual = new CpuWinograd(spec, w, b, threads).forward(x, res, relu);
-                double err = expected.maxAbsDiff(actual);
-                double tol = 2e-4 * Math.max(1, expected.maxAbs());
-                assertTrue(err <= tol, spec + " on " + java.util.Arrays.toString(x.shape()) + ": Winograd max error "
-                        + err + " > " + tol);
+                checkEngine(spec, t, 1 + r.nextInt(2), in, r, (w, b) -> new CpuWinograd(spec, w, b, threads));
             }
         }
     }
@@ -224,23 +208,7 @@ class CpuConvTest {
                 if (!CpuWinogradTemporal.supports(spec)) {
                     continue;
                 }
-                Tensor w = Tensor.random(t, spec.weightShape());
-                Tensor b = spec.bias() ? Tensor.random(t + 1, cout) : null;
-                Tensor x = Tensor.random(t + 2, 1 + r.nextInt(2), cin, in[0], in[1], in[2]);
-                Tensor expected;
-                try {
-                    expected = new ReferenceConv(spec, w, b).forward(x);
-                } catch (IllegalArgumentException impossible) {
-                    continue;
-                }
-                Tensor res = r.nextBoolean() ? Tensor.random(t + 3, expected.shape()) : null;
-                boolean relu = r.nextBoolean();
-                withEpilogue(expected, res, relu);
-                Tensor actual = new CpuWinogradTemporal(spec, w, b, threads).forward(x, res, relu);
-                double err = expected.maxAbsDiff(actual);
-                double tol = 2e-4 * Math.max(1, expected.maxAbs());
-                assertTrue(err <= tol, spec + " on " + java.util.Arrays.toString(x.shape())
-                        + ": temporal Winograd max error " + err + " > " + tol);
+                checkEngine(spec, t, 1 + r.nextInt(2), in, r, (w, b) -> new CpuWinogradTemporal(spec, w, b, threads));
             }
         }
     }
@@ -341,6 +309,32 @@ class CpuConvTest {
                     new int[] {2, 23, 23}, 5, cpu);
             compare(ConvSpec.builder(3, 64, 32, 2).stride(2).transposed(true).build(), 1, new int[] {3, 7, 7}, 6, cpu);
         }
+    }
+
+    /**
+     * Checks one engine on {@code spec} against the reference: random weights, bias and a batch of {@code in}-sized
+     * inputs from {@code seed}, a residual and ReLU each half the time. Specs PyTorch would reject are skipped.
+     */
+    private static void checkEngine(ConvSpec spec, int seed, int batch, int[] in, SplittableRandom r,
+                                    java.util.function.BiFunction<Tensor, Tensor, CpuPreparedConv> engine) {
+        Tensor w = Tensor.random(seed, spec.weightShape());
+        Tensor b = spec.bias() ? Tensor.random(seed + 1, spec.outChannels()) : null;
+        Tensor x = Tensor.random(seed + 2, batch, spec.inChannels(), in[0], in[1], in[2]);
+        Tensor expected;
+        try {
+            expected = new ReferenceConv(spec, w, b).forward(x);
+        } catch (IllegalArgumentException impossible) {
+            return;
+        }
+        Tensor res = r.nextBoolean() ? Tensor.random(seed + 3, expected.shape()) : null;
+        boolean relu = r.nextBoolean();
+        withEpilogue(expected, res, relu);
+        CpuPreparedConv prepared = engine.apply(w, b);
+        Tensor actual = prepared.forward(x, res, relu);
+        double err = expected.maxAbsDiff(actual);
+        double tol = 2e-4 * Math.max(1, expected.maxAbs());
+        assertTrue(err <= tol, prepared.getClass().getSimpleName() + " " + spec + " on "
+                + java.util.Arrays.toString(x.shape()) + ": max error " + err + " > " + tol);
     }
 
     /** What the fused epilogue makes of a plain convolution's output: {@code relu?(y + residual)}, in place. */
