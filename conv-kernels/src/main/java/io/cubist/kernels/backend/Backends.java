@@ -3,6 +3,7 @@ package io.cubist.kernels.backend;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
 /**
@@ -24,7 +25,15 @@ public final class Backends {
         List<Backend> c = cached;
         if (c == null) {
             List<Backend> found = new ArrayList<>();
-            ServiceLoader.load(Backend.class, Backends.class.getClassLoader()).forEach(found::add);
+            try {
+                ServiceLoader.load(Backend.class, Backends.class.getClassLoader()).forEach(found::add);
+            } catch (ServiceConfigurationError e) {
+                // a backend refused a setting of the user's (a -D property): say that, not the loader's wrapping
+                if (e.getCause() instanceof IllegalArgumentException bad) {
+                    throw bad;
+                }
+                throw e;
+            }
             found.sort(Comparator.comparingInt(Backend::rank).reversed());
             cached = c = List.copyOf(found);
         }

@@ -8,6 +8,7 @@ import io.cubist.kernels.ops.DeformSpec;
 import io.cubist.kernels.ops.PoolSpec;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
+import java.util.List;
 
 /**
  * The {@code cpu} backend: JDK Vector API kernels on a fixed thread budget ({@link CpuThreads}). Convolutions run
@@ -16,8 +17,8 @@ import io.cubist.kernels.tensor.Tensor;
  */
 public final class CpuBackend implements Backend, AutoCloseable {
     public static final String NAME = "cpu";
-    /** {@code -Dcubist.cpu.winograd=false} runs 3x3 spatial convolutions as direct implicit GEMMs instead. */
-    private static final boolean WINOGRAD = !"false".equals(System.getProperty("cubist.cpu.winograd"));
+    /** Which Winograd engines run: {@code true} (the default) or {@code f4}, {@code f2}, {@code false}. */
+    public static final String WINOGRAD_PROPERTY = "cubist.cpu.winograd";
     /**
      * A shorter reduction (input channels per group x temporal taps) leaves too little work per transformed element
      * to pay for Winograd's transforms. Measured (same JVM, alternating, 2 threads, with the fused F(4x4) engine):
@@ -30,6 +31,9 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     private final CpuThreads threads;
     private final ReferenceBackend reference = new ReferenceBackend();
+    /** Whether Winograd runs at all, and whether F(4x4) may (else F(2x2) only). */
+    private final boolean winograd;
+    private final boolean winogradF4;
 
     /** The ServiceLoader constructor: threads from {@value CpuThreads#PROPERTY}, else every processor. */
     public CpuBackend() {
@@ -37,6 +41,14 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     public CpuBackend(int threads) {
+        String w = System.getProperty(WINOGRAD_PROPERTY, "true");
+        if (!List.of("true", "f4", "f2", "false").contains(w)) {
+            throw new IllegalArgumentException("-D" + WINOGRAD_PROPERTY + " must be true or f4 (F(4x4,3x3) where it"
+                    + " pays, F(2x2,3x3) elsewhere; the default), f2 (F(2x2,3x3) only) or false (no Winograd), got '"
+                    + w + "'");
+        }
+        this.winograd = !w.equals("false");
+        this.winogradF4 = !w.equals("f2");
         this.threads = new CpuThreads(threads);
     }
 
@@ -64,13 +76,13 @@ public final class CpuBackend implements Backend, AutoCloseable {
         if (spec.transposed()) {
             return new CpuConvTranspose(spec, weight, bias, threads);
         }
-        if (WINOGRAD && CpuWinogradTemporal.supports(spec)
+        if (winograd && CpuWinogradTemporal.supports(spec)
                 && spec.inChannels() / spec.groups() >= TEMPORAL_WINOGRAD_MIN_CHANNELS) {
             return new CpuWinogradTemporal(spec, weight, bias, threads);
         }
-        if (WINOGRAD && CpuWinograd.supports(spec)
+        if (winograd && CpuWinograd.supports(spec)
                 && spec.inChannels() / spec.groups() * spec.kernel().d() >= WINOGRAD_MIN_REDUCTION) {
-            return new CpuWinograd(spec, weight, bias, threads);
+            return new CpuWinograd(spec, weight, bias, threads, winogradF4);
         }
         return new CpuConv(spec, weight, bias, threads);
     }

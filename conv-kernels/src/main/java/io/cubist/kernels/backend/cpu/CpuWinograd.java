@@ -34,8 +34,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class CpuWinograd extends CpuPreparedConv {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** {@code -Dcubist.cpu.winograd=f2} keeps to F(2x2, 3x3). */
-    private static final boolean F4 = !"f2".equals(System.getProperty("cubist.cpu.winograd"));
     /** Each worker thread's phase split of one padded input plane, and its tiles' gathered planes. */
     private static final Scratch SPLIT = new Scratch();
     /** Each worker thread's padded input row. */
@@ -64,6 +62,7 @@ final class CpuWinograd extends CpuPreparedConv {
     private final int kd;
     private final int kDim;
     private final int problemA;
+    private final boolean f4;
     /** The weights, kept (a copy) until both tile sizes are packed. */
     private float[] weights;
     /** Per tile size m (index m / 2 - 1): {@code [xi][group]} packed A blocks of {@code U_xi}, packed on first use. */
@@ -77,7 +76,13 @@ final class CpuWinograd extends CpuPreparedConv {
     }
 
     CpuWinograd(ConvSpec spec, Tensor weight, Tensor bias, CpuThreads threads) {
+        this(spec, weight, bias, threads, true);
+    }
+
+    /** {@code f4}: whether F(4x4) may run ({@code -Dcubist.cpu.winograd=f2} says no). */
+    CpuWinograd(ConvSpec spec, Tensor weight, Tensor bias, CpuThreads threads, boolean f4) {
         super(spec, weight, bias, threads);
+        this.f4 = f4;
         if (!supports(spec)) {
             throw new IllegalArgumentException("Winograd F(m x m,3x3) needs a (k, 3, 3) kernel at stride 1, got "
                     + spec);
@@ -97,9 +102,9 @@ final class CpuWinograd extends CpuPreparedConv {
      * threads): F(4x4) 1.3-1.5x faster on 64 channels at 56x56 and 128 at 28x28, even on 256 at 14x14, 1.7x slower on
      * 512 at 7x7 where streaming the weights dominates.
      */
-    static int tileSize(int batch, Dims3 out) {
+    private int tileSize(int batch, Dims3 out) {
         long tiles4 = (long) batch * out.d() * ((out.h() + 3) / 4) * ((out.w() + 3) / 4);
-        return F4 && out.h() >= 4 && out.w() >= 4 && tiles4 >= F4_MIN_TILES ? 4 : 2;
+        return f4 && out.h() >= 4 && out.w() >= 4 && tiles4 >= F4_MIN_TILES ? 4 : 2;
     }
 
     /** The packed transformed weights for tile size {@code m}, made on first use. */
@@ -174,7 +179,6 @@ final class CpuWinograd extends CpuPreparedConv {
         int vPlane = dp * t2;
         Maps maps = Maps.of(spec, in, m, th, tw);
         Tiling tiling = new Tiling(m, th, tw, out);
-        OutputRuns runs = new OutputRuns.Builder(1).add(0, 0, mn).build();
         int dl = spec.dilation().d();
         // a slice of the batch at a time, so that its transformed input stays in the last-level cache
         int slice = (int) Math.max(1, Math.min(batch, vBudget / ((long) xis * cin * vPlane)));
@@ -185,26 +189,19 @@ final class CpuWinograd extends CpuPreparedConv {
             float[] v = inputScratch.get(xis * nb * cin * vPlane + NR);
             threads.parallelFor(nb * cin * dp, task -> transformInput(input.data(), first * cin, task, in, dp, maps, v,
                     nb * cin * vPlane));
-            // the GEMMs M_xi[o][(od, tile)] = sum_(c, a) U_xi[o][(c, a)] * V_xi[(c, od + a*dilation)][tile], one
-            // problem per (xi, n, g); positions (od, tile) flattened, mn of them
-            List<ImplicitGemm.Problem> problems = new ArrayList<>(xis * nb * groups);
-            for (int xi = 0; xi < xis; xi++) {
-                for (int n = 0; n < nb; n++) {
-                    for (int g = 0; g < groups; g++) {
-                        int[] offs = new int[kDim];
-                        for (int c = 0; c < cG; c++) {
-                            for (int t = 0; t < kd; t++) {
-                                offs[c * kd + t] = ((xi * nb + n) * cin + g * cG + c) * vPlane + t * dl * t2;
-                            }
-                        }
-                        ImplicitGemm.Problem p = new ImplicitGemm.Problem((xi * groups + g) * problemA, offs, null, 0,
-                                runs);
-                        ImplicitGemm.checkReads(p, v.length);
-                        problems.add(p);
+            // the GEMMs M_xi[o][(od, tile)] = sum_(c, a) U_xi[o][(c, a)] * V_xi[(c, od + a*dilation)][tile]: row
+            // (c, a) of problem (xi, n, g) is V's plane (c, od + a*dilation)
+            int nbs = nb;
+            Offsets rows = (xi, n, g) -> {
+                int[] offs = new int[kDim];
+                for (int c = 0; c < cG; c++) {
+                    for (int t = 0; t < kd; t++) {
+                        offs[c * kd + t] = ((xi * nbs + n) * cin + g * cG + c) * vPlane + t * dl * t2;
                     }
                 }
-            }
-            fused(threads, a, mG, groups, nb, xis, v, problems, mn, (acc, xiStride, row, ldc, p0, p1, n, o) ->
+                return offs;
+            };
+            fused(threads, a, problemA, mG, groups, nb, xis, v, rows, mn, (acc, xiStride, row, ldc, p0, p1, n, o) ->
                     outputChunk(acc, xiStride, row, ldc, p0, p1, (first + n) * spec.outChannels() + o, tiling,
                             y.data(), res, relu));
         }
@@ -216,14 +213,32 @@ final class CpuWinograd extends CpuPreparedConv {
         void write(float[] acc, int xiStride, int row, int ldc, int p0, int p1, int n, int o);
     }
 
+    /** The reduction rows of problem (xi, n, g): row {@code k} of B at {@code v[offs[k] + position]}. */
+    interface Offsets {
+        int[] of(int xi, int n, int g);
+    }
+
     /**
-     * Runs Winograd's {@code xis} GEMMs (problem {@code (xi * batch + n) * groups + g}, {@code mn} positions each) and
-     * hands their products to {@code out} a chunk at a time. Each task: one (n, g), a chunk of positions, a range of
-     * row blocks; all products of the chunk go to a per-thread buffer that stays in L2, and the output transform reads
-     * them from there (the products are never written out whole).
+     * Runs Winograd's {@code xis} GEMMs, one per (xi, n, g) with {@code mn} positions each (A at
+     * {@code (xi * groups + g) * problemA} in {@code a}, B's rows where {@code rowsOf} says in {@code v}), and hands
+     * their products to {@code out} a chunk at a time. Each task: one (n, g), a chunk of positions, a range of row
+     * blocks; all products of the chunk go to a per-thread buffer that stays in L2, and the output transform reads them
+     * from there (the products are never written out whole).
      */
-    static void fused(CpuThreads threads, float[] a, int mG, int groups, int batch, int xis, float[] v,
-                      List<ImplicitGemm.Problem> problems, int mn, ChunkOutput out) {
+    static void fused(CpuThreads threads, float[] a, int problemA, int mG, int groups, int batch, int xis, float[] v,
+                      Offsets rowsOf, int mn, ChunkOutput out) {
+        OutputRuns runs = new OutputRuns.Builder(1).add(0, 0, mn).build();
+        List<ImplicitGemm.Problem> problems = new ArrayList<>(xis * batch * groups);
+        for (int xi = 0; xi < xis; xi++) {
+            for (int n = 0; n < batch; n++) {
+                for (int g = 0; g < groups; g++) {
+                    ImplicitGemm.Problem p = new ImplicitGemm.Problem((xi * groups + g) * problemA, rowsOf.of(xi, n, g),
+                            null, 0, runs);
+                    ImplicitGemm.checkReads(p, v.length);
+                    problems.add(p);
+                }
+            }
+        }
         int mBlocks = (mG + MR - 1) / MR;
         int tiles = (mn + NR - 1) / NR;
         // choose the chunk (tiles per task) and the split of the row blocks: each task reads its rows' weights of

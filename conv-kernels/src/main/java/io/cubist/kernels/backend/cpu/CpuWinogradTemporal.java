@@ -6,8 +6,6 @@ import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.conv.PaddingMode;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
-import java.util.ArrayList;
-import java.util.List;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -92,7 +90,6 @@ final class CpuWinogradTemporal extends CpuPreparedConv {
         int mn = td * hwr;
         float[] x = input.data();
         float[] yd = y.data();
-        OutputRuns runs = new OutputRuns.Builder(1).add(0, 0, mn).build();
         // a slice of the batch at a time, so that its transformed input stays in the last-level cache
         int slice = (int) Math.max(1, Math.min(batch, CpuWinograd.vBudget / ((long) xis * cin * mn)));
         for (int n0 = 0; n0 < batch; n0 += slice) {
@@ -103,22 +100,16 @@ final class CpuWinogradTemporal extends CpuPreparedConv {
             float[] v = scratch.get(xis * xiStride + NR);
             threads.parallelFor(nb * cin * td, task -> transformInput(x, first * cin, task, in, m, td, hwr, v,
                     xiStride));
-            List<ImplicitGemm.Problem> problems = new ArrayList<>(xis * nb * groups);
-            for (int xi = 0; xi < xis; xi++) {
-                for (int n = 0; n < nb; n++) {
-                    for (int g = 0; g < groups; g++) {
-                        int[] offs = new int[cG];
-                        for (int c = 0; c < cG; c++) {
-                            offs[c] = xi * xiStride + (n * cin + g * cG + c) * mn;
-                        }
-                        ImplicitGemm.Problem p = new ImplicitGemm.Problem((xi * groups + g) * problemA, offs, null, 0,
-                                runs);
-                        ImplicitGemm.checkReads(p, v.length);
-                        problems.add(p);
-                    }
+            // row c of problem (xi, n, g) is V's channel c: one row per input channel
+            int nbs = nb;
+            CpuWinograd.Offsets rows = (xi, n, g) -> {
+                int[] offs = new int[cG];
+                for (int c = 0; c < cG; c++) {
+                    offs[c] = xi * xiStride + (n * cin + g * cG + c) * mn;
                 }
-            }
-            CpuWinograd.fused(threads, a, mG, groups, nb, xis, v, problems, mn,
+                return offs;
+            };
+            CpuWinograd.fused(threads, a, problemA, mG, groups, nb, xis, v, rows, mn,
                     (acc, accXi, row, ldc, p0, p1, n, o) -> outputChunk(acc, accXi, row, ldc, p0, p1,
                             (first + n) * spec.outChannels() + o, m, hw, hwr, out, yd, res, relu));
         }

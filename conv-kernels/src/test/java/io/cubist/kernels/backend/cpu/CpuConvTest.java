@@ -1,5 +1,6 @@
 package io.cubist.kernels.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cubist.kernels.backend.reference.ReferenceConv;
@@ -128,7 +129,26 @@ class CpuConvTest {
                 }
                 ConvSpec spec = sb.build();
                 // the fused epilogue too: a residual added and ReLU applied after the output transform
-                checkEngine(spec, t, 1 + r.nextInt(2), in, r, (w, b) -> new CpuWinograd(spec, w, b, threads));
+                // odd cases keep to F(2x2) as -Dcubist.cpu.winograd=f2 makes it, even ones may take F(4x4)
+                boolean f4 = t % 2 == 0;
+                checkEngine(spec, t, 1 + r.nextInt(2), in, r, (w, b) -> new CpuWinograd(spec, w, b, threads, f4));
+            }
+        }
+    }
+
+    @Test
+    void aWinogradSettingNotAllowedIsRefusedNamingTheAllowedOnes() {
+        String before = System.getProperty(CpuBackend.WINOGRAD_PROPERTY);
+        System.setProperty(CpuBackend.WINOGRAD_PROPERTY, "yes");
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CpuBackend(1));
+            assertTrue(e.getMessage().contains("'yes'") && e.getMessage().contains("f2")
+                    && e.getMessage().contains("false"), e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty(CpuBackend.WINOGRAD_PROPERTY);
+            } else {
+                System.setProperty(CpuBackend.WINOGRAD_PROPERTY, before);
             }
         }
     }
