@@ -339,7 +339,7 @@ public final class Cubist {
         private int clipLength;
         private int frameStep = 1;
         private int clipStride;
-        private String tail = ExtractOptions.DEFAULT_TAIL;
+        private io.cubist.pipeline.clip.TailPolicy tail = ExtractOptions.DEFAULT_TAIL;
         private double segmentSeconds = ExtractOptions.DEFAULT_SEGMENT_SECONDS;
         private double decodeTimeout = ExtractOptions.DEFAULT_DECODE_TIMEOUT;
         private int partitions;
@@ -451,7 +451,7 @@ public final class Cubist {
 
         /** What happens to the frames after the last whole clip: drop, pad-last or back-pad. */
         public Options tail(String tail) {
-            this.tail = tail;
+            this.tail = io.cubist.pipeline.clip.TailPolicy.parse(tail);
             return this;
         }
 

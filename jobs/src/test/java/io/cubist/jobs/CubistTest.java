@@ -105,7 +105,7 @@ class CubistTest {
         assertEquals(0, o.clipLength());
         assertEquals(1, o.frameStep());
         assertEquals(0, o.clipStride());
-        assertEquals("drop", o.tail());
+        assertEquals(io.cubist.pipeline.clip.TailPolicy.DROP, o.tail());
         assertEquals(300.0, o.segmentSeconds());
         assertEquals(120.0, o.decodeTimeout());
         assertEquals(0, o.partitions());
@@ -121,7 +121,7 @@ class CubistTest {
         assertEquals(2, small.batchSize());
         assertEquals("reference", small.backend());
         assertEquals(ExtractOptions.Mode.OVERWRITE, small.mode());
-        assertEquals("pad-last", small.tail());
+        assertEquals(io.cubist.pipeline.clip.TailPolicy.PAD_LAST, small.tail());
         assertEquals(1, small.kernelThreads());
 
         String tmp = Cubist.options().input("v").build().output();

@@ -3,6 +3,7 @@ package io.cubist.jobs.cli;
 import io.cubist.jobs.extract.ExtractJob;
 import io.cubist.jobs.extract.ExtractOptions;
 import io.cubist.kernels.backend.Backends;
+import io.cubist.pipeline.clip.TailPolicy;
 import io.cubist.pipeline.model.zoo.ModelZoo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -121,6 +122,12 @@ public final class ExtractCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException("extract: " + e.getMessage());
         }
+        TailPolicy tail;
+        try {
+            tail = TailPolicy.parse(f.get("tail", ExtractOptions.DEFAULT_TAIL.flag()));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("extract: --tail: " + e.getMessage());
+        }
         try {
             // ExtractOptions checks the rest (tail policy, ...): what it refuses is a usage error here
             return new ExtractOptions(inputs, manifests, clips, f.required("output"), model, f.get("weights", null),
@@ -128,7 +135,7 @@ public final class ExtractCommand implements Command {
                     f.positiveInt("batch-size", ExtractOptions.DEFAULT_BATCH_SIZE), positiveDouble(f, "fps", 0),
                     f.has("clip-length") ? f.positiveInt("clip-length", 1) : 0, f.positiveInt("frame-step", 1),
                     f.has("clip-stride") ? f.positiveInt("clip-stride", 1) : 0,
-                    f.get("tail", ExtractOptions.DEFAULT_TAIL),
+                    tail,
                     positiveDouble(f, "segment-seconds", ExtractOptions.DEFAULT_SEGMENT_SECONDS),
                     positiveDouble(f, "decode-timeout", ExtractOptions.DEFAULT_DECODE_TIMEOUT),
                     f.has("partitions") ? f.positiveInt("partitions", 1) : 0, mode,

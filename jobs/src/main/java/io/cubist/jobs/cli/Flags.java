@@ -13,6 +13,12 @@ import java.util.Set;
  * A flag given twice keeps every value ({@link #all}); {@code --help} is recognised everywhere.
  */
 final class Flags {
+    /**
+     * Old spellings of flags, kept working: every command spells a setting one way ({@code --clip-length},
+     * {@code --decode-timeout}) and takes these for it too.
+     */
+    static final Map<String, String> ALIASES = Map.of("clip-len", "clip-length", "timeout", "decode-timeout");
+
     private final String command;
     private final Map<String, List<String>> values = new LinkedHashMap<>();
     private final boolean help;
@@ -40,6 +46,10 @@ final class Flags {
             if (eq >= 0) {
                 value = name.substring(eq + 1);
                 name = name.substring(0, eq);
+            }
+            String canonical = ALIASES.get(name);
+            if (canonical != null && (valued.contains(canonical) || switches.contains(canonical))) {
+                name = canonical;
             }
             if (switches.contains(name)) {
                 if (value != null) {

@@ -4,13 +4,15 @@ import io.cubist.pipeline.clip.ClipBatch;
 import io.cubist.pipeline.clip.ClipDatasetInfo;
 import io.cubist.pipeline.clip.ClipDatasetWriter;
 import io.cubist.pipeline.clip.ClipLayout;
-import io.cubist.pipeline.clip.ClipSampler;
+import io.cubist.pipeline.clip.ClipProducer;
 import io.cubist.pipeline.clip.ClipTransform;
 import io.cubist.pipeline.clip.SamplerSettings;
 import io.cubist.pipeline.clip.TailPolicy;
 import io.cubist.pipeline.model.zoo.ModelPreset;
 import io.cubist.pipeline.video.VideoException;
-import io.cubist.pipeline.video.VideoReader;
+import io.cubist.jobs.extract.ExtractOptions;
+import io.cubist.pipeline.video.SeekableInput;
+import io.cubist.pipeline.video.VideoFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,9 +34,6 @@ import org.apache.arrow.memory.RootAllocator;
  */
 final class PrepareCommand implements Command {
 
-    static final Set<String> VIDEO_EXTENSIONS = Set.of("mp4", "m4v", "mov", "avi", "mkv", "webm", "mpg", "mpeg",
-            "ts", "mts", "m2ts", "flv", "wmv", "ogv", "3gp", "asf", "mxf", "vob");
-
     @Override
     public String name() {
         return "prepare";
@@ -47,16 +46,17 @@ final class PrepareCommand implements Command {
 
     @Override
     public Set<String> valued() {
-        return new LinkedHashSet<>(List.of("input", "output", "model", "preset", "storage", "clip-len", "frame-step",
-                "clip-stride", "fps", "tail", "batch-size", "timeout"));
+        return new LinkedHashSet<>(List.of("input", "output", "model", "preset", "storage", "clip-length",
+                "frame-step", "clip-stride", "fps", "tail", "batch-size", "decode-timeout"));
     }
 
     @Override
     public String usage() {
         return """
                 usage: cubist prepare --input PATH [--input PATH ...] --output DIR [--model NAME | --preset FILE]
-                                      [--storage uint8|float32] [--clip-len T] [--frame-step S] [--clip-stride N]
-                                      [--fps F] [--tail drop|pad-last|back-pad] [--batch-size N] [--timeout SECONDS]
+                                      [--storage uint8|float32] [--clip-length T] [--frame-step S]
+                                      [--clip-stride N] [--fps F] [--tail drop|pad-last|back-pad] [--batch-size N]
+                                      [--decode-timeout SECONDS]
 
                 Writes DIR/clips-NNNNN.arrow, one Arrow IPC file per video that yields clips, with one row per clip:
                 video, clip, start_sec, end_sec and pixels [3, T, H, W] (uint8 pixels, normalized when read, or
@@ -64,19 +64,20 @@ final class PrepareCommand implements Command {
                 and the sampling. Videos that cannot be read are listed in DIR/_errors.csv (video, stage, message);
                 they do not stop the others.
 
-                --input        a video file or a directory of videos (by extension); repeat for more
+                --input        a video file or a directory of videos (by extension, recursively); repeat for more
                 --output       a new or empty directory
                 --model        whose preset (conf/models/NAME.json) sets the resize, crop, mean, std, clip length and
                                frame rate (default r2plus1d_18)
                 --preset       a preset JSON file instead of --model
                 --storage      uint8 (default; a quarter of the size) or float32
-                --clip-len     frames per clip (default: the preset's)
+                --clip-length  frames per clip (default: the preset's; --clip-len is the same)
                 --frame-step   take every S-th frame after resampling (default 1)
-                --clip-stride  resampled frames between clip starts (default clip-len x frame-step)
+                --clip-stride  resampled frames between clip starts (default clip-length x frame-step)
                 --fps          resampling rate (default: the preset's)
                 --tail         what to do with frames after the last whole clip (default drop)
                 --batch-size   clips per Arrow record batch (default 16)
-                --timeout      give up on a video whose decode takes longer (default 600)""";
+                --decode-timeout  abandon a video whose decoder produces no frame for this many seconds
+                               (default %d; --timeout is the same)""".formatted((long) ExtractOptions.DEFAULT_DECODE_TIMEOUT);
     }
 
     @Override
@@ -92,19 +93,20 @@ final class PrepareCommand implements Command {
         ModelPreset preset = flags.has("preset") ? ModelPreset.read(flags.inputFile("preset"))
                 : ModelPreset.forModel(flags.get("model", "r2plus1d_18"));
         ClipLayout.Storage storage = parse(() -> ClipLayout.Storage.parse(flags.get("storage", "uint8")), "storage");
-        int clipLen = flags.positiveInt("clip-len", preset.clipLength());
+        int clipLen = flags.positiveInt("clip-length", preset.clipLength());
         int step = flags.positiveInt("frame-step", 1);
         int stride = flags.positiveInt("clip-stride", clipLen * step);
         double fps = parse(() -> Double.parseDouble(flags.get("fps", Double.toString(preset.frameRate()))), "fps");
         TailPolicy tail = parse(() -> TailPolicy.parse(flags.get("tail", "drop")), "tail");
         SamplerSettings sampler = parse(() -> new SamplerSettings(clipLen, step, stride, tail, fps), "fps");
         int batchSize = flags.positiveInt("batch-size", 16);
-        Duration timeout = Duration.ofSeconds(flags.positiveInt("timeout", 600));
+        Duration timeout = Duration.ofSeconds(flags.positiveInt("decode-timeout",
+                (int) ExtractOptions.DEFAULT_DECODE_TIMEOUT));
 
         List<Path> videos = listVideos(inputs);
         if (videos.isEmpty()) {
             throw new IllegalArgumentException("no videos found in " + inputs + " (extensions: "
-                    + VIDEO_EXTENSIONS.stream().sorted().toList() + ")");
+                    + VideoFiles.EXTENSIONS.stream().sorted().toList() + ")");
         }
         prepareOutput(out);
 
@@ -153,50 +155,33 @@ final class PrepareCommand implements Command {
     private static long prepareOne(Path video, Path file, ClipTransform transform, ClipDatasetInfo info,
                                    int batchSize, Duration timeout, BufferAllocator root)
             throws VideoException, IOException {
-        String name = video.toString();
-        try (VideoReader reader = VideoReader.open(name, VideoReader.Options.withTimeout(timeout));
-             BufferAllocator task = root.newChildAllocator("prepare:" + video.getFileName(), 0, Long.MAX_VALUE);
-             ClipBatch batch = new ClipBatch(task, "batch", info.layout(), batchSize)) {
-            ClipDatasetWriter[] writer = {null};
-            long[] n = {0};
+        ClipProducer.Settings settings = new ClipProducer.Settings(info.sampler(), batchSize,
+                info.layout().storage(), timeout);
+        long n = 0;
+        try (BufferAllocator task = root.newChildAllocator("prepare:" + video.getFileName(), 0, Long.MAX_VALUE);
+             ClipProducer producer = ClipProducer.start(SeekableInput.Source.local(video), transform, settings,
+                     task)) {
+            ClipDatasetWriter writer = null;
             try {
-                new ClipSampler(info.sampler()).sample(reader.fromStart(), clip -> {
-                    batch.add(name, clip, transform);
-                    if (batch.isFull()) {
-                        flush(batch, file, info, task, writer);
-                        n[0] += batch.size();
-                        batch.clear();
+                for (ClipBatch next; (next = producer.next()) != null; ) {
+                    try (ClipBatch batch = next) {
+                        if (writer == null) {
+                            writer = ClipDatasetWriter.create(file, task, info);
+                        }
+                        writer.write(batch);
+                        n += batch.size();
                     }
-                });
-                if (!batch.isEmpty()) {
-                    flush(batch, file, info, task, writer);
-                    n[0] += batch.size();
-                    batch.clear();
                 }
-            } catch (java.io.UncheckedIOException e) {
-                throw e.getCause();
             } finally {
-                if (writer[0] != null) {
-                    writer[0].close();
+                if (writer != null) {
+                    writer.close();
                 }
             }
-            for (String w : reader.warnings()) {
+            for (String w : producer.warnings()) {
                 System.err.println("cubist prepare: " + video + ": warning: " + w);
             }
-            return n[0];
         }
-    }
-
-    private static void flush(ClipBatch batch, Path file, ClipDatasetInfo info, BufferAllocator task,
-                              ClipDatasetWriter[] writer) {
-        try {
-            if (writer[0] == null) {
-                writer[0] = ClipDatasetWriter.create(file, task, info);
-            }
-            writer[0].write(batch);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(file + ": " + e.getMessage(), e);
-        }
+        return n;
     }
 
     static List<Path> listVideos(List<String> inputs) throws IOException {
@@ -204,7 +189,7 @@ final class PrepareCommand implements Command {
         for (String in : inputs) {
             Path p = Path.of(in);
             if (Files.isDirectory(p)) {
-                try (Stream<Path> s = Files.list(p)) {
+                try (Stream<Path> s = Files.walk(p)) {
                     s.filter(Files::isRegularFile).filter(PrepareCommand::looksLikeVideo).sorted().forEach(videos::add);
                 }
             } else if (Files.exists(p)) {
@@ -217,9 +202,7 @@ final class PrepareCommand implements Command {
     }
 
     private static boolean looksLikeVideo(Path p) {
-        String n = p.getFileName().toString();
-        int dot = n.lastIndexOf('.');
-        return dot > 0 && VIDEO_EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
+        return VideoFiles.isVideoName(p.getFileName().toString());
     }
 
     private static void prepareOutput(Path out) throws IOException {

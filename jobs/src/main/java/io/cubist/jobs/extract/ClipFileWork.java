@@ -8,10 +8,13 @@ import io.cubist.pipeline.clip.ClipTransform;
 import io.cubist.pipeline.model.PreparedModel;
 import io.cubist.pipeline.model.zoo.ModelPreset;
 import java.io.IOException;
-import java.nio.file.Path;
+import io.cubist.pipeline.clip.ClipFeature;
+import io.cubist.pipeline.clip.ExtractResult;
+import io.cubist.pipeline.clip.FeatureExtractor;
+import io.cubist.pipeline.video.SeekableInput;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -24,9 +27,9 @@ final class ClipFileWork {
     private ClipFileWork() {
     }
 
-    /** Runs the file; {@code sink} gets (video, feature) per clip. */
-    static VideoWork.Outcome run(ExtractOptions o, Segment file, String path,
-                                 BiConsumer<String, VideoWork.Feature> sink) {
+    /** Runs the file; {@code sink} gets each clip's finite feature. */
+    static VideoWork.Outcome run(ExtractOptions o, Segment file, SeekableInput.Source source,
+                                 Consumer<ClipFeature> sink) {
         long computeNanos = 0;
         long readNanos = 0;
         int nonFinite = 0;
@@ -35,7 +38,7 @@ final class ClipFileWork {
         String leak;
         BufferAllocator allocator = ExecutorAllocators.forSegment(file);
         try {
-            try (ClipDatasetReader reader = ClipDatasetReader.open(Path.of(path), allocator);
+            try (ClipDatasetReader reader = ClipDatasetReader.open(source, allocator);
                  ExecutorModels.Lease lease = ExecutorModels.borrow(o)) {
                 engine = lease.engine();
                 check(reader.info(), o, file.video());
@@ -49,7 +52,7 @@ final class ClipFileWork {
                     }
                     try (batch) {
                         long c0 = System.nanoTime();
-                        nonFinite += VideoWork.runBatch(model, batch, sink);
+                        nonFinite += FeatureExtractor.runBatch(model, batch, sink);
                         computeNanos += System.nanoTime() - c0;
                     }
                 }
@@ -59,10 +62,10 @@ final class ClipFileWork {
         } finally {
             leak = ExecutorAllocators.close(allocator);
         }
-        if (error == null) {
-            error = VideoWork.nonFiniteError(file.video(), nonFinite, 0);
+        if (error == null && nonFinite > 0) {
+            error = VideoWork.error(file.video(), ExtractResult.nonFinite(file.video(), nonFinite), 0);
         }
-        return new VideoWork.Outcome(readNanos / 1e9, computeNanos / 1e9, engine,
+        return new VideoWork.Outcome(readNanos / 1e9, computeNanos / 1e9, 0, engine,
                 leak == null ? List.of() : List.of(leak), error);
     }
 

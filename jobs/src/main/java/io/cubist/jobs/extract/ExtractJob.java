@@ -62,6 +62,8 @@ public final class ExtractJob {
     public static final String ERRORS = "_errors";
     public static final String MANIFEST = "_manifest.json";
     public static final String RUNS = "_runs";
+    /** The manifest lists per-video figures up to this many videos. */
+    static final int MAX_VIDEOS_LISTED = 10_000;
 
     /** What a run did: the counts of its manifest. */
     public record Result(int videosListed, int videosSkipped, int videosProcessed, int videosFailed, int segments,
@@ -120,6 +122,10 @@ public final class ExtractJob {
                         + " (tools/export_torchvision.py writes torchvision's).");
             }
 
+            // every read on every executor goes through the job's Hadoop configuration (spark.hadoop.* included)
+            org.apache.spark.broadcast.Broadcast<HadoopConf> hadoop = jsc.broadcast(new HadoopConf(conf));
+            Map<String, Long> bytesPerVideo = new java.util.TreeMap<>();
+
             // probe: durations, on the executors
             List<ErrorRecord> errors = new ArrayList<>();
             List<Segment> segments = new ArrayList<>();
@@ -135,8 +141,9 @@ public final class ExtractJob {
                 int slices = Math.min(todo.size(), Math.max(1, sc.defaultParallelism() * 4));
                 ExtractOptions shipped = o;
                 List<Probe> probes = jsc.parallelize(todo, slices)
-                        .map(v -> SegmentProcessor.probe(shipped, v)).collect();
+                        .map(v -> SegmentProcessor.probe(shipped, v, hadoop)).collect();
                 for (Probe p : probes) {
+                    bytesPerVideo.merge(p.video(), p.bytesRead(), Long::sum);
                     if (p.error() != null) {
                         errors.add(p.error());
                     } else {
@@ -156,9 +163,10 @@ public final class ExtractJob {
             CollectionAccumulator<String> warnings = sc.collectionAccumulator("cubist.warnings");
             CollectionAccumulator<ErrorRecord> noClips = sc.collectionAccumulator("cubist.no_clips");
             CollectionAccumulator<String> withClips = sc.collectionAccumulator("cubist.with_clips");
+            CollectionAccumulator<SegmentProcessor.VideoBytes> bytesRead = sc.collectionAccumulator("cubist.bytes_read");
             SegmentProcessor.Stats stats = new SegmentProcessor.Stats(clips, segmentsDone, decodeSec, computeSec,
-                    taskErrors, engines, warnings, noClips, withClips, clipsMode && !done.isEmpty() ? jsc.broadcast(new HashSet<>(done))
-                    : null);
+                    taskErrors, engines, warnings, noClips, withClips, bytesRead,
+                    clipsMode && !done.isEmpty() ? jsc.broadcast(new HashSet<>(done)) : null, hadoop);
 
             int partitions = segments.isEmpty() ? 1 : Math.min(segments.size(),
                     o.partitions() > 0 ? o.partitions() : Math.max(1, sc.defaultParallelism() * 3));
@@ -183,6 +191,10 @@ public final class ExtractJob {
             double tExtract = secs(t0);
 
             errors.addAll(taskErrors.value());
+            for (SegmentProcessor.VideoBytes b : bytesRead.value()) {
+                bytesPerVideo.merge(b.video(), b.bytes(), Long::sum);
+            }
+            long bytesTotal = bytesPerVideo.values().stream().mapToLong(Long::longValue).sum();
             Set<String> someClips = new HashSet<>(withClips.value());
             for (ErrorRecord e : noClips.value()) {
                 if (!someClips.contains(e.video())) {
@@ -218,6 +230,11 @@ public final class ExtractJob {
             counts.put("partitions", (long) partitions);
             counts.put("clips", clips.value());
             manifest.put("counts", counts);
+            // bytes read from the input FileSystem (probes and segments; retried tasks count again)
+            manifest.put("bytes_read", bytesTotal);
+            manifest.put("bytes_read_per_video", bytesPerVideo.size() <= MAX_VIDEOS_LISTED
+                    ? new LinkedHashMap<String, Object>(bytesPerVideo) : "not listed: more than "
+                    + MAX_VIDEOS_LISTED + " videos");
             Map<String, Object> timings = new LinkedHashMap<>();
             timings.put("wall_sec", wall);
             timings.put("list_sec", tList);

@@ -1,5 +1,6 @@
 package io.cubist.jobs.extract;
 
+import io.cubist.pipeline.clip.TailPolicy;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +24,7 @@ import java.util.Locale;
  * @param clipLength      frames per clip (the preset's when 0)
  * @param frameStep       take every frameStep-th resampled frame
  * @param clipStride      resampled frames between clip starts (clipLength * frameStep when 0: non-overlapping)
- * @param tail            what happens to the frames after the last whole clip: drop, pad, back
+ * @param tail            what happens to the frames after the last whole clip
  * @param segmentSeconds  long videos are split into segments of this many seconds, each a unit of work
  * @param decodeTimeout   seconds a decode may go without producing a frame before it is abandoned
  * @param partitions      Spark partitions of the work (0: three per task slot)
@@ -32,7 +33,7 @@ import java.util.Locale;
  */
 public record ExtractOptions(List<String> inputs, List<String> manifests, String clips, String output, String model,
                              String weights, int[] widths, String backend, int batchSize, double frameRate,
-                             int clipLength, int frameStep, int clipStride, String tail, double segmentSeconds,
+                             int clipLength, int frameStep, int clipStride, TailPolicy tail, double segmentSeconds,
                              double decodeTimeout, int partitions, Mode mode, int kernelThreads)
         implements Serializable {
 
@@ -68,12 +69,10 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         }
     }
 
-    public static final List<String> TAILS = List.of("drop", "pad-last", "back-pad");
-
     /** Defaults of the command line and the notebook API alike. */
     public static final String DEFAULT_MODEL = "r2plus1d_18";
     public static final int DEFAULT_BATCH_SIZE = 4;
-    public static final String DEFAULT_TAIL = "drop";
+    public static final TailPolicy DEFAULT_TAIL = TailPolicy.DROP;
     public static final double DEFAULT_SEGMENT_SECONDS = 300;
     public static final double DEFAULT_DECODE_TIMEOUT = 120;
 
@@ -105,9 +104,8 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         if (!(decodeTimeout > 0)) {
             throw new IllegalArgumentException("--decode-timeout must be > 0 seconds, got " + decodeTimeout);
         }
-        if (!TAILS.contains(tail)) {
-            throw new IllegalArgumentException("--tail must be one of " + String.join(", ", TAILS) + ", got '"
-                    + tail + "'");
+        if (tail == null) {
+            throw new IllegalArgumentException("--tail must be drop, pad-last or back-pad");
         }
         widths = widths == null ? null : widths.clone();
     }
@@ -155,7 +153,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         m.put("clip_length", (long) clipLength);
         m.put("frame_step", (long) frameStep);
         m.put("clip_stride", (long) clipStride);
-        m.put("tail", tail);
+        m.put("tail", tail.flag());
         m.put("segment_seconds", segmentSeconds);
         m.put("decode_timeout_sec", decodeTimeout);
         m.put("partitions", (long) partitions);

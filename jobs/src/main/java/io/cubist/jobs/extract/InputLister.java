@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import io.cubist.pipeline.video.VideoFiles;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -23,11 +24,6 @@ import org.apache.spark.sql.SparkSession;
  * expanded by the FileSystem. An input that matches nothing is an error naming it.
  */
 public final class InputLister {
-
-    /** Extensions taken from directories (files named explicitly are taken whatever their name). */
-    public static final Set<String> VIDEO_EXTENSIONS = Set.of("mp4", "m4v", "mov", "avi", "mkv", "webm", "mpg",
-            "mpeg", "ts", "mts", "m2ts", "flv", "wmv", "asf", "3gp", "ogv", "ogg", "vob", "mxf", "y4m", "h264",
-            "hevc", "gif");
 
     private InputLister() {
     }
@@ -62,7 +58,7 @@ public final class InputLister {
     }
 
     static List<String> expand(Configuration conf, String input) throws IOException {
-        return expand(conf, "--input", input, InputLister::isVideoName);
+        return expand(conf, "--input", input, VideoFiles::isVideoName);
     }
 
     /**
@@ -142,14 +138,6 @@ public final class InputLister {
             return java.nio.file.Path.of(u.getPath()).toUri().toString();
         }
         return u.toString();
-    }
-
-    static boolean isVideoName(String name) {
-        if (name.startsWith(".") || name.startsWith("_")) {
-            return false;
-        }
-        int dot = name.lastIndexOf('.');
-        return dot > 0 && VIDEO_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
     /** True when a directory between {@code root} and {@code file} is hidden ({@code .x} or {@code _x}). */

@@ -1,17 +1,19 @@
 package io.cubist.jobs.extract;
 
+import io.cubist.pipeline.clip.TailPolicy;
 import java.io.Serializable;
 
 /**
  * What probing a video found: its duration (NaN when the container does not say) and frame rate, or why it cannot be
- * read.
+ * read; and the bytes the probe read (the container's header and index, not the file).
  */
-public record Probe(String video, double durationSec, double frameRate, ErrorRecord error) implements Serializable {
+public record Probe(String video, double durationSec, double frameRate, long bytesRead, ErrorRecord error)
+        implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    public static Probe failed(ErrorRecord error) {
-        return new Probe(error.video(), Double.NaN, Double.NaN, error);
+    public static Probe failed(ErrorRecord error, long bytesRead) {
+        return new Probe(error.video(), Double.NaN, Double.NaN, bytesRead, error);
     }
 
     /** About how many clips the video gives with these options (for the progress estimate; 1 when unknown). */
@@ -25,9 +27,9 @@ public record Probe(String video, double durationSec, double frameRate, ErrorRec
         double frames = Math.floor(durationSec * o.frameRate());
         long span = (long) (o.clipLength() - 1) * o.frameStep() + 1;
         if (frames < span) {
-            return o.tail().equals("drop") ? 0 : 1;
+            return o.tail() == TailPolicy.DROP ? 0 : 1;
         }
         long n = (long) ((frames - span) / o.clipStride()) + 1;
-        return o.tail().equals("drop") ? n : n + 1;
+        return o.tail() == TailPolicy.DROP ? n : n + 1;
     }
 }

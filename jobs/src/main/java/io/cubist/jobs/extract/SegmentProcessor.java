@@ -1,19 +1,17 @@
 package io.cubist.jobs.extract;
 
-import java.io.File;
-import java.io.IOException;
+import io.cubist.pipeline.video.SeekableInput;
 import java.io.Serializable;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.CollectionAccumulator;
@@ -23,29 +21,35 @@ import org.apache.spark.util.LongAccumulator;
 /**
  * The executor side of the job: probes videos and turns segments into rows. Everything heavy (decoders, the loaded
  * model, Arrow allocators) is created here, on the executor, and the model is cached per JVM ({@link ExecutorModels}).
+ * Every file is read through the job's Hadoop configuration ({@link HadoopConf}, broadcast once), streamed from its
+ * FileSystem, never copied.
  */
 final class SegmentProcessor {
 
-    /** The accumulators a task reports through (counts, times, errors, the engine that ran). */
+    /** The accumulators a task reports through (counts, times, errors, the engine that ran), and the broadcasts. */
     record Stats(LongAccumulator clips, LongAccumulator segments, DoubleAccumulator decodeSec,
                  DoubleAccumulator computeSec, CollectionAccumulator<ErrorRecord> errors,
                  CollectionAccumulator<String> engines, CollectionAccumulator<String> warnings,
                  CollectionAccumulator<ErrorRecord> noClips, CollectionAccumulator<String> withClips,
-                 org.apache.spark.broadcast.Broadcast<java.util.HashSet<String>> skip)
+                 CollectionAccumulator<VideoBytes> bytesRead, Broadcast<HashSet<String>> skip,
+                 Broadcast<HadoopConf> hadoop)
             implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /** Bytes one segment (or probe) read of a video. */
+    record VideoBytes(String video, long bytes) implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
     private SegmentProcessor() {
     }
 
-    static Probe probe(ExtractOptions o, String video) {
-        try (LocalVideo local = LocalVideo.of(video)) {
-            return VideoWork.probe(video, local.path(), o);
-        } catch (IOException e) {
-            return Probe.failed(ErrorRecord.of(video, "input", e, 0));
+    static Probe probe(ExtractOptions o, String video, Broadcast<HadoopConf> hadoop) {
+        try {
+            return VideoWork.probe(video, HadoopInput.source(video, hadoop.value().get()), o);
         } catch (RuntimeException e) {
-            return Probe.failed(ErrorRecord.of(video, "probe", e, 0));
+            return Probe.failed(ErrorRecord.of(video, "probe", e, 0), 0);
         }
     }
 
@@ -79,43 +83,42 @@ final class SegmentProcessor {
     static List<Row> process(ExtractOptions o, Segment s, Stats stats) {
         List<Row> rows = new ArrayList<>();
         String label = o.modelLabel();
-        try (LocalVideo local = LocalVideo.of(s.video())) {
-            VideoWork.Outcome out;
-            if (o.clips() != null) {
-                java.util.Set<String> skip = stats.skip() == null ? java.util.Set.of() : stats.skip().value();
-                out = ClipFileWork.run(o, s, local.path(), (video, f) -> {
-                    if (!skip.contains(video)) {
-                        rows.add(RowFactory.create(video, f.clip(), f.startSec(), f.endSec(), label, f.feature()));
-                        stats.clips().add(1); // per clip, so heartbeats carry progress of running tasks
-                    }
-                });
-            } else {
-                out = VideoWork.extract(o, s, local.path(), f -> {
-                    rows.add(RowFactory.create(s.video(), f.clip(), f.startSec(), f.endSec(), label, f.feature()));
+        Configuration conf = stats.hadoop().value().get();
+        SeekableInput.Source source = HadoopInput.source(s.video(), conf);
+        VideoWork.Outcome out;
+        if (o.clips() != null) {
+            Set<String> skip = stats.skip() == null ? Set.of() : stats.skip().value();
+            out = ClipFileWork.run(o, s, source, f -> {
+                if (!skip.contains(f.video())) {
+                    rows.add(RowFactory.create(f.video(), f.clip(), f.startSec(), f.endSec(), label, f.feature()));
                     stats.clips().add(1); // per clip, so heartbeats carry progress of running tasks
-                });
-            }
-            stats.decodeSec().add(out.decodeSec());
-            stats.computeSec().add(out.computeSec());
-            stats.engines().add(out.engine());
-            for (String w : out.warnings()) {
-                stats.warnings().add(s.video() + ": " + w);
-            }
-            if (out.error() != null) {
-                stats.errors().add(out.error());
-            } else if (o.clips() == null && rows.isEmpty()) {
-                // a video too short for one clip: recorded (unless another segment of it has clips, which the
-                // driver checks), so the video is accounted for and a re-run skips it
-                stats.noClips().add(new ErrorRecord(s.video(), "sample", "no_clips", String.format(Locale.ROOT,
-                        "no whole clip: a clip spans %.3g s (%d frames, step %d, at %.4g fps) and the video is"
-                        + " shorter; --tail pad-last keeps short videos", ((o.clipLength() - 1) * o.frameStep() + 1)
-                        / o.frameRate(), o.clipLength(), o.frameStep(), o.frameRate()), s.index()));
-            }
-            if (!rows.isEmpty() && s.count() > 1) {
-                stats.withClips().add(s.video());
-            }
-        } catch (IOException e) {
-            stats.errors().add(ErrorRecord.of(s.video(), "input", e, s.index()));
+                }
+            });
+        } else {
+            out = VideoWork.extract(o, s, source, f -> {
+                rows.add(RowFactory.create(s.video(), f.clip(), f.startSec(), f.endSec(), label, f.feature()));
+                stats.clips().add(1); // per clip, so heartbeats carry progress of running tasks
+            });
+        }
+        stats.decodeSec().add(out.decodeSec());
+        stats.computeSec().add(out.computeSec());
+        stats.engines().add(out.engine());
+        stats.bytesRead().add(new VideoBytes(s.video(), out.bytesRead()));
+        for (String w : out.warnings()) {
+            stats.warnings().add(s.video() + ": " + w);
+        }
+        if (out.error() != null) {
+            stats.errors().add(out.error());
+        } else if (o.clips() == null && rows.isEmpty()) {
+            // a video too short for one clip: recorded (unless another segment of it has clips, which the
+            // driver checks), so the video is accounted for and a re-run skips it
+            stats.noClips().add(new ErrorRecord(s.video(), "sample", "no_clips", String.format(Locale.ROOT,
+                    "no whole clip: a clip spans %.3g s (%d frames, step %d, at %.4g fps) and the video is"
+                    + " shorter; --tail pad-last keeps short videos", ((o.clipLength() - 1) * o.frameStep() + 1)
+                    / o.frameRate(), o.clipLength(), o.frameStep(), o.frameRate()), s.index()));
+        }
+        if (!rows.isEmpty() && s.count() > 1) {
+            stats.withClips().add(s.video());
         }
         stats.segments().add(1);
         return rows;
@@ -124,33 +127,5 @@ final class SegmentProcessor {
     /** The FFmpeg version the decoder was built from. */
     static String ffmpegVersion() {
         return VideoWork.ffmpegVersion();
-    }
-
-    /**
-     * A video as a local file: {@code file:} URIs directly, other file systems (HDFS, S3 ...) copied into the task's
-     * temporary directory and deleted when closed.
-     */
-    record LocalVideo(String path, File copy) implements AutoCloseable {
-        static LocalVideo of(String video) throws IOException {
-            URI uri = URI.create(video);
-            if (uri.getScheme() == null || uri.getScheme().equals("file")) {
-                return new LocalVideo(new File(uri.getScheme() == null ? video : uri.getPath()).getPath(), null);
-            }
-            Path src = new Path(uri);
-            FileSystem fs = src.getFileSystem(new Configuration());
-            File dir = new File(System.getProperty("java.io.tmpdir"));
-            TaskContext tc = TaskContext.get();
-            File copy = File.createTempFile("cubist-" + (tc == null ? "driver" : "task" + tc.taskAttemptId()) + "-",
-                    "-" + src.getName(), dir);
-            fs.copyToLocalFile(false, src, new Path(copy.toURI()), true);
-            return new LocalVideo(copy.getPath(), copy);
-        }
-
-        @Override
-        public void close() {
-            if (copy != null && !copy.delete()) {
-                copy.deleteOnExit();
-            }
-        }
     }
 }

@@ -78,7 +78,7 @@ class ExtractJobTest {
     static ExtractOptions options(List<String> inputs, Path out, ExtractOptions.Mode mode, double segmentSeconds,
                                   String weights) {
         return new ExtractOptions(inputs, List.of(), null, out.toString(), "r3d_18", weights, WIDTHS, "cpu", 3, 8, 4, 1, 0,
-                "drop", segmentSeconds, 60, 0, mode, 2);
+                io.cubist.pipeline.clip.TailPolicy.DROP, segmentSeconds, 60, 0, mode, 2);
     }
 
     static ExtractJob.Result run(ExtractOptions o, StringBuilder console) throws Exception {

@@ -1,11 +1,11 @@
 package io.cubist.pipeline.clip;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
+import io.cubist.pipeline.video.SeekableInput;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
@@ -24,20 +24,20 @@ import org.apache.arrow.vector.ipc.ArrowFileReader;
  */
 public final class ClipDatasetReader implements AutoCloseable {
 
-    private final List<Path> files;
+    private final List<SeekableInput.Source> files;
     private final BufferAllocator allocator;
     private final ClipDatasetInfo info;
     private int fileIndex = -1;
-    private FileChannel channel;
+    private SeekableByteChannel channel;
     private ArrowFileReader reader;
     private int batches;
 
-    private ClipDatasetReader(List<Path> files, BufferAllocator parent) throws IOException {
+    private ClipDatasetReader(List<SeekableInput.Source> files, BufferAllocator parent) throws IOException {
         this.files = files;
         this.allocator = parent.newChildAllocator("clip-dataset-reader", 0, Long.MAX_VALUE);
         try {
             ClipDatasetInfo first = null;
-            for (Path f : files) {
+            for (SeekableInput.Source f : files) {
                 ClipDatasetInfo i = readInfo(f);
                 if (first == null) {
                     first = i;
@@ -68,13 +68,18 @@ public final class ClipDatasetReader implements AutoCloseable {
         } else {
             throw new IllegalArgumentException(path + ": no such file or directory");
         }
-        return new ClipDatasetReader(files, parent);
+        return new ClipDatasetReader(files.stream().map(SeekableInput.Source::local).toList(), parent);
     }
 
-    private ClipDatasetInfo readInfo(Path f) throws IOException {
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ);
+    /** One clip file from any random-access source (a Hadoop FileSystem's stream: nothing is copied). */
+    public static ClipDatasetReader open(SeekableInput.Source file, BufferAllocator parent) throws IOException {
+        return new ClipDatasetReader(List.of(file), parent);
+    }
+
+    private ClipDatasetInfo readInfo(SeekableInput.Source f) throws IOException {
+        try (SeekableByteChannel ch = f.open().asChannel();
              ArrowFileReader r = new ArrowFileReader(ch, allocator)) {
-            return ClipDatasetInfo.fromMetadata(r.getVectorSchemaRoot().getSchema().getCustomMetadata(), f.toString());
+            return ClipDatasetInfo.fromMetadata(r.getVectorSchemaRoot().getSchema().getCustomMetadata(), f.name());
         }
     }
 
@@ -82,8 +87,9 @@ public final class ClipDatasetReader implements AutoCloseable {
         return info;
     }
 
-    public List<Path> files() {
-        return List.copyOf(files);
+    /** The files read, by name. */
+    public List<String> files() {
+        return files.stream().map(SeekableInput.Source::name).toList();
     }
 
     /** The next record batch as clips (owned by the caller, under {@code parent}), or null when all are read. */
@@ -94,7 +100,7 @@ public final class ClipDatasetReader implements AutoCloseable {
                     return null;
                 }
                 fileIndex++;
-                channel = FileChannel.open(files.get(fileIndex), StandardOpenOption.READ);
+                channel = files.get(fileIndex).open().asChannel();
                 reader = new ArrowFileReader(channel, allocator);
             }
             if (reader.loadNextBatch()) {
@@ -116,7 +122,8 @@ public final class ClipDatasetReader implements AutoCloseable {
         Float8Vector end = (Float8Vector) root.getVector("end_sec");
         FixedSizeListVector pixels = (FixedSizeListVector) root.getVector("pixels");
         BaseFixedWidthVector items = (BaseFixedWidthVector) pixels.getDataVector();
-        ClipBatch batch = new ClipBatch(parent, "clips:" + files.get(fileIndex).getFileName() + "#" + batches++,
+        String name = files.get(fileIndex).name();
+        ClipBatch batch = new ClipBatch(parent, "clips:" + name.substring(name.lastIndexOf('/') + 1) + "#" + batches++,
                 info.layout(), n);
         try {
             long per = info.layout().bytesPerClip();

@@ -7,26 +7,28 @@ import io.cubist.pipeline.video.SeekableInput;
 import io.cubist.pipeline.video.VideoException;
 import io.cubist.pipeline.video.VideoInfo;
 import io.cubist.pipeline.video.VideoReader;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
- * Video in, clip features out, in one JVM: decode ({@link VideoReader}), cut ({@link ClipSampler}), transform
- * ({@link ClipTransform}) into Arrow batches of {@code batchSize} clips ({@link ClipBatch}), run the model, emit one
- * {@link ClipFeature} per clip in clip order.
+ * Video in, clip features out: the clips of a {@link ClipProducer} (decode, cut, transform into Arrow batches of
+ * {@code batchSize} clips, on its decoder thread) through the model on the caller's thread, one {@link ClipFeature}
+ * per clip and view, in clip order. The extract job runs every segment through it.
  *
- * <p>Failures are {@link VideoException}s with their stage ({@code open}, {@code probe}, {@code decode} (also for a
- * video in which no frame decodes), {@code seek};
- * {@code model} when a feature holds NaN or infinity: such features are never emitted). Features of batches completed
- * before a failure have already been emitted: a caller that wants all-or-nothing per video collects them and drops
- * them on failure.
+ * <p>Non-finite features (NaN or infinity anywhere in a clip's vector) are never emitted: the clip is counted in
+ * {@link ExtractResult#nonFiniteClips()} and makes the video fail ({@link ExtractResult#failure()}, stage
+ * {@code model}); the other clips are emitted. Other failures have their stage ({@code input}, {@code open},
+ * {@code probe}, {@code decode} (also for a video in which no frame decodes, and for the decode timeout),
+ * {@code seek}, {@code model}); features of batches completed before a failure have already been emitted: a caller
+ * that wants all-or-nothing per video collects them and drops them on failure.
  *
  * <p>Not thread-safe: one extractor per task thread (the model is {@link PreparedModel}, used from one thread).
- * Off-heap memory: one {@link ClipBatch} per call, under a child of the given allocator, closed before returning.
+ * Off-heap memory: the producer's batches, under the given allocator, each closed once the model has run on it.
  */
 public final class FeatureExtractor {
 
@@ -34,7 +36,7 @@ public final class FeatureExtractor {
      * @param sampler       how clips are cut
      * @param batchSize     clips per forward pass, {@code >= 1}
      * @param storage       how clips wait in the batch (uint8 is a quarter of the memory, same values)
-     * @param decodeTimeout bound on one call's decode (null: none)
+     * @param decodeTimeout how long a decode may go without producing a frame (null: no bound)
      * @param views         test-time views per clip: 1 (the preset's center crop) or 3 (start, center and end crops
      *                      along the longer side, {@link ClipTransform.CropPosition#threeCrop()}), each emitted as its
      *                      own feature with {@link ClipFeature#view()}
@@ -51,25 +53,23 @@ public final class FeatureExtractor {
             if (views != 1 && views != 3) {
                 throw new IllegalArgumentException("views must be 1 (center crop) or 3 (3-crop), got " + views);
             }
-            if (sampler == null) {
-                throw new IllegalArgumentException("sampler settings are required");
-            }
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-            }
             if (storage == null) {
                 storage = ClipLayout.Storage.UINT8;
             }
+            new ClipProducer.Settings(sampler, batchSize, storage, decodeTimeout); // checks the rest
         }
 
         /** The preset's clips (its length and rate, non-overlapping, tail dropped), uint8, no timeout. */
         public static Settings of(ModelPreset preset, int batchSize) {
             return new Settings(SamplerSettings.of(preset), batchSize, ClipLayout.Storage.UINT8, null);
         }
+
+        ClipProducer.Settings producer() {
+            return new ClipProducer.Settings(sampler, batchSize, storage, decodeTimeout);
+        }
     }
 
     private final PreparedModel model;
-    private final ClipTransform transform;
     private final List<ClipTransform> views;
     private final Settings settings;
     private final BufferAllocator allocator;
@@ -82,7 +82,6 @@ public final class FeatureExtractor {
     public FeatureExtractor(PreparedModel model, ClipTransform transform, Settings settings,
                             BufferAllocator allocator) {
         this.model = model;
-        this.transform = transform;
         this.views = settings.views() == 1 ? List.of(transform)
                 : ClipTransform.CropPosition.threeCrop().stream().map(transform::withCrop).toList();
         this.settings = settings;
@@ -104,87 +103,84 @@ public final class FeatureExtractor {
         return VideoReader.probe(input, video);
     }
 
-    /** Every clip of a video. */
+    /** Every clip of a local video (a path or {@code file:} URI). */
     public ExtractResult extract(String video, Consumer<ClipFeature> out) throws VideoException {
         return extract(video, 0, Double.POSITIVE_INFINITY, out);
     }
 
-    /** The clips whose start lies in {@code [t0, t1)} (see {@link ClipSampler}), of a local path or URI. */
+    /** The clips whose start lies in {@code [t0, t1)} (see {@link ClipSampler}) of a local path or file URI. */
     public ExtractResult extract(String video, double t0, double t1, Consumer<ClipFeature> out)
             throws VideoException {
-        try (VideoReader reader = VideoReader.open(video, new VideoReader.Options(settings.decodeTimeout()))) {
-            return run(video, reader, t0, t1, out);
-        }
+        Path path = video.startsWith("file:") ? Path.of(URI.create(video)) : Path.of(video);
+        SeekableInput.Source local = SeekableInput.Source.local(path);
+        return run(SeekableInput.Source.of(video, local::open), t0, t1, out).orThrow();
     }
 
-    /** The same from a random-access source (a Hadoop stream), named {@code video} in rows and messages. */
+    /** The same from an opened random-access source (closed when done), named {@code video} in rows and messages. */
     public ExtractResult extract(String video, SeekableInput input, double t0, double t1, Consumer<ClipFeature> out)
             throws VideoException {
-        try (VideoReader reader = VideoReader.open(input, video, new VideoReader.Options(settings.decodeTimeout()))) {
-            return run(video, reader, t0, t1, out);
-        }
+        return run(SeekableInput.Source.of(video, () -> input), t0, t1, out).orThrow();
     }
 
-    private ExtractResult run(String video, VideoReader reader, double t0, double t1, Consumer<ClipFeature> out)
-            throws VideoException {
-        long start = System.nanoTime();
-        long[] modelNanos = {0};
-        int[] emitted = {0};
-        ClipSampler sampler = new ClipSampler(settings.sampler());
-        try (ClipBatch batch = new ClipBatch(allocator, "clips:" + shortName(video), layout, settings.batchSize())) {
-            sampler.sample(reader.fromStart(), t0, t1, clip -> {
-                for (int v = 0; v < views.size(); v++) {
-                    batch.add(video, clip, views.get(v), v);
-                    if (batch.isFull()) {
-                        modelNanos[0] += runBatch(batch, out);
-                        emitted[0] += batch.size();
-                        batch.clear();
-                    }
+    /**
+     * The clips of {@code source} whose start lies in {@code [t0, t1)}: features to {@code out} as each batch is
+     * done, and a result that carries the failure (never thrown) beside what was done before it.
+     */
+    public ExtractResult run(SeekableInput.Source source, double t0, double t1, Consumer<ClipFeature> out) {
+        long modelNanos = 0;
+        int clips = 0;
+        int nonFinite = 0;
+        VideoException error = null;
+        ClipProducer producer = ClipProducer.start(source, t0, t1, views, settings.producer(), allocator);
+        try {
+            for (ClipBatch next; (next = producer.next()) != null; ) {
+                try (ClipBatch batch = next) {
+                    long m0 = System.nanoTime();
+                    int bad = runBatch(model, batch, out);
+                    modelNanos += System.nanoTime() - m0;
+                    nonFinite += bad;
+                    clips += batch.size() - bad;
                 }
-            });
-            if (!batch.isEmpty()) {
-                modelNanos[0] += runBatch(batch, out);
-                emitted[0] += batch.size();
-                batch.clear();
             }
+        } catch (VideoException e) {
+            error = e;
+        } catch (RuntimeException e) {
+            error = new VideoException("model", source.name() + ": " + e, e);
+        } finally {
+            producer.close();
         }
-        if (reader.framesDecoded() == 0) {
-            throw new VideoException("decode", video + ": no frame could be decoded"
-                    + (reader.warnings().isEmpty() ? "" : " (" + String.join("; ", reader.warnings()) + ")"));
-        }
-        double total = (System.nanoTime() - start) / 1e9;
-        double modelSec = modelNanos[0] / 1e9;
-        return new ExtractResult(video, emitted[0], reader.framesDecoded(), reader.warnings(), total - modelSec,
-                modelSec);
+        return new ExtractResult(source.name(), clips, nonFinite, producer.framesDecoded(), producer.warnings(),
+                producer.decodeSec(), modelNanos / 1e9, producer.bytesRead(), error, producer.decoderRunning());
     }
 
-    private long runBatch(ClipBatch batch, Consumer<ClipFeature> out) throws VideoException {
-        Tensor clips = batch.toTensor();
-        long t0 = System.nanoTime();
-        Tensor features = model.forward(clips).features();
-        long spent = System.nanoTime() - t0;
+    /**
+     * Runs the model on one batch; each clip whose features are all finite goes to {@code out}. Returns how many were
+     * not (they are never emitted: Cubist's one policy for non-finite features).
+     */
+    public static int runBatch(PreparedModel model, ClipBatch batch, Consumer<ClipFeature> out) {
+        Tensor features = model.forward(batch.toTensor()).features();
         int n = batch.size();
         int d = features.numel() / n;
         float[] f = features.data();
+        int nonFinite = 0;
         for (int i = 0; i < n; i++) {
-            for (int j = 0; j < d; j++) {
-                float v = f[i * d + j];
-                if (!Float.isFinite(v)) {
-                    throw new VideoException("model", String.format(Locale.ROOT,
-                            "%s: clip %d (%.3f-%.3f s): feature %d of %d is %s", batch.video(i), batch.clipIndex(i),
-                            batch.startSec(i), batch.endSec(i), j, d, v));
-                }
+            float[] v = Arrays.copyOfRange(f, i * d, (i + 1) * d);
+            if (allFinite(v)) {
+                out.accept(new ClipFeature(batch.video(i), batch.clipIndex(i), batch.startSec(i), batch.endSec(i), v,
+                        batch.view(i)));
+            } else {
+                nonFinite++;
             }
         }
-        for (int i = 0; i < n; i++) {
-            out.accept(new ClipFeature(batch.video(i), batch.clipIndex(i), batch.startSec(i), batch.endSec(i),
-                    Arrays.copyOfRange(f, i * d, (i + 1) * d), batch.view(i)));
-        }
-        return spent;
+        return nonFinite;
     }
 
-    private static String shortName(String video) {
-        int slash = Math.max(video.lastIndexOf('/'), video.lastIndexOf('\\'));
-        return video.substring(slash + 1);
+    private static boolean allFinite(float[] v) {
+        for (float x : v) {
+            if (!Float.isFinite(x)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -9,6 +9,11 @@ public enum TailPolicy {
     /** One more clip, shifted back so that it ends at the last frame (it overlaps the clip before it). */
     BACK_PAD;
 
+    /** The spelling of the command line: {@code drop}, {@code pad-last} or {@code back-pad}. */
+    public String flag() {
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
     /** Parses {@code drop}, {@code pad-last} or {@code back-pad} (case-insensitive, '-' or '_'). */
     public static TailPolicy parse(String s) {
         String n = s.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');

@@ -331,8 +331,9 @@ public final class VideoReader implements FrameSource, AutoCloseable {
 
     private void checkTimeout(String stage) throws VideoException {
         if (watchdog != null && watchdog.expired()) {
-            throw new VideoException("decode", name + ": timed out after " + seconds(watchdog.timeout()) + " (while "
-                    + (stage.equals("open") ? "opening" : stage.equals("seek") ? "seeking" : "decoding") + ")");
+            throw new VideoException("decode", VideoException.TIMEOUT, name + ": timed out after "
+                    + seconds(watchdog.timeout()) + " (while " + (stage.equals("open") ? "opening" : stage.equals("seek")
+                    ? "seeking" : "decoding") + ")", null);
         }
         if (aborted) {
             throw new VideoException("decode", name + ": decode abandoned");
