@@ -1,5 +1,6 @@
 package io.cubist.jobs.report;
 
+import io.cubist.pipeline.clip.ClipFeature;
 import io.cubist.kernels.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -149,8 +150,7 @@ public final class FeatureReader {
                 continue;
             }
             clips.add(new ClipFeature(r.isNullAt(0) ? "" : r.getString(0), r.isNullAt(1) ? -1 : r.getInt(1),
-                    r.isNullAt(2) ? Double.NaN : r.getDouble(2), r.isNullAt(3) ? Double.NaN : r.getDouble(3),
-                    model, f));
+                    r.isNullAt(2) ? Double.NaN : r.getDouble(2), r.isNullAt(3) ? Double.NaN : r.getDouble(3), f));
         }
 
         Map<String, Long> perVideo = new LinkedHashMap<>();

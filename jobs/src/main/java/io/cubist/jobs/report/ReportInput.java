@@ -1,5 +1,6 @@
 package io.cubist.jobs.report;
 
+import io.cubist.pipeline.clip.ClipFeature;
 import java.util.List;
 import java.util.Map;
 

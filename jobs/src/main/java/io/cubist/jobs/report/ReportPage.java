@@ -1,5 +1,6 @@
 package io.cubist.jobs.report;
 
+import io.cubist.pipeline.clip.ClipFeature;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package io.cubist.jobs.report;
 
+import io.cubist.pipeline.clip.ClipFeature;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
