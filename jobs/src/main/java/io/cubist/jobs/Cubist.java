@@ -340,6 +340,7 @@ public final class Cubist {
         private int frameStep = 1;
         private int clipStride;
         private io.cubist.pipeline.clip.TailPolicy tail = ExtractOptions.DEFAULT_TAIL;
+        private boolean retryErrors;
         private double segmentSeconds = ExtractOptions.DEFAULT_SEGMENT_SECONDS;
         private double decodeTimeout = ExtractOptions.DEFAULT_DECODE_TIMEOUT;
         private int partitions;
@@ -482,6 +483,15 @@ public final class Cubist {
             return this;
         }
 
+        /**
+         * With {@code mode("skip-existing")}: try again the videos whose {@code _errors} row is transient (a timeout,
+         * or stage {@code input}) and replace those rows.
+         */
+        public Options retryErrors(boolean retry) {
+            this.retryErrors = retry;
+            return this;
+        }
+
         /** Kernel threads per executor (default: its cores). */
         public Options threads(int n) {
             if (n < 1) {
@@ -500,7 +510,7 @@ public final class Cubist {
                     "cubist-features-" + UUID.randomUUID()).getAbsolutePath();
             return new ExtractOptions(inputs, manifests, clips, out, model, weights, widths, backend, batchSize,
                     frameRate, clipLength, frameStep, clipStride, tail, segmentSeconds, decodeTimeout, partitions,
-                    mode, threads);
+                    mode, threads, retryErrors);
         }
     }
 }

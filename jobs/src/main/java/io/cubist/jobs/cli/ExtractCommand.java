@@ -8,6 +8,7 @@ import io.cubist.pipeline.model.zoo.ModelZoo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -31,11 +32,16 @@ public final class ExtractCommand implements Command {
     }
 
     @Override
+    public Set<String> switches() {
+        return Set.of("retry-errors");
+    }
+
+    @Override
     public Set<String> valued() {
         return new LinkedHashSet<>(List.of("input", "manifest", "clips", "output", "model", "weights", "widths", "backend",
                 "batch-size", "fps", "clip-length", "frame-step", "clip-stride", "tail", "segment-seconds",
                 "decode-timeout", "partitions", "mode", "threads", "master", "task-cpus", "conf",
-                "progress-interval"));
+                "progress-interval", "packages", "exclude-packages", "repositories", "jars"));
     }
 
     @Override
@@ -72,17 +78,34 @@ public final class ExtractCommand implements Command {
                   --decode-timeout S  abandon a video whose decoder produces no frame for S seconds (default 120)
                   --partitions N      Spark partitions (default: 3 per task slot)
                   --mode M            error-if-exists (default), overwrite, or skip-existing (process only videos
-                                      not already in DIR or DIR/_errors, and append)
+                                      not already in DIR or DIR/_errors, and append); a DIR holding another
+                                      model, weights, preprocessing or sampling is refused
+                  --retry-errors      with skip-existing: try again the videos whose _errors row is transient
+                                      (a timeout, or stage input: the storage failed) and replace those rows
                 spark (launcher only; spark-submit's own flags apply otherwise)
                   --master URL        local[*] (default), local[N], spark://HOST:PORT ...
                   --task-cpus N       cores per task (default: all of an executor's, one clip batch at a time)
-                  --conf K=V          any Spark setting (repeatable)
+                  --conf K=V          any Spark setting (repeatable): spark.hadoop.* reach every read, e.g.
+                                      spark.hadoop.fs.s3a.access.key=... or spark.hadoop.fs.s3a.endpoint=...
+                  --packages G:A:V,...  Maven packages for the driver and executors, as spark-submit takes them
+                                      (S3: org.apache.hadoop:hadoop-aws:<Spark's Hadoop version>)
+                  --exclude-packages G:A,...  leave these out of --packages' dependencies
+                  --repositories URL,...  extra Maven repositories for --packages
+                  --jars A.jar,...    jars for the driver and executors
                   --progress-interval S  seconds between progress lines (default 10)""".formatted(
                 String.join(", ", ModelZoo.names()), String.join("|", Backends.names()));
     }
 
+    /** Flags spark-submit itself takes: given to the launcher, the run goes through spark-submit's code. */
+    static final Set<String> SUBMIT_FLAGS = Set.of("packages", "exclude-packages", "repositories", "jars");
+    /** Set in a run that went through spark-submit's code, so that it does not go through it again. */
+    static final String SUBMITTED = "cubist.submitted";
+
     @Override
     public int run(Flags flags) throws Exception {
+        if (SUBMIT_FLAGS.stream().anyMatch(flags::has)) {
+            return submit(flags);
+        }
         ExtractOptions options = options(flags);
         double interval = positiveDouble(flags, "progress-interval", 10);
         SparkSession spark = session(flags);
@@ -92,6 +115,31 @@ public final class ExtractCommand implements Command {
         } finally {
             spark.stop();
         }
+    }
+
+    /**
+     * The run with {@code --packages}/{@code --jars}: through Spark's own {@code SparkSubmit} in this JVM (client
+     * mode), which resolves the packages (Ivy, cached in {@code ~/.ivy2}), puts them and the jars on the driver's class
+     * path and ships them to the executors, then calls {@code ExtractFeatures} with the other flags.
+     */
+    private static int submit(Flags f) throws Exception {
+        if (Boolean.getBoolean(SUBMITTED) || new SparkConf().contains("spark.master")) {
+            throw new UsageException("extract: --" + SUBMIT_FLAGS.stream().filter(f::has).findFirst().orElseThrow()
+                    + " belongs to spark-submit itself when the job runs under spark-submit (give it before the jar)");
+        }
+        options(f); // bad flags are refused here, before any package is fetched
+        List<String> args = new ArrayList<>(List.of("--master", f.get("master", "local[*]")));
+        for (String name : List.of("packages", "exclude-packages", "repositories", "jars")) {
+            if (f.has(name)) {
+                args.add("--" + name);
+                args.add(String.join(",", f.all(name)));
+            }
+        }
+        args.addAll(List.of("--class", io.cubist.jobs.ExtractFeatures.class.getName(), "spark-internal"));
+        args.addAll(f.toArgs(SUBMIT_FLAGS));
+        System.setProperty(SUBMITTED, "true");
+        org.apache.spark.deploy.SparkSubmit.main(args.toArray(new String[0]));
+        return 0; // ExtractFeatures exits with its code when it is not 0
     }
 
     static ExtractOptions options(Flags f) {
@@ -139,7 +187,7 @@ public final class ExtractCommand implements Command {
                     positiveDouble(f, "segment-seconds", ExtractOptions.DEFAULT_SEGMENT_SECONDS),
                     positiveDouble(f, "decode-timeout", ExtractOptions.DEFAULT_DECODE_TIMEOUT),
                     f.has("partitions") ? f.positiveInt("partitions", 1) : 0, mode,
-                    f.has("threads") ? f.positiveInt("threads", 1) : 0);
+                    f.has("threads") ? f.positiveInt("threads", 1) : 0, f.has("retry-errors"));
         } catch (IllegalArgumentException e) {
             throw new UsageException("extract: " + e.getMessage());
         }

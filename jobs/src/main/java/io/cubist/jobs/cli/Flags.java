@@ -22,6 +22,7 @@ final class Flags {
     private final String command;
     private final Map<String, List<String>> values = new LinkedHashMap<>();
     private final boolean help;
+    private final Set<String> switchNames;
 
     /**
      * @param valued   flags that take a value
@@ -29,6 +30,7 @@ final class Flags {
      */
     Flags(String command, String[] args, Set<String> valued, Set<String> switches) {
         this.command = command;
+        this.switchNames = Set.copyOf(switches);
         boolean h = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -97,6 +99,22 @@ final class Flags {
 
     List<String> all(String name) {
         return values.getOrDefault(name, List.of());
+    }
+
+    /** The flags again as arguments ({@code --name value}, switches alone), leaving out {@code except}. */
+    List<String> toArgs(Set<String> except) {
+        List<String> args = new ArrayList<>();
+        values.forEach((name, vs) -> {
+            if (!except.contains(name)) {
+                for (String v : vs) {
+                    args.add("--" + name);
+                    if (!"true".equals(v) || !switchNames.contains(name)) {
+                        args.add(v);
+                    }
+                }
+            }
+        });
+        return args;
     }
 
     /** A file that must exist and be readable. */

@@ -44,7 +44,7 @@ import org.apache.spark.util.LongAccumulator;
  */
 public final class ExtractJob {
 
-    /** The output contract of DESIGN.md. */
+    /** The output contract of DESIGN.md (as written, the {@code feature} column carries the dataset's identity). */
     public static final StructType SCHEMA = new StructType()
             .add("video", DataTypes.StringType, false)
             .add("clip", DataTypes.IntegerType, false)
@@ -105,16 +105,32 @@ public final class ExtractJob {
                 exists = false;
             }
 
+            DatasetIdentity identity = DatasetIdentity.of(o, preset, conf);
+            if (exists && o.mode() == ExtractOptions.Mode.SKIP_EXISTING) {
+                DatasetIdentity had = DatasetIdentity.recorded(fs, out, spark);
+                List<String> diff = had == null ? List.of() : identity.differences(had);
+                if (!diff.isEmpty()) {
+                    throw new IllegalStateException("output " + out + " holds another feature space (" + String.join(
+                            "; ", diff) + "): adding to it would mix the two; write to another --output, or replace"
+                            + " it with --mode overwrite");
+                }
+            }
+
             boolean clipsMode = o.clips() != null;
             List<String> listed = clipsMode ? InputLister.clipFiles(conf, o.clips())
                     : InputLister.list(spark, o.inputs(), o.manifests());
             Set<String> done = exists ? existingVideos(spark, out) : Set.of();
+            int retried = 0;
+            if (o.retryErrors() && exists) {
+                retried = dropTransientErrors(spark, out, done);
+            }
             // prepared clips: whole files are the units; videos already done are dropped row by row
             List<String> todo = clipsMode ? listed : listed.stream().filter(v -> !done.contains(v)).toList();
             int skipped = listed.size() - todo.size();
             console.printf("cubist extract: %d %s listed%s; model %s%n", listed.size(),
                     clipsMode ? "clip file" + (listed.size() == 1 ? "" : "s") : "video" + (listed.size() == 1 ? ""
-                    : "s"), skipped > 0 ? ", " + skipped + " already in " + out : "", o.modelLabel());
+                    : "s"), (skipped > 0 ? ", " + skipped + " already in " + out : "") + (retried > 0 ? ", " + retried
+                    + " failed before and retried" : ""), o.modelLabel());
             double tList = secs(t0);
             if (o.weights() == null) {
                 console.println("cubist extract: WARNING: no --weights given: " + o.model() + " runs on random"
@@ -181,7 +197,7 @@ public final class ExtractJob {
             ExtractOptions shipped = o;
             JavaRDD<Row> rows = jsc.parallelize(bins, partitions)
                     .mapPartitions(it -> SegmentProcessor.rows(shipped, it, stats));
-            Dataset<Row> df = spark.createDataFrame(rows, SCHEMA);
+            Dataset<Row> df = spark.createDataFrame(rows, schema(identity));
             sc.setJobDescription("cubist extract: " + segments.size() + " segments of " + todo.size() + " videos");
             try (Progress progress = new Progress(sc, clips, segmentsDone, segments.size(), expectedClips, console,
                     progressIntervalSec)) {
@@ -215,6 +231,7 @@ public final class ExtractJob {
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("started", started.toString());
             manifest.put("finished", Instant.now().toString());
+            manifest.put("identity", identity.toMap());
             manifest.put("settings", withMaster(o.describe(), sc));
             manifest.put("versions", versions(spark));
             Set<String> engineSet = new TreeSet<>(engines.value());
@@ -254,6 +271,53 @@ public final class ExtractJob {
             return new Result(listed.size(), skipped, todo.size(), failed.size(), segments.size(), clips.value(),
                     wall, manifest);
         }
+    }
+
+    /** {@link #SCHEMA} with the identity in the {@code feature} column's metadata (so in every Parquet footer). */
+    static StructType schema(DatasetIdentity identity) {
+        org.apache.spark.sql.types.Metadata meta = new org.apache.spark.sql.types.MetadataBuilder()
+                .putString(DatasetIdentity.METADATA_KEY, identity.toJson()).build();
+        StructType s = new StructType();
+        for (org.apache.spark.sql.types.StructField f : SCHEMA.fields()) {
+            s = s.add(f.name().equals("feature") ? f.copy(f.name(), f.dataType(), f.nullable(), meta) : f);
+        }
+        return s;
+    }
+
+    /**
+     * {@code --retry-errors}: the videos whose {@code _errors} row is transient ({@code timeout}, or stage
+     * {@code input}) and that have no rows are taken out of {@code done} and their rows out of {@code _errors} (this
+     * run writes their new outcome). Returns how many.
+     */
+    static int dropTransientErrors(SparkSession spark, Path out, Set<String> done) {
+        String[] files = errorFiles(out, spark.sparkContext().hadoopConfiguration());
+        if (files.length == 0) {
+            return 0;
+        }
+        Set<String> withRows = new HashSet<>();
+        for (Row r : spark.read().schema(SCHEMA).parquet(out.toString()).select("video").distinct().collectAsList()) {
+            withRows.add(r.getString(0));
+        }
+        List<Row> keep = new ArrayList<>();
+        Set<String> retry = new TreeSet<>();
+        for (Row r : spark.read().schema(ERROR_SCHEMA).parquet(files).collectAsList()) {
+            boolean transientError = "timeout".equals(r.getString(2)) || "input".equals(r.getString(1));
+            if (transientError && !withRows.contains(r.getString(0))) {
+                retry.add(r.getString(0));
+            } else {
+                keep.add(r);
+            }
+        }
+        if (retry.isEmpty()) {
+            return 0;
+        }
+        keep.removeIf(r -> retry.contains(r.getString(0)));
+        // rows collected above: the directory may be replaced (a crash here leaves those videos with no row at all,
+        // which the next run processes again)
+        spark.createDataFrame(keep, ERROR_SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite)
+                .parquet(new Path(out, ERRORS).toString());
+        done.removeAll(retry);
+        return retry.size();
     }
 
     /** Cores one executor gives its tasks' kernels: spark.executor.cores, or local mode's thread count. */

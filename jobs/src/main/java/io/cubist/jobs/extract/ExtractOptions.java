@@ -30,11 +30,14 @@ import java.util.Locale;
  * @param partitions      Spark partitions of the work (0: three per task slot)
  * @param mode            what to do when the output exists
  * @param kernelThreads   threads of the cpu backend per executor (0: the executor's cores)
+ * @param retryErrors     with {@code skip-existing}: re-attempt the videos whose {@code _errors} row is transient
+ *                        (a timeout, or the storage failing to deliver: stage {@code input}) and replace those rows
  */
 public record ExtractOptions(List<String> inputs, List<String> manifests, String clips, String output, String model,
                              String weights, int[] widths, String backend, int batchSize, double frameRate,
                              int clipLength, int frameStep, int clipStride, TailPolicy tail, double segmentSeconds,
-                             double decodeTimeout, int partitions, Mode mode, int kernelThreads)
+                             double decodeTimeout, int partitions, Mode mode, int kernelThreads,
+                             boolean retryErrors)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -76,6 +79,15 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
     public static final double DEFAULT_SEGMENT_SECONDS = 300;
     public static final double DEFAULT_DECODE_TIMEOUT = 120;
 
+    /** Options that keep every earlier {@code _errors} row (no {@code --retry-errors}). */
+    public ExtractOptions(List<String> inputs, List<String> manifests, String clips, String output, String model,
+                          String weights, int[] widths, String backend, int batchSize, double frameRate,
+                          int clipLength, int frameStep, int clipStride, TailPolicy tail, double segmentSeconds,
+                          double decodeTimeout, int partitions, Mode mode, int kernelThreads) {
+        this(inputs, manifests, clips, output, model, weights, widths, backend, batchSize, frameRate, clipLength,
+                frameStep, clipStride, tail, segmentSeconds, decodeTimeout, partitions, mode, kernelThreads, false);
+    }
+
     public ExtractOptions {
         inputs = List.copyOf(inputs);
         manifests = List.copyOf(manifests);
@@ -107,6 +119,10 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         if (tail == null) {
             throw new IllegalArgumentException("--tail must be drop, pad-last or back-pad");
         }
+        if (retryErrors && mode != Mode.SKIP_EXISTING) {
+            throw new IllegalArgumentException("--retry-errors re-attempts failed videos of an existing output: give it"
+                    + " with --mode skip-existing");
+        }
         widths = widths == null ? null : widths.clone();
     }
 
@@ -122,7 +138,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         int stride = clipStride > 0 ? clipStride : t * frameStep;
         return new ExtractOptions(inputs, manifests, clips, output, model, weights, widths, backend, batchSize, fps, t,
                 frameStep, stride, tail, segmentSeconds, decodeTimeout, partitions, mode,
-                kernelThreads > 0 ? kernelThreads : threads);
+                kernelThreads > 0 ? kernelThreads : threads, retryErrors);
     }
 
     /** The {@code model} column's value: the zoo name, with the widths of a reduced variant. */
@@ -159,6 +175,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         m.put("partitions", (long) partitions);
         m.put("mode", mode.flag());
         m.put("kernel_threads", (long) kernelThreads);
+        m.put("retry_errors", retryErrors);
         return m;
     }
 }
