@@ -112,7 +112,8 @@ class S3ExtractTest {
         String line = r.stderr().lines().filter(l -> l.startsWith("cubist extract:")).reduce((a, b) -> b)
                 .orElse("");
         System.out.println("wrong key: " + line);
-        assertTrue(line.contains("s3a://videos/in") && line.contains("SignatureDoesNotMatch"), r.stderr());
+        assertTrue(line.contains("s3a://videos/in") && line.contains("SignatureDoesNotMatch"),
+                ExtractEndToEndTest.tail(r.stderr()));
         assertFalse(r.stderr().contains("\tat "), "no stack trace: " + ExtractEndToEndTest.tail(r.stderr()));
     }
 }

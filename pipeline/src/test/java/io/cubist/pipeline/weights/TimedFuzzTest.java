@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Time-bounded fuzzing of the two weight readers (see {@link TimedFuzzer}: {@code -Dcubist.fuzz.seconds=N}, default
- * 20 each): every mutated file loads or fails with the reader's named exception, within the per-input timeout, and
+ * Count-bounded fuzzing of the two weight readers (see {@link TimedFuzzer}: {@code -Dcubist.fuzz.inputs=N}, default
+ * 20000 each): every mutated file loads or fails with the reader's named exception, within the per-input timeout, and
  * allocates no more than its size justifies.
  */
 class TimedFuzzTest {

@@ -17,16 +17,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A time-bounded mutation fuzzer for a file reader. Each input is a seed file changed by a {@link Mutator}; the
+ * A mutation fuzzer for a file reader, bounded by a number of inputs (never by wall time: what it tries is a function
+ * of its seed and count alone, so a busy machine runs the same inputs, only slower). Each input is a seed file changed by a {@link Mutator}; the
  * reader runs on a worker thread, and every input must end in a successful load or in the reader's own named
  * exception with a message — any other exception or error, no answer within the per-input timeout, or more heap
  * allocated than the input's {@link Budget} allows fails the run. Allocation is measured per input with the JVM's
  * per-thread allocation counter ({@code com.sun.management.ThreadMXBean}), so a reader that believes a size field
  * and allocates for it is caught even when the heap could hold the buffer.
  *
- * <p>Configured by system properties: {@code cubist.fuzz.seconds} (time per fuzzer, default 20),
- * {@code cubist.fuzz.seed} (default 1; the inputs are a function of the seed, their number of the time),
- * {@code cubist.fuzz.timeout.ms} (per input, default 5000). A failing input is written under
+ * <p>Configured by system properties: {@code cubist.fuzz.inputs} (inputs per fuzzer, default 20000),
+ * {@code cubist.fuzz.seed} (default 1; the inputs are a function of the seed and their count),
+ * {@code cubist.fuzz.timeout.ms} (per input, default 5000: a hang, not a speed bound). A failing input is written under
  * {@code target/fuzz-failures/} and named in the failure with the mutations that made it.
  */
 final class TimedFuzzer {
@@ -70,8 +71,8 @@ final class TimedFuzzer {
     private TimedFuzzer() {
     }
 
-    static double seconds() {
-        return Double.parseDouble(System.getProperty("cubist.fuzz.seconds", "20"));
+    static long inputs() {
+        return Long.parseLong(System.getProperty("cubist.fuzz.inputs", "20000"));
     }
 
     static long seed() {
@@ -87,18 +88,17 @@ final class TimedFuzzer {
 
     static Stats run(String name, List<byte[]> seeds, Mutator mutator, Target target,
             Class<? extends RuntimeException> clean, Budget budget) {
-        return run(name, seeds, mutator, target, clean, budget, seconds(), timeoutMillis());
+        return run(name, seeds, mutator, target, clean, budget, inputs(), timeoutMillis());
     }
 
     static Stats run(String name, List<byte[]> seeds, Mutator mutator, Target target,
-            Class<? extends RuntimeException> clean, Budget budget, double seconds, long timeoutMillis) {
+            Class<? extends RuntimeException> clean, Budget budget, long count, long timeoutMillis) {
         if (!THREADS.isThreadAllocatedMemorySupported()) {
             fail("this JVM cannot count per-thread allocation; the fuzzer's allocation check needs it");
         }
         THREADS.setThreadAllocatedMemoryEnabled(true);
         long seed = seed();
         SplittableRandom r = new SplittableRandom(seed);
-        long deadline = System.nanoTime() + (long) (seconds * 1e9);
         long start = System.nanoTime();
         long inputs = 0;
         long loaded = 0;
@@ -112,7 +112,7 @@ final class TimedFuzzer {
             return t;
         });
         try {
-            while (System.nanoTime() < deadline) {
+            while (inputs < count) {
                 byte[] base = seeds.get(r.nextInt(seeds.size()));
                 StringBuilder what = new StringBuilder();
                 byte[] input = base.clone();
