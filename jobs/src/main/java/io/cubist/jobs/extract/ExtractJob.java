@@ -44,6 +44,9 @@ import org.apache.spark.util.LongAccumulator;
  */
 public final class ExtractJob {
 
+    /** The driver's log (Spark's SLF4J); the console lines a person watches are printed beside it. */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExtractJob.class);
+
     /** The output contract of DESIGN.md (as written, the {@code feature} column carries the dataset's identity). */
     public static final StructType SCHEMA = new StructType()
             .add("video", DataTypes.StringType, false)
@@ -263,6 +266,9 @@ public final class ExtractJob {
             manifest.put("timings", timings);
             manifest.put("warnings", new ArrayList<>(new TreeSet<>(warnings.value())));
             writeManifest(fs, out, manifest, started);
+            LOG.info("extract {}: {} clips from {} videos ({} failed, {} skipped), {} segments, {} bytes read, {} s",
+                    out, clips.value(), todo.size() - failed.size(), failed.size(), skipped, segments.size(),
+                    bytesTotal, String.format(java.util.Locale.ROOT, "%.1f", wall));
 
             console.printf("cubist extract: %d clip%s from %d video%s (%d failed, see %s) in %s -> %s%n",
                     clips.value(), clips.value() == 1 ? "" : "s", todo.size() - failed.size(),

@@ -69,7 +69,15 @@ public final class InputLister {
                                        java.util.function.Predicate<String> taken) throws IOException {
         Path p = new Path(input);
         FileSystem fs = p.getFileSystem(conf);
-        FileStatus[] matches = fs.globStatus(p);
+        FileStatus[] matches;
+        try {
+            matches = fs.globStatus(p);
+        } catch (java.nio.file.AccessDeniedException e) { // what S3A, ABFS and HDFS make of a refused credential
+            String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw new IllegalArgumentException(flag + " " + input + ": access denied (" + why + "); check the"
+                    + " credentials the job is given (for S3: --conf spark.hadoop.fs.s3a.access.key=... and"
+                    + " spark.hadoop.fs.s3a.secret.key=...)", e);
+        }
         if (matches == null || matches.length == 0) {
             throw new IllegalArgumentException(flag + " " + input + ": no such file or directory"
                     + (hasGlob(input) ? " (the pattern matched nothing)" : ""));

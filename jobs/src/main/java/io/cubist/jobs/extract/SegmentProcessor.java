@@ -17,6 +17,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The executor side of the job: probes videos and turns segments into rows. Everything heavy (decoders, the loaded
@@ -25,6 +27,9 @@ import org.apache.spark.util.LongAccumulator;
  * FileSystem, never copied.
  */
 final class SegmentProcessor {
+
+    /** Executor-side log (Spark's SLF4J): lands in the executor's log, at the levels conf/log4j2.properties sets. */
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentProcessor.class);
 
     /** The accumulators a task reports through (counts, times, errors, the engine that ran), and the broadcasts. */
     record Stats(LongAccumulator clips, LongAccumulator segments, DoubleAccumulator decodeSec,
@@ -107,7 +112,15 @@ final class SegmentProcessor {
         for (String w : out.warnings()) {
             stats.warnings().add(s.video() + ": " + w);
         }
+        LOG.info("{} segment {}/{} [{}, {}) s: {} clips, decode {} s, model {} s, {} bytes read, {}", s.video(),
+                s.index() + 1, s.count(), s.startSec(), s.endSec(), rows.size(), String.format(Locale.ROOT, "%.2f",
+                out.decodeSec()), String.format(Locale.ROOT, "%.2f", out.computeSec()), out.bytesRead(), out.engine());
+        for (String w : out.warnings()) {
+            LOG.warn("{}: {}", s.video(), w);
+        }
         if (out.error() != null) {
+            LOG.warn("{} segment {}: {} failed ({}): {}", s.video(), s.index() + 1, out.error().stage(),
+                    out.error().error(), out.error().message());
             stats.errors().add(out.error());
         } else if (o.clips() == null && rows.isEmpty()) {
             // a video too short for one clip: recorded (unless another segment of it has clips, which the

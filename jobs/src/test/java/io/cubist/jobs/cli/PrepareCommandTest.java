@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cubist.jobs.extract.ExtractOptions;
 import io.cubist.pipeline.clip.ClipBatch;
 import io.cubist.pipeline.clip.ClipDatasetReader;
 import io.cubist.pipeline.clip.ClipLayout;
@@ -109,5 +110,24 @@ class PrepareCommandTest {
                 PRESET.toString(), "--tail", "wrap");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--tail"), r.err());
+    }
+
+    @Test
+    void theOldSpellingsOfTheSharedFlagsStillWork() throws Exception {
+        // --clip-len and --timeout are --clip-length and --decode-timeout, the spellings extract uses
+        Path out = dir.resolve("aliases");
+        Result r = cubist("prepare", "--input", SAMPLE.toString(), "--output", out.toString(), "--preset",
+                PRESET.toString(), "--clip-len", "32", "--timeout", "60");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("5 clips") && r.err().contains("[3, 32, 112, 112]"), r.err());
+        Result bad = cubist("prepare", "--input", SAMPLE.toString(), "--output", dir.resolve("a2").toString(),
+                "--decode-timeout", "0");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--decode-timeout must be an integer >= 1, got '0'"), bad.err());
+        Flags f = new Flags("extract", new String[] {"--input", "v", "--output", "o", "--clip-len", "8",
+                "--timeout=30"}, new ExtractCommand().valued(), new ExtractCommand().switches());
+        ExtractOptions o = ExtractCommand.options(f);
+        assertEquals(8, o.clipLength());
+        assertEquals(30.0, o.decodeTimeout());
     }
 }

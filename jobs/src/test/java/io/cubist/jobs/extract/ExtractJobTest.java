@@ -180,6 +180,66 @@ class ExtractJobTest {
     }
 
     @Test
+    void aReRunIntoAnotherFeatureSpaceIsRefusedAndTransientErrorsCanBeRetried() throws Exception {
+        Path a = videos.resolve("a.avi");
+        Path later = dir.resolve("arrives-later.avi");
+        Path out = dir.resolve("out-identity");
+        Path list = dir.resolve("identity.csv");
+        Files.writeString(list, "video\n" + a + "\n" + later + "\n");
+        StringBuilder console = new StringBuilder();
+        ExtractOptions o = options(List.of(a.toString()), out, ExtractOptions.Mode.ERROR_IF_EXISTS, 300, null);
+        ExtractOptions first = new ExtractOptions(List.of(), List.of(list.toString()), null, o.output(), o.model(),
+                null, o.widths(), o.backend(), o.batchSize(), o.frameRate(), o.clipLength(), o.frameStep(),
+                o.clipStride(), o.tail(), o.segmentSeconds(), o.decodeTimeout(), 0, o.mode(), 2);
+        ExtractJob.Result r = run(first, console);
+        assertEquals(1, r.videosFailed(), console.toString());
+        Row missing = spark.read().parquet(out.resolve("_errors").toString()).collectAsList().get(0);
+        assertEquals("input", missing.getString(1), missing.toString());
+        assertTrue(missing.getString(3).contains("arrives-later.avi"), missing.toString());
+        // the identity is in the manifest and in the Parquet footers
+        String manifest = Files.readString(out.resolve("_manifest.json"));
+        assertTrue(manifest.contains("\"identity\":{\"model\":\"r3d_18@4-8-8-16\",\"weights\":\"random (seed"),
+                manifest);
+        String meta = spark.read().parquet(out.toString()).schema().apply("feature").metadata()
+                .getString(DatasetIdentity.METADATA_KEY);
+        assertTrue(meta.contains("\"sampling\":\"8 fps, 4 frames, step 1, stride 4, tail drop\""), meta);
+
+        // another frame rate into the same output: refused, naming the difference
+        ExtractOptions otherRate = new ExtractOptions(List.of(), List.of(list.toString()), null, o.output(),
+                o.model(), null, o.widths(), o.backend(), o.batchSize(), 10, o.clipLength(), o.frameStep(),
+                o.clipStride(), o.tail(), o.segmentSeconds(), o.decodeTimeout(), 0, ExtractOptions.Mode.SKIP_EXISTING,
+                2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> run(otherRate, console));
+        assertTrue(e.getMessage().contains("sampling 8 fps, 4 frames, step 1, stride 4, tail drop there, 10 fps")
+                && e.getMessage().contains("another --output"), e.getMessage());
+
+        // the missing video arrives: skip-existing keeps its error; --retry-errors tries it again
+        Files.copy(a, later);
+        try {
+            ExtractOptions skip = new ExtractOptions(List.of(), List.of(list.toString()), null, o.output(),
+                    o.model(), null, o.widths(), o.backend(), o.batchSize(), o.frameRate(), o.clipLength(),
+                    o.frameStep(), o.clipStride(), o.tail(), o.segmentSeconds(), o.decodeTimeout(), 0,
+                    ExtractOptions.Mode.SKIP_EXISTING, 2);
+            assertEquals(0, run(skip, console).videosProcessed());
+            ExtractOptions retry = new ExtractOptions(skip.inputs(), skip.manifests(), null, skip.output(),
+                    skip.model(), null, skip.widths(), skip.backend(), skip.batchSize(), skip.frameRate(),
+                    skip.clipLength(), skip.frameStep(), skip.clipStride(), skip.tail(), skip.segmentSeconds(),
+                    skip.decodeTimeout(), 0, skip.mode(), 2, true);
+            ExtractJob.Result again = run(retry, console);
+            assertEquals(1, again.videosProcessed(), console.toString());
+            assertEquals(0, again.videosFailed(), console.toString());
+            assertTrue(console.toString().contains("1 failed before and retried"), console.toString());
+            assertEquals(12, rows(out).size());
+            assertEquals(0, spark.read().parquet(out.resolve("_errors").toString()).count());
+        } finally {
+            Files.delete(later);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new ExtractOptions(List.of("x"), List.of(), null, "o",
+                "r3d_18", null, null, null, 1, 0, 0, 1, 0, io.cubist.pipeline.clip.TailPolicy.DROP, 300, 60, 0,
+                ExtractOptions.Mode.OVERWRITE, 0, true));
+    }
+
+    @Test
     void segmentsOfAnySizeGiveTheSameRowsAsOnePass() throws Exception {
         Path a = videos.resolve("a.avi");
         Path one = dir.resolve("out-one");
