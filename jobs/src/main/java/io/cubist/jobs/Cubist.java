@@ -2,6 +2,8 @@ package io.cubist.jobs;
 
 import io.cubist.jobs.extract.ExtractJob;
 import io.cubist.jobs.extract.ExtractOptions;
+import io.cubist.jobs.extract.ExtractRows;
+import io.cubist.jobs.extract.SegmentSettings;
 import io.cubist.jobs.report.FeatureMath;
 import io.cubist.kernels.backend.Backends;
 import io.cubist.pipeline.model.zoo.ModelZoo;
@@ -79,6 +81,18 @@ public final class Cubist {
         ExtractOptions o = options.build();
         ExtractJob.run(spark, o, console, 10);
         return features(spark, o.output());
+    }
+
+    /**
+     * The clip rows of the videos in the {@code video} column of {@code videos} (paths or URIs on any Hadoop
+     * FileSystem), lazily: {@code videos}' own columns, then {@code clip}, {@code start_sec}, {@code end_sec},
+     * {@code model}, {@code feature}. The options' model and sampling apply (inputs, output and mode do not);
+     * videos that cannot be processed are left out: {@link io.cubist.ml.VideoFeatureExtractor} with
+     * {@code handleInvalid("keep")} shows why.
+     */
+    public static Dataset<Row> extract(SparkSession spark, Dataset<Row> videos, Options options) {
+        return ExtractRows.of(spark, videos, "video", options.work(), false, ExtractRows.Invalid.SKIP, "error",
+                options.partitions);
     }
 
     /** The clip rows of an extract output directory, in {@link ExtractJob#SCHEMA}. */
@@ -499,6 +513,12 @@ public final class Cubist {
             }
             this.threads = n;
             return this;
+        }
+
+        /** The model and sampling of these options, as the executors get them. */
+        public SegmentSettings work() {
+            return new SegmentSettings(model, weights, widths, backend, threads, batchSize, frameRate, clipLength,
+                    frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips);
         }
 
         /**

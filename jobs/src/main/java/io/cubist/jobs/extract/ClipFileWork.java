@@ -28,7 +28,7 @@ final class ClipFileWork {
     }
 
     /** Runs the file; {@code sink} gets each clip's finite feature. */
-    static VideoWork.Outcome run(ExtractOptions o, Segment file, SeekableInput.Source source,
+    static VideoWork.Outcome run(SegmentWork o, Segment file, SeekableInput.Source source,
                                  Consumer<ClipFeature> sink) {
         long computeNanos = 0;
         long readNanos = 0;
@@ -70,7 +70,7 @@ final class ClipFileWork {
     }
 
     /** The dataset's clips must be what the model's preset makes (any clip length). */
-    static void check(ClipDatasetInfo info, ExtractOptions o, String file) {
+    static void check(ClipDatasetInfo info, SegmentWork o, String file) {
         ModelPreset preset = ModelPreset.forModel(o.model());
         ClipLayout want = ClipLayout.of(ClipTransform.of(preset), info.layout().frames(), info.layout().storage());
         ClipLayout got = info.layout();

@@ -40,7 +40,7 @@ final class ExecutorModels {
         }
     }
 
-    static Lease borrow(ExtractOptions o) {
+    static Lease borrow(SegmentWork o) {
         String key = o.modelLabel() + "|" + o.weights() + "|" + o.backend() + "|" + o.kernelThreads();
         Queue<PreparedModel> free = FREE.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
         PreparedModel m = free.poll();
@@ -51,13 +51,13 @@ final class ExecutorModels {
     }
 
     /** Reads the weights and builds the model from them (no packing): a file that does not fit throws. */
-    static void checkWeights(ExtractOptions o) {
+    static void checkWeights(SegmentWork o) {
         File local = localFile(o.weights()); // the user's own path in messages, where it is a local one
         File f = local != null && local.isFile() ? local : weightsFile(o.weights());
         ModelZoo.create(o.model(), o.widths(), StateDictLoader.load(f.toPath()));
     }
 
-    private static PreparedModel load(ExtractOptions o) {
+    private static PreparedModel load(SegmentWork o) {
         Backend backend = backend(o);
         Model model;
         if (o.weights() != null) {
@@ -89,7 +89,7 @@ final class ExecutorModels {
         return u.getScheme() == null || u.getScheme().equals("file") ? new File(u.getPath()) : null;
     }
 
-    private static Backend backend(ExtractOptions o) {
+    private static Backend backend(SegmentWork o) {
         // GPUs Spark's resource scheduling gave this task (spark.executor.resource.gpu.amount and
         // conf/gpu-discovery.sh): the task's models run on the OpenCL device behind its first address
         TaskContext tc = TaskContext.get();
@@ -108,7 +108,7 @@ final class ExecutorModels {
                 k -> new CpuBackend(Math.max(1, o.kernelThreads())));
     }
 
-    private static String describe(Backend b, ExtractOptions o) {
+    private static String describe(Backend b, SegmentWork o) {
         String threads = b instanceof CpuBackend c ? " (" + c.threads() + " threads)"
                 : b instanceof OpenClBackend ocl && ocl.device() != null ? " (" + ocl.device().describe() + ")" : "";
         String executor = org.apache.spark.SparkEnv.get() == null ? "driver"

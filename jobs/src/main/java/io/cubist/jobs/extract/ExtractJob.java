@@ -85,7 +85,7 @@ public final class ExtractJob {
         Configuration conf = sc.hadoopConfiguration();
         ModelZoo.describe(requested.model()); // an unknown model fails before any work
         ModelPreset preset = ModelPreset.forModel(requested.model());
-        ExtractOptions o = requested.resolved(preset.frameRate(), preset.clipLength(), executorCores(sc));
+        ExtractOptions o = requested.resolved(preset, executorCores(sc));
         if (o.weights() != null) {
             // shipped to every executor; and checked here first: a weight file that does not fit the model fails the
             // run naming the keys and shapes, before any output is touched (not as an _errors row per video, which a

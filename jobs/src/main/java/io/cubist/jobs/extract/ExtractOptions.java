@@ -1,6 +1,7 @@
 package io.cubist.jobs.extract;
 
 import io.cubist.pipeline.clip.TailPolicy;
+import io.cubist.pipeline.model.zoo.ModelPreset;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
@@ -38,7 +39,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
                              int clipLength, int frameStep, int clipStride, TailPolicy tail, double segmentSeconds,
                              double decodeTimeout, int partitions, Mode mode, int kernelThreads,
                              boolean retryErrors)
-        implements Serializable {
+        implements SegmentWork {
 
     private static final long serialVersionUID = 1L;
 
@@ -102,23 +103,11 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         if (output == null || output.isBlank()) {
             throw new IllegalArgumentException("--output is required");
         }
-        if (batchSize < 1 || frameStep < 1 || clipLength < 0 || clipStride < 0 || partitions < 0
-                || kernelThreads < 0) {
-            throw new IllegalArgumentException("batch size and frame step must be >= 1; clip length, clip stride,"
-                    + " partitions and threads >= 0");
+        if (partitions < 0) {
+            throw new IllegalArgumentException("partitions must be >= 0, got " + partitions);
         }
-        if (!(frameRate >= 0) || Double.isInfinite(frameRate)) {
-            throw new IllegalArgumentException("--fps must be a positive number, got " + frameRate);
-        }
-        if (!(segmentSeconds > 0)) {
-            throw new IllegalArgumentException("--segment-seconds must be > 0, got " + segmentSeconds);
-        }
-        if (!(decodeTimeout > 0)) {
-            throw new IllegalArgumentException("--decode-timeout must be > 0 seconds, got " + decodeTimeout);
-        }
-        if (tail == null) {
-            throw new IllegalArgumentException("--tail must be drop, pad-last or back-pad");
-        }
+        new SegmentSettings(model, weights, widths, backend, kernelThreads, batchSize, frameRate, clipLength, frameStep,
+                clipStride, tail, decodeTimeout, segmentSeconds, clips); // checks the executor's settings
         if (retryErrors && mode != Mode.SKIP_EXISTING) {
             throw new IllegalArgumentException("--retry-errors re-attempts failed videos of an existing output: give it"
                     + " with --mode skip-existing");
@@ -131,26 +120,18 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         return widths == null ? null : widths.clone();
     }
 
-    /** These options with the preset's frame rate and clip length and the derived clip stride filled in. */
-    public ExtractOptions resolved(double presetFrameRate, int presetClipLength, int threads) {
-        double fps = frameRate > 0 ? frameRate : presetFrameRate;
-        int t = clipLength > 0 ? clipLength : presetClipLength;
-        int stride = clipStride > 0 ? clipStride : t * frameStep;
-        return new ExtractOptions(inputs, manifests, clips, output, model, weights, widths, backend, batchSize, fps, t,
-                frameStep, stride, tail, segmentSeconds, decodeTimeout, partitions, mode,
-                kernelThreads > 0 ? kernelThreads : threads, retryErrors);
+    /** The executor's part of these options. */
+    public SegmentSettings work() {
+        return new SegmentSettings(model, weights, widths, backend, kernelThreads, batchSize, frameRate, clipLength,
+                frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips);
     }
 
-    /** The {@code model} column's value: the zoo name, with the widths of a reduced variant. */
-    public String modelLabel() {
-        if (widths == null) {
-            return model;
-        }
-        StringBuilder b = new StringBuilder(model).append("@");
-        for (int i = 0; i < widths.length; i++) {
-            b.append(i == 0 ? "" : "-").append(widths[i]);
-        }
-        return b.toString();
+    /** These options with the preset's frame rate and clip length and the derived clip stride filled in. */
+    public ExtractOptions resolved(ModelPreset preset, int threads) {
+        SegmentSettings w = work().resolved(preset, threads);
+        return new ExtractOptions(inputs, manifests, clips, output, model, weights, widths, backend, batchSize,
+                w.frameRate(), w.clipLength(), frameStep, w.clipStride(), tail, segmentSeconds, decodeTimeout,
+                partitions, mode, w.kernelThreads(), retryErrors);
     }
 
     /** The settings as written in the run manifest. */

@@ -36,7 +36,7 @@ final class HadoopInput implements SeekableInput {
 
     @SuppressWarnings("deprecation") // FileSystem.getStatistics(scheme, class): the instance's own statistics object
     static HadoopInput open(String uri, Configuration conf) throws IOException {
-        Path p = new Path(URI.create(uri));
+        Path p = path(uri);
         FileSystem fs = p.getFileSystem(conf);
         FileStatus st = fs.getFileStatus(p);
         if (st.isDirectory()) {
@@ -46,6 +46,11 @@ final class HadoopInput implements SeekableInput {
         // (fs.s3a.experimental.input.fadvise ...)
         FSDataInputStream in = FutureIO.awaitFuture(fs.openFile(p).withFileStatus(st).build());
         return new HadoopInput(in, st.getLen(), FileSystem.getStatistics(fs.getUri().getScheme(), fs.getClass()));
+    }
+
+    /** A URI ({@code scheme:...}, percent-escaped) or a plain path (taken as written, spaces and all). */
+    static Path path(String video) {
+        return video.matches("[A-Za-z][A-Za-z0-9+.-]*:.*") ? new Path(URI.create(video)) : new Path(video);
     }
 
     @Override

@@ -17,7 +17,7 @@ public record Probe(String video, double durationSec, double frameRate, long byt
     }
 
     /** About how many clips the video gives with these options (for the progress estimate; 1 when unknown). */
-    public long expectedClips(ExtractOptions o) {
+    public long expectedClips(SegmentWork o) {
         if (error != null) {
             return 0;
         }

@@ -1,5 +1,6 @@
 package io.cubist.jobs.extract;
 
+import io.cubist.pipeline.clip.ClipFeature;
 import io.cubist.pipeline.video.SeekableInput;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ final class SegmentProcessor {
     private SegmentProcessor() {
     }
 
-    static Probe probe(ExtractOptions o, String video, Broadcast<HadoopConf> hadoop) {
+    static Probe probe(SegmentWork o, String video, Broadcast<HadoopConf> hadoop) {
         try {
             return VideoWork.probe(video, HadoopInput.source(video, hadoop.value().get()), o);
         } catch (RuntimeException e) {
@@ -59,7 +60,7 @@ final class SegmentProcessor {
     }
 
     /** The rows of a partition's segments, one segment at a time (a segment's rows are bounded by its length). */
-    static Iterator<Row> rows(ExtractOptions o, Iterator<List<Segment>> bins, Stats stats) {
+    static Iterator<Row> rows(SegmentWork o, Iterator<List<Segment>> bins, Stats stats) {
         List<Segment> segments = new ArrayList<>();
         bins.forEachRemaining(segments::addAll);
         Iterator<Segment> it = segments.iterator();
@@ -84,27 +85,63 @@ final class SegmentProcessor {
         };
     }
 
-    /** One segment's rows; a failure becomes an error record (and whatever rows came before it are kept). */
-    static List<Row> process(ExtractOptions o, Segment s, Stats stats) {
-        List<Row> rows = new ArrayList<>();
-        String label = o.modelLabel();
-        Configuration conf = stats.hadoop().value().get();
+    /**
+     * What one segment gave: its finite features (clip order), the outcome (times, bytes, engine, warnings, error),
+     * and, for a video that gave no clip and no error, the {@code no_clips} record that accounts for it.
+     */
+    record SegmentResult(List<ClipFeature> features, VideoWork.Outcome outcome, ErrorRecord noClips) {
+    }
+
+    /**
+     * Runs one segment on this executor, read through {@code conf}; {@code perClip} (may be null) counts each clip as
+     * it is done, so heartbeats carry the progress of running tasks. Clips of videos in {@code skip} (prepared clip
+     * files only) are left out. Logs the segment through SLF4J.
+     */
+    static SegmentResult run(SegmentWork o, Segment s, Configuration conf, Set<String> skip,
+                             LongAccumulator perClip) {
+        List<ClipFeature> features = new ArrayList<>();
         SeekableInput.Source source = HadoopInput.source(s.video(), conf);
-        VideoWork.Outcome out;
-        if (o.clips() != null) {
-            Set<String> skip = stats.skip() == null ? Set.of() : stats.skip().value();
-            out = ClipFileWork.run(o, s, source, f -> {
-                if (!skip.contains(f.video())) {
-                    rows.add(RowFactory.create(f.video(), f.clip(), f.startSec(), f.endSec(), label, f.feature()));
-                    stats.clips().add(1); // per clip, so heartbeats carry progress of running tasks
+        java.util.function.Consumer<ClipFeature> sink = f -> {
+            if (!skip.contains(f.video())) {
+                features.add(f);
+                if (perClip != null) {
+                    perClip.add(1);
                 }
-            });
-        } else {
-            out = VideoWork.extract(o, s, source, f -> {
-                rows.add(RowFactory.create(s.video(), f.clip(), f.startSec(), f.endSec(), label, f.feature()));
-                stats.clips().add(1); // per clip, so heartbeats carry progress of running tasks
-            });
+            }
+        };
+        VideoWork.Outcome out = o.clips() != null ? ClipFileWork.run(o, s, source, sink)
+                : VideoWork.extract(o, s, source, sink);
+        LOG.info("{} segment {}/{} [{}, {}) s: {} clips, decode {} s, model {} s, {} bytes read, {}", s.video(),
+                s.index() + 1, s.count(), s.startSec(), s.endSec(), features.size(), String.format(Locale.ROOT,
+                "%.2f", out.decodeSec()), String.format(Locale.ROOT, "%.2f", out.computeSec()), out.bytesRead(),
+                out.engine());
+        for (String w : out.warnings()) {
+            LOG.warn("{}: {}", s.video(), w);
         }
+        ErrorRecord noClips = null;
+        if (out.error() != null) {
+            LOG.warn("{} segment {}: {} failed ({}): {}", s.video(), s.index() + 1, out.error().stage(),
+                    out.error().error(), out.error().message());
+        } else if (o.clips() == null && features.isEmpty()) {
+            // a video too short for one clip: recorded, so the video is accounted for and a re-run skips it
+            noClips = new ErrorRecord(s.video(), "sample", "no_clips", String.format(Locale.ROOT,
+                    "no whole clip: a clip spans %.3g s (%d frames, step %d, at %.4g fps) and the video is"
+                    + " shorter; --tail pad-last keeps short videos", ((o.clipLength() - 1) * o.frameStep() + 1)
+                    / o.frameRate(), o.clipLength(), o.frameStep(), o.frameRate()), s.index());
+        }
+        return new SegmentResult(features, out, noClips);
+    }
+
+    /** One segment's rows; a failure becomes an error record (and whatever rows came before it are kept). */
+    static List<Row> process(SegmentWork o, Segment s, Stats stats) {
+        Set<String> skip = stats.skip() == null ? Set.of() : stats.skip().value();
+        SegmentResult r = run(o, s, stats.hadoop().value().get(), skip, stats.clips());
+        String label = o.modelLabel();
+        List<Row> rows = new ArrayList<>(r.features().size());
+        for (ClipFeature f : r.features()) {
+            rows.add(RowFactory.create(f.video(), f.clip(), f.startSec(), f.endSec(), label, f.feature()));
+        }
+        VideoWork.Outcome out = r.outcome();
         stats.decodeSec().add(out.decodeSec());
         stats.computeSec().add(out.computeSec());
         stats.engines().add(out.engine());
@@ -112,23 +149,11 @@ final class SegmentProcessor {
         for (String w : out.warnings()) {
             stats.warnings().add(s.video() + ": " + w);
         }
-        LOG.info("{} segment {}/{} [{}, {}) s: {} clips, decode {} s, model {} s, {} bytes read, {}", s.video(),
-                s.index() + 1, s.count(), s.startSec(), s.endSec(), rows.size(), String.format(Locale.ROOT, "%.2f",
-                out.decodeSec()), String.format(Locale.ROOT, "%.2f", out.computeSec()), out.bytesRead(), out.engine());
-        for (String w : out.warnings()) {
-            LOG.warn("{}: {}", s.video(), w);
-        }
         if (out.error() != null) {
-            LOG.warn("{} segment {}: {} failed ({}): {}", s.video(), s.index() + 1, out.error().stage(),
-                    out.error().error(), out.error().message());
             stats.errors().add(out.error());
-        } else if (o.clips() == null && rows.isEmpty()) {
-            // a video too short for one clip: recorded (unless another segment of it has clips, which the
-            // driver checks), so the video is accounted for and a re-run skips it
-            stats.noClips().add(new ErrorRecord(s.video(), "sample", "no_clips", String.format(Locale.ROOT,
-                    "no whole clip: a clip spans %.3g s (%d frames, step %d, at %.4g fps) and the video is"
-                    + " shorter; --tail pad-last keeps short videos", ((o.clipLength() - 1) * o.frameStep() + 1)
-                    / o.frameRate(), o.clipLength(), o.frameStep(), o.frameRate()), s.index()));
+        } else if (r.noClips() != null) {
+            // unless another segment of the video has clips, which the driver checks
+            stats.noClips().add(r.noClips());
         }
         if (!rows.isEmpty() && s.count() > 1) {
             stats.withClips().add(s.video());

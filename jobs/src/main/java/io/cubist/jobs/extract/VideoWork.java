@@ -42,7 +42,7 @@ final class VideoWork {
      * {@code decodeTimeout}: a probe that hangs (a stalled network read) is abandoned on its daemon thread and the
      * video recorded as timed out.
      */
-    static Probe probe(String video, SeekableInput.Source source, ExtractOptions o) {
+    static Probe probe(String video, SeekableInput.Source source, SegmentWork o) {
         FutureTask<Probe> task = new FutureTask<>(() -> {
             SeekableInput in;
             try {
@@ -95,7 +95,7 @@ final class VideoWork {
     }
 
     /** The segment's clips through the executor's model; each finite feature to {@code sink}. */
-    static Outcome extract(ExtractOptions o, Segment s, SeekableInput.Source source, Consumer<ClipFeature> sink) {
+    static Outcome extract(SegmentWork o, Segment s, SeekableInput.Source source, Consumer<ClipFeature> sink) {
         ModelPreset preset = ModelPreset.forModel(o.model());
         SamplerSettings sampler = new SamplerSettings(o.clipLength(), o.frameStep(), o.clipStride(), o.tail(),
                 o.frameRate());

@@ -11,10 +11,18 @@ import java.io.InputStream;
  */
 final class AbortableInputStream extends FilterInputStream {
 
+    private final String name;
     private volatile boolean aborted;
 
-    AbortableInputStream(InputStream in) {
+    AbortableInputStream(InputStream in, String name) {
         super(in);
+        this.name = name;
+    }
+
+    /** The video's name: FFmpeg's open errors quote the input by this. */
+    @Override
+    public String toString() {
+        return name;
     }
 
     void abort() {

@@ -177,7 +177,7 @@ public final class VideoReader implements FrameSource, AutoCloseable {
 
     private static VideoReader openStream(InputStream in, String name, Options options, int buffer)
             throws VideoException {
-        AbortableInputStream s = new AbortableInputStream(in);
+        AbortableInputStream s = new AbortableInputStream(in, name);
         FFmpegFrameGrabber g = new FFmpegFrameGrabber(s, buffer);
         g.setCloseInputStream(true);
         return new VideoReader(name, g, s, options);

@@ -1,0 +1,192 @@
+package io.cubist.jobs.extract;
+
+import io.cubist.pipeline.clip.ClipFeature;
+import io.cubist.pipeline.model.zoo.ModelPreset;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Clip features as a DataFrame transformation: a DataFrame with a column of video paths or URIs in, the same rows
+ * with one row per clip out ({@code clip}, {@code start_sec}, {@code end_sec}, {@code model}, {@code feature} added
+ * to the input's columns). Lazy like any Spark transformation: nothing is read until an action. Each video is probed
+ * on an executor and split into segments of {@link SegmentWork#segmentSeconds()}, the segments are spread over the
+ * partitions (a shuffle), and each runs through the same executor code as the extract job
+ * ({@link SegmentProcessor#run}), with the model cached per executor JVM.
+ */
+public final class ExtractRows {
+
+    /** What happens to a video that cannot be processed (Spark ML's {@code handleInvalid}). */
+    public enum Invalid {
+        /** Left out of the result (the default): the job goes on. */
+        SKIP,
+        /** One row with null clip columns and the reason in the error column: the job goes on. */
+        KEEP,
+        /** The task fails, and so the job. */
+        ERROR;
+
+        public static Invalid parse(String s) {
+            for (Invalid i : values()) {
+                if (i.name().equalsIgnoreCase(s)) {
+                    return i;
+                }
+            }
+            throw new IllegalArgumentException("handleInvalid must be skip, keep or error, got '" + s + "'");
+        }
+    }
+
+    /** The error column's type: {@code stage, error, message} as in {@code _errors}. */
+    public static final StructType ERROR_TYPE = new StructType().add("stage", DataTypes.StringType, false)
+            .add("error", DataTypes.StringType, false).add("message", DataTypes.StringType, true);
+
+    /** A video and one of its segments, or the reason it has none. */
+    private record Unit(Row input, Segment segment, ErrorRecord error) implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    private ExtractRows() {
+    }
+
+    /** The result's schema: the input's columns, then the clip columns, then the error column with {@code KEEP}. */
+    public static StructType schema(StructType input, boolean vectors, Invalid invalid, String errorCol) {
+        List<String> taken = List.of(input.fieldNames());
+        List<String> added = new ArrayList<>(List.of("clip", "start_sec", "end_sec", "model", "feature"));
+        if (invalid == Invalid.KEEP) {
+            added.add(errorCol);
+        }
+        for (String c : added) {
+            if (taken.contains(c)) {
+                throw new IllegalArgumentException("the input already has a column '" + c + "'; the result adds "
+                        + added + ": rename or drop it first");
+            }
+        }
+        boolean keep = invalid == Invalid.KEEP;
+        DataType feature = vectors ? SQLDataTypes.VectorType() : DataTypes.createArrayType(DataTypes.FloatType, false);
+        StructType s = input.add("clip", DataTypes.IntegerType, keep).add("start_sec", DataTypes.DoubleType, keep)
+                .add("end_sec", DataTypes.DoubleType, keep).add("model", DataTypes.StringType, false)
+                .add("feature", feature, keep);
+        return keep ? s.add(errorCol, ERROR_TYPE, true) : s;
+    }
+
+    /**
+     * The clip rows of the videos in {@code videos}' column {@code inputCol}, lazily.
+     *
+     * @param work       the model and sampling (frame rate, clip length and threads may be 0: resolved here)
+     * @param vectors    features as Spark ML vectors (for KMeans, PCA, LSH ...) instead of {@code array<float>}
+     * @param partitions partitions the segments are spread over (0: three per task slot)
+     */
+    public static Dataset<Row> of(SparkSession spark, Dataset<?> videos, String inputCol, SegmentSettings work,
+                                  boolean vectors, Invalid invalid, String errorCol, int partitions) {
+        StructType in = videos.schema();
+        if (!List.of(in.fieldNames()).contains(inputCol)) {
+            throw new IllegalArgumentException("no column '" + inputCol + "' in " + List.of(in.fieldNames())
+                    + "; set the input column to the one that holds the video paths");
+        }
+        StructField f = in.apply(inputCol);
+        if (!f.dataType().equals(DataTypes.StringType)) {
+            throw new IllegalArgumentException("column '" + inputCol + "' must hold strings (video paths or URIs),"
+                    + " not " + f.dataType().simpleString());
+        }
+        StructType out = schema(in, vectors, invalid, errorCol);
+        SegmentSettings w = work.resolved(ModelPreset.forModel(work.model()), ExtractJob.executorCores(
+                spark.sparkContext()));
+        if (w.weights() != null) {
+            spark.sparkContext().addFile(w.weights()); // every executor reads the shipped copy
+        }
+        Broadcast<HadoopConf> hadoop = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
+                spark.sparkContext()).broadcast(new HadoopConf(spark.sparkContext().hadoopConfiguration()));
+        int col = in.fieldIndex(inputCol);
+        int n = partitions > 0 ? partitions : Math.max(1, spark.sparkContext().defaultParallelism() * 3);
+        JavaRDD<Unit> units = videos.toDF().javaRDD().flatMap(row -> segments(w, row, col, hadoop).iterator());
+        JavaRDD<Row> rows = units.repartition(n).flatMap(u -> rows(w, u, hadoop, vectors, invalid).iterator());
+        return spark.createDataFrame(rows, out);
+    }
+
+    private static List<Unit> segments(SegmentWork w, Row row, int col, Broadcast<HadoopConf> hadoop) {
+        String video = row.isNullAt(col) ? "" : row.getString(col).trim();
+        if (video.isEmpty()) {
+            return List.of(new Unit(row, null, new ErrorRecord(video, "input", "no_path", "the input column is"
+                    + " empty in this row", 0)));
+        }
+        Probe p = SegmentProcessor.probe(w, video, hadoop);
+        if (p.error() != null) {
+            return List.of(new Unit(row, null, p.error()));
+        }
+        List<Unit> units = new ArrayList<>();
+        for (Segment s : Segment.split(video, p.durationSec(), w.segmentSeconds())) {
+            units.add(new Unit(row, s, null));
+        }
+        return units;
+    }
+
+    private static List<Row> rows(SegmentWork w, Unit u, Broadcast<HadoopConf> hadoop, boolean vectors,
+                                  Invalid invalid) {
+        ErrorRecord error = u.error();
+        List<Row> rows = new ArrayList<>();
+        if (error == null) {
+            SegmentProcessor.SegmentResult r = SegmentProcessor.run(w, u.segment(), hadoop.value().get(), Set.of(),
+                    null);
+            String label = w.modelLabel();
+            for (ClipFeature f : r.features()) {
+                rows.add(row(u.input(), f.clip(), f.startSec(), f.endSec(), label, vectors ? Vectors.dense(
+                        toDoubles(f.feature())) : f.feature(), invalid == Invalid.KEEP, null));
+            }
+            error = r.outcome().error() != null ? r.outcome().error()
+                    // a video too short for one clip is one segment: nothing else can give it clips
+                    : r.noClips() != null && u.segment().count() == 1 ? r.noClips() : null;
+        }
+        if (error != null) {
+            if (invalid == Invalid.ERROR) {
+                throw new IllegalStateException(String.format(Locale.ROOT, "%s failed at %s (%s): %s (handleInvalid"
+                        + " is error; skip or keep go on)", error.video(), error.stage(), error.error(),
+                        error.message()));
+            }
+            if (invalid == Invalid.KEEP) {
+                rows.add(row(u.input(), null, null, null, w.modelLabel(), null, true, RowFactory.create(
+                        error.stage(), error.error(), error.message())));
+            }
+        }
+        return rows.isEmpty() ? Collections.emptyList() : rows;
+    }
+
+    private static Row row(Row input, Integer clip, Double start, Double end, String model, Object feature,
+                           boolean withError, Row error) {
+        int n = input.size();
+        Object[] v = new Object[n + (withError ? 6 : 5)];
+        for (int i = 0; i < n; i++) {
+            v[i] = input.get(i);
+        }
+        v[n] = clip;
+        v[n + 1] = start;
+        v[n + 2] = end;
+        v[n + 3] = model;
+        v[n + 4] = feature;
+        if (withError) {
+            v[n + 5] = error;
+        }
+        return RowFactory.create(v);
+    }
+
+    private static double[] toDoubles(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
+    }
+}
