@@ -17,6 +17,8 @@ fi
 (cd "$ROOT" && mvn -B -q -DskipTests install >/dev/null && mvn -B -q -pl tests test-compile \
     dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >/dev/null)
 read -r -a FLAGS < "$ROOT/jobs/target/classes/io/cubist/jobs/jvm.options"
+read -r -a SPARK_FLAGS < "$ROOT/jobs/target/classes/io/cubist/jobs/spark-jvm.options"  # spark-submit adds these
+FLAGS+=("${SPARK_FLAGS[@]}")
 cd "$ROOT/tests"  # the tests' helpers find the repository from here
 exec java "${FLAGS[@]}" -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
     -cp "target/test-classes:$(cat target/bench.classpath)" io.cubist.tests.RemoteReadBench "$video" "${2:-60}"

@@ -58,6 +58,8 @@ OUT="$DIR/features"
 # check the output with Spark itself (a single-file Java program on the launcher's class path)
 CP="$ROOT/jobs/target/classes:$ROOT/pipeline/target/classes:$ROOT/conv-kernels/target/classes:$(cat "$ROOT/jobs/target/launcher.classpath"):$(cat "$ROOT/jobs/target/launcher-spark.classpath")"
 read -r -a FLAGS < "$ROOT/jobs/target/classes/io/cubist/jobs/jvm.options"
+read -r -a SPARK_FLAGS < "$ROOT/jobs/target/classes/io/cubist/jobs/spark-jvm.options"  # spark-submit adds these
+FLAGS+=("${SPARK_FLAGS[@]}")
 java "${FLAGS[@]}" -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" -cp "$CP" \
   "$ROOT/tools/CheckExtractOutput.java" "$OUT"
 if grep -q '"videos_processed":0,' "$OUT/_manifest.json" && grep -q '"clips":0' "$OUT/_manifest.json"; then

@@ -55,13 +55,15 @@ final class SparkStandaloneCluster implements AutoCloseable {
                 Files.readString(t.resolve("launcher-spark.classpath")).trim());
     }
 
-    /** The JVM flags the launcher uses (Spark's opens, Arrow's, the Vector API). */
+    /** Cubist's JVM flags and Spark's module opens: what a JVM running Spark without spark-submit needs. */
     static List<String> jvmFlags() throws IOException {
-        String line = Files.readString(OpCommandTest.ROOT.resolve("jobs/target/classes/io/cubist/jobs/jvm.options"));
         List<String> flags = new ArrayList<>();
-        for (String f : line.trim().split("\\s+")) {
-            if (!f.isEmpty()) {
-                flags.add(f);
+        for (String file : List.of("jvm.options", "spark-jvm.options")) {
+            String line = Files.readString(OpCommandTest.ROOT.resolve("jobs/target/classes/io/cubist/jobs/" + file));
+            for (String f : line.trim().split("\\s+")) {
+                if (!f.isEmpty()) {
+                    flags.add(f);
+                }
             }
         }
         return flags;

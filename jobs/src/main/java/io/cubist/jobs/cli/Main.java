@@ -22,6 +22,10 @@ public final class Main {
 
     /** Runs a command line and returns its exit code (for tests; {@link #main} exits with it). */
     public static int run(String... args) {
+        if (args.length > 0 && (args[0].equals("--version") || args[0].equals("version"))) {
+            System.out.println(io.cubist.jobs.Version.current().describe());
+            return 0;
+        }
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             System.out.println(help());
             return args.length == 0 ? 2 : 0;
@@ -55,7 +59,7 @@ public final class Main {
     static String help() {
         StringBuilder b = new StringBuilder();
         b.append("Cubist: clip-level video features with 3D convolutional networks, on Apache Spark.\n\n");
-        b.append("usage: cubist COMMAND [FLAGS]    (cubist COMMAND --help for its flags)\n\ncommands:\n");
+        b.append("usage: cubist COMMAND [FLAGS]    (cubist COMMAND --help for its flags; cubist --version)\n\ncommands:\n");
         for (Command c : COMMANDS) {
             b.append(String.format("  %-10s %s%n", c.name(), c.summary()));
         }

@@ -421,8 +421,7 @@ public final class ExtractJob {
 
     private static Map<String, Object> versions(SparkSession spark) {
         Map<String, Object> v = new LinkedHashMap<>();
-        Package p = ExtractJob.class.getPackage();
-        v.put("cubist", p.getImplementationVersion() != null ? p.getImplementationVersion() : "0.1.0-SNAPSHOT");
+        v.put("cubist", io.cubist.jobs.Version.current().cubist());
         v.put("spark", spark.version());
         v.put("scala", scala.util.Properties.versionNumberString());
         v.put("java", System.getProperty("java.version"));
