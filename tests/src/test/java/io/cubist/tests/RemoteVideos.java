@@ -81,7 +81,7 @@ final class RemoteVideos {
                 worst = Math.max(worst, Math.abs(fa.get(i) - fb.get(i)) / Math.max(1, Math.abs(fa.get(i))));
             }
         }
-        System.out.println(what + ": " + got.size() + " rows, features within " + worst + " of the local run's");
+        System.out.println(what + ": " + got.size() + " rows, features within " + worst + " of the reference run's");
         assertTrue(worst <= 1e-6, what + ": features differ by " + worst);
     }
 

@@ -63,6 +63,9 @@ public final class Main {
         for (Command c : COMMANDS) {
             b.append(String.format("  %-10s %s%n", c.name(), c.summary()));
         }
+        // bin/cubist answers this one itself (it builds with Maven)
+        b.append(String.format("  %-10s %s%n", "jar", "the -all jar for spark-submit on a Spark line: cubist jar"
+                + " --spark 3.5 --scala 2.12"));
         return b.toString().stripTrailing();
     }
 }

@@ -13,8 +13,6 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.util.LongAccumulator;
-import scala.Tuple4;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Prints a progress line on the console while the job runs: segments and videos done, clips written, clips per second
@@ -52,10 +50,12 @@ final class Progress extends SparkListener implements AutoCloseable {
 
     @Override
     public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
-        for (Tuple4<Object, Object, Object, scala.collection.immutable.Seq<AccumulableInfo>> t
-                : CollectionConverters.asJava(update.accumUpdates())) {
+        // Scala iterators, not converters: the Seq types differ between Scala 2.12 and 2.13, `var` names neither
+        for (var updates = update.accumUpdates().iterator(); updates.hasNext(); ) {
+            var t = updates.next();
             long taskId = (Long) t._1();
-            for (AccumulableInfo info : CollectionConverters.asJava(t._4())) {
+            for (var infos = t._4().iterator(); infos.hasNext(); ) {
+                AccumulableInfo info = infos.next();
                 if (info.id() == clips.id() && info.update().isDefined()) {
                     Object v = info.update().get();
                     if (v instanceof Number n) {
