@@ -80,7 +80,7 @@ class NotebookTest {
                 fail("a paragraph neither %md nor %spark: " + text);
             }
         }
-        assertEquals(7, spark);
+        assertEquals(8, spark);
         assertTrue(md >= spark, md + " markdown paragraphs for " + spark + " code paragraphs");
     }
 
@@ -205,6 +205,16 @@ class NotebookTest {
             videos.add(f[2]);
         }
         assertEquals(CLIPS.keySet(), videos);
+        // 8: the Spark ML stage and KMeans on its vectors
+        String clusters = chunks.get(8);
+        Matcher sizes = Pattern.compile("clips per cluster: (\\d+) (\\d+) (\\d+)").matcher(clusters);
+        assertTrue(sizes.find(), clusters);
+        int clustered = 0;
+        for (int i = 1; i <= 3; i++) {
+            clustered += Integer.parseInt(sizes.group(i));
+        }
+        assertEquals(CLIPS.get("vtest.mp4"), clustered, clusters);
+        assertTrue(Pattern.compile("\\|clip\\|start_sec\\|end_sec\\|prediction\\|").matcher(clusters).find(), clusters);
     }
 
     /** The groups of every match of {@code regex} in {@code text}. */
