@@ -60,6 +60,10 @@ class HdfsExtractTest {
                 .config("spark.hadoop.dfs.replication", "2")
                 .config("spark.hadoop.dfs.client.block.write.replace-datanode-on-failure.enable", "false")
                 .getOrCreate();
+        // a session another test class left running ignores the builder's settings
+        spark.sparkContext().hadoopConfiguration().set("dfs.replication", "2");
+        spark.sparkContext().hadoopConfiguration().set("dfs.client.block.write.replace-datanode-on-failure.enable",
+                "false");
         Cubist.extract(spark, RemoteVideos.options(videos.toString(), dir.resolve("local").toString()));
         local = RemoteVideos.rows(spark, dir.resolve("local").toString());
         assertEquals(RemoteVideos.CLIPS, local.size());

@@ -49,6 +49,8 @@ class S3ExtractTest {
                 .config("spark.ui.enabled", "false");
         s3.s3a(S3Server.SECRET).forEach((k, v) -> b.config("spark.hadoop." + k, v));
         spark = b.getOrCreate();
+        // this JVM reads the results too; a session another test class left running ignores the builder's settings
+        s3.s3a(S3Server.SECRET).forEach(spark.sparkContext().hadoopConfiguration()::set);
         Cubist.extract(spark, RemoteVideos.options(videos.toString(), dir.resolve("local").toString()));
         local = RemoteVideos.rows(spark, dir.resolve("local").toString());
     }

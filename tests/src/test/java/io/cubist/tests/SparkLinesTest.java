@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -25,6 +26,11 @@ class SparkLinesTest {
             "--model", "r3d_18", "--widths", "4,8,8,16", "--fps", "8", "--clip-length", "4", "--batch-size", "4");
     static Path dir;
     static Map<String, Row> reference;
+
+    @AfterAll
+    static void stop() {
+        ExtractEndToEndTest.stop(); // the session that read the outputs
+    }
 
     @BeforeAll
     static void referenceRun() throws Exception {
