@@ -189,17 +189,22 @@ public final class ExtractJob {
 
             int partitions = segments.isEmpty() ? 1 : Math.min(segments.size(),
                     o.partitions() > 0 ? o.partitions() : Math.max(1, sc.defaultParallelism() * 3));
-            List<List<Segment>> bins = new ArrayList<>();
+            List<List<ExtractRows.Unit>> bins = new ArrayList<>();
             for (int i = 0; i < partitions; i++) {
                 bins.add(new ArrayList<>());
             }
             int[] bin = Segment.balance(segments, partitions);
             for (int i = 0; i < segments.size(); i++) {
-                bins.get(bin[i]).add(segments.get(i));
+                Segment s = segments.get(i);
+                bins.get(bin[i]).add(new ExtractRows.Unit(RowFactory.create(s.video()), s, null));
             }
+            // the transformer's executor stage over the planned segments; failures go to the accumulators
             ExtractOptions shipped = o;
-            JavaRDD<Row> rows = jsc.parallelize(bins, partitions)
-                    .mapPartitions(it -> SegmentProcessor.rows(shipped, it, stats));
+            JavaRDD<Row> rows = jsc.parallelize(bins, partitions).mapPartitions(it -> {
+                List<ExtractRows.Unit> units = new ArrayList<>();
+                it.forEachRemaining(units::addAll);
+                return ExtractRows.rows(shipped, units.iterator(), hadoop, false, ExtractRows.Invalid.SKIP, stats);
+            });
             Dataset<Row> df = spark.createDataFrame(rows, schema(identity));
             sc.setJobDescription("cubist extract: " + segments.size() + " segments of " + todo.size() + " videos");
             try (Progress progress = new Progress(sc, clips, segmentsDone, segments.size(), expectedClips, console,

@@ -5,8 +5,10 @@ import io.cubist.pipeline.model.zoo.ModelPreset;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
@@ -26,8 +28,10 @@ import org.apache.spark.sql.types.StructType;
  * with one row per clip out ({@code clip}, {@code start_sec}, {@code end_sec}, {@code model}, {@code feature} added
  * to the input's columns). Lazy like any Spark transformation: nothing is read until an action. Each video is probed
  * on an executor and split into segments of {@link SegmentWork#segmentSeconds()}, the segments are spread over the
- * partitions (a shuffle), and each runs through the same executor code as the extract job
- * ({@link SegmentProcessor#run}), with the model cached per executor JVM.
+ * partitions (a shuffle), and each runs through {@link #rows(SegmentWork, Iterator, Broadcast, boolean, Invalid,
+ * SegmentProcessor.Stats)}, with the model cached per executor JVM. The extract job is the same stage over segments
+ * it plans itself (probed first, balanced longest-first over the partitions, counted for its progress and manifest)
+ * plus its writer.
  */
 public final class ExtractRows {
 
@@ -54,8 +58,8 @@ public final class ExtractRows {
     public static final StructType ERROR_TYPE = new StructType().add("stage", DataTypes.StringType, false)
             .add("error", DataTypes.StringType, false).add("message", DataTypes.StringType, true);
 
-    /** A video and one of its segments, or the reason it has none. */
-    private record Unit(Row input, Segment segment, ErrorRecord error) implements Serializable {
+    /** A video (its input row) and one of its segments, or the reason it has none. */
+    record Unit(Row input, Segment segment, ErrorRecord error) implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
@@ -113,7 +117,7 @@ public final class ExtractRows {
         int col = in.fieldIndex(inputCol);
         int n = partitions > 0 ? partitions : Math.max(1, spark.sparkContext().defaultParallelism() * 3);
         JavaRDD<Unit> units = videos.toDF().javaRDD().flatMap(row -> segments(w, row, col, hadoop).iterator());
-        JavaRDD<Row> rows = units.repartition(n).flatMap(u -> rows(w, u, hadoop, vectors, invalid).iterator());
+        JavaRDD<Row> rows = units.repartition(n).mapPartitions(it -> rows(w, it, hadoop, vectors, invalid, null));
         return spark.createDataFrame(rows, out);
     }
 
@@ -134,23 +138,58 @@ public final class ExtractRows {
         return units;
     }
 
+    /**
+     * The rows of a partition's units, one segment at a time (a segment's rows are bounded by its length): the one
+     * executor stage of the transformer and of the extract job, which passes its accumulators ({@code stats}: times,
+     * bytes, errors, progress) and keeps failures out of the rows.
+     */
+    static Iterator<Row> rows(SegmentWork w, Iterator<Unit> units, Broadcast<HadoopConf> hadoop,
+                                        boolean vectors, Invalid invalid, SegmentProcessor.Stats stats) {
+        return new Iterator<>() {
+            private Iterator<Row> current = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!current.hasNext() && units.hasNext()) {
+                    current = rows(w, units.next(), hadoop, vectors, invalid, stats).iterator();
+                }
+                return current.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return current.next();
+            }
+        };
+    }
+
     private static List<Row> rows(SegmentWork w, Unit u, Broadcast<HadoopConf> hadoop, boolean vectors,
-                                  Invalid invalid) {
+                                  Invalid invalid, SegmentProcessor.Stats stats) {
         ErrorRecord error = u.error();
         List<Row> rows = new ArrayList<>();
         if (error == null) {
-            SegmentProcessor.SegmentResult r = SegmentProcessor.run(w, u.segment(), hadoop.value().get(), Set.of(),
-                    null);
+            Set<String> skip = stats == null || stats.skip() == null ? Set.of() : stats.skip().value();
+            SegmentProcessor.SegmentResult r = SegmentProcessor.run(w, u.segment(), hadoop.value().get(), skip,
+                    stats == null ? null : stats.clips());
+            if (stats != null) {
+                SegmentProcessor.record(stats, u.segment(), r);
+            }
             String label = w.modelLabel();
             for (ClipFeature f : r.features()) {
-                rows.add(row(u.input(), f.clip(), f.startSec(), f.endSec(), label, vectors ? Vectors.dense(
+                // prepared clip files name each clip's own video; a video's segment is that video
+                Row input = w.clips() != null ? RowFactory.create(f.video()) : u.input();
+                rows.add(row(input, f.clip(), f.startSec(), f.endSec(), label, vectors ? Vectors.dense(
                         toDoubles(f.feature())) : f.feature(), invalid == Invalid.KEEP, null));
             }
             error = r.outcome().error() != null ? r.outcome().error()
-                    // a video too short for one clip is one segment: nothing else can give it clips
-                    : r.noClips() != null && u.segment().count() == 1 ? r.noClips() : null;
+                    // a video too short for one clip is one segment: nothing else can give it clips (the job
+                    // checks across segments itself)
+                    : stats == null && r.noClips() != null && u.segment().count() == 1 ? r.noClips() : null;
         }
-        if (error != null) {
+        if (error != null && stats == null) {
             if (invalid == Invalid.ERROR) {
                 throw new IllegalStateException(String.format(Locale.ROOT, "%s failed at %s (%s): %s (handleInvalid"
                         + " is error; skip or keep go on)", error.video(), error.stage(), error.error(),

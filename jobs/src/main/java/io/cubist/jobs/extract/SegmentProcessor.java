@@ -4,17 +4,12 @@ import io.cubist.pipeline.clip.ClipFeature;
 import io.cubist.pipeline.video.SeekableInput;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
@@ -22,7 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The executor side of the job: probes videos and turns segments into rows. Everything heavy (decoders, the loaded
+ * The executor side of the job and of the transformer: probes videos and runs segments ({@link ExtractRows} turns
+ * them into rows). Everything heavy (decoders, the loaded
  * model, Arrow allocators) is created here, on the executor, and the model is cached per JVM ({@link ExecutorModels}).
  * Every file is read through the job's Hadoop configuration ({@link HadoopConf}, broadcast once), streamed from its
  * FileSystem, never copied.
@@ -57,32 +53,6 @@ final class SegmentProcessor {
         } catch (RuntimeException e) {
             return Probe.failed(ErrorRecord.of(video, "probe", e, 0), 0);
         }
-    }
-
-    /** The rows of a partition's segments, one segment at a time (a segment's rows are bounded by its length). */
-    static Iterator<Row> rows(SegmentWork o, Iterator<List<Segment>> bins, Stats stats) {
-        List<Segment> segments = new ArrayList<>();
-        bins.forEachRemaining(segments::addAll);
-        Iterator<Segment> it = segments.iterator();
-        return new Iterator<>() {
-            private Iterator<Row> current = Collections.emptyIterator();
-
-            @Override
-            public boolean hasNext() {
-                while (!current.hasNext() && it.hasNext()) {
-                    current = process(o, it.next(), stats).iterator();
-                }
-                return current.hasNext();
-            }
-
-            @Override
-            public Row next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return current.next();
-            }
-        };
     }
 
     /**
@@ -132,15 +102,11 @@ final class SegmentProcessor {
         return new SegmentResult(features, out, noClips);
     }
 
-    /** One segment's rows; a failure becomes an error record (and whatever rows came before it are kept). */
-    static List<Row> process(SegmentWork o, Segment s, Stats stats) {
-        Set<String> skip = stats.skip() == null ? Set.of() : stats.skip().value();
-        SegmentResult r = run(o, s, stats.hadoop().value().get(), skip, stats.clips());
-        String label = o.modelLabel();
-        List<Row> rows = new ArrayList<>(r.features().size());
-        for (ClipFeature f : r.features()) {
-            rows.add(RowFactory.create(f.video(), f.clip(), f.startSec(), f.endSec(), label, f.feature()));
-        }
+    /**
+     * The extract job's bookkeeping of one segment: its times, engine, bytes, warnings and error through the
+     * accumulators (the transformer, with no accumulators, has none).
+     */
+    static void record(Stats stats, Segment s, SegmentResult r) {
         VideoWork.Outcome out = r.outcome();
         stats.decodeSec().add(out.decodeSec());
         stats.computeSec().add(out.computeSec());
@@ -155,11 +121,10 @@ final class SegmentProcessor {
             // unless another segment of the video has clips, which the driver checks
             stats.noClips().add(r.noClips());
         }
-        if (!rows.isEmpty() && s.count() > 1) {
+        if (!r.features().isEmpty() && s.count() > 1) {
             stats.withClips().add(s.video());
         }
         stats.segments().add(1);
-        return rows;
     }
 
     /** The FFmpeg version the decoder was built from. */
