@@ -518,7 +518,7 @@ public final class Cubist {
         /** The model and sampling of these options, as the executors get them. */
         public SegmentSettings work() {
             return new SegmentSettings(model, weights, widths, backend, threads, batchSize, frameRate, clipLength,
-                    frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips);
+                    frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, 1);
         }
 
         /**

@@ -58,6 +58,7 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
     private final IntParam clipStride;
     private final Param<String> tail;
     private final IntParam batchSize;
+    private final IntParam views;
     private final Param<String> backend;
     private final IntParam threads;
     private final DoubleParam decodeTimeout;
@@ -89,6 +90,9 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
                 + " clipLength x frameStep", ParamValidators.gtEq(0));
         this.tail = new Param<>(this, "tail", "frames after the last whole clip: drop, pad-last"
                 + " or back-pad", ParamValidators.inArray(new String[] {"drop", "pad-last", "back-pad"}));
+        this.views = new IntParam(this, "views", "test-time views per clip: 1 (the preset's center crop) or 3"
+                + " (start, center and end crops; a view column tells them apart)", ParamValidators.inArray(
+                new int[] {1, 3}));
         this.batchSize = new IntParam(this, "batchSize", "clips per forward pass",
                 ParamValidators.gtEq(1));
         this.backend = new Param<>(this, "backend", "reference, cpu or opencl; empty: the best"
@@ -118,6 +122,7 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
         setDefault(clipStride, 0);
         setDefault(tail, ExtractOptions.DEFAULT_TAIL.flag());
         setDefault(batchSize, ExtractOptions.DEFAULT_BATCH_SIZE);
+        setDefault(views, 1);
         setDefault(backend, "");
         setDefault(threads, 0);
         setDefault(decodeTimeout, ExtractOptions.DEFAULT_DECODE_TIMEOUT);
@@ -173,6 +178,10 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
 
     public IntParam batchSize() {
         return batchSize;
+    }
+
+    public IntParam views() {
+        return views;
     }
 
     public Param<String> backend() {
@@ -246,6 +255,11 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
         return with(tail, TailPolicy.parse(v).flag());
     }
 
+    /** 1 (the default) or 3: each clip also through the start and end crops, told apart by a {@code view} column. */
+    public VideoFeatureExtractor setViews(int v) {
+        return with(views, (Object) v);
+    }
+
     public VideoFeatureExtractor setBatchSize(int v) {
         return with(batchSize, (Object) v);
     }
@@ -294,7 +308,7 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
         return new SegmentSettings($(model), $(weights).isEmpty() ? null : $(weights), w.length == 0 ? null : w,
                 $(backend).isEmpty() ? null : $(backend), num(threads), num(batchSize), real(fps), num(clipLength),
                 num(frameStep), num(clipStride), TailPolicy.parse($(tail)), real(decodeTimeout),
-                real(segmentSeconds), null);
+                real(segmentSeconds), null, num(views));
     }
 
     // Scala's Int and Double params are Param<Object> from Java
@@ -321,7 +335,7 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
                     schema.fieldNames()) + "; setInputCol names the column of video paths");
         }
         return ExtractRows.schema(schema, "vector".equals($(featureType)), ExtractRows.Invalid.parse(
-                $(handleInvalid)), $(errorCol));
+                $(handleInvalid)), $(errorCol), num(views));
     }
 
     @Override

@@ -124,6 +124,34 @@ class VideoFeatureExtractorTest {
     }
 
     @Test
+    void threeViewsGiveAViewColumnAndTheCenterViewIsTheSingleView() {
+        Dataset<Row> walk = input.filter("label = 'walk'");
+        Dataset<Row> three = small().setViews(3).transform(walk);
+        assertEquals(List.of("path", "label", "clip", "view", "start_sec", "end_sec", "model", "feature"),
+                List.of(three.columns()));
+        Map<String, List<Float>> single = new HashMap<>();
+        for (Row r : small().transform(walk).collectAsList()) {
+            single.put(Integer.toString(r.getInt(2)), r.getList(6));
+        }
+        List<Row> rows = three.collectAsList();
+        assertEquals(18, rows.size());
+        int centers = 0;
+        for (Row r : rows) {
+            assertTrue(r.getInt(3) >= 0 && r.getInt(3) <= 2, r.toString());
+            if (r.getInt(3) == 1) { // start, center, end: the center crop is the single view's
+                List<Float> a = single.get(Integer.toString(r.getInt(2)));
+                List<Float> b = r.getList(7);
+                for (int i = 0; i < a.size(); i++) {
+                    assertEquals(a.get(i), b.get(i), 1e-6 * Math.max(1, Math.abs(a.get(i))));
+                }
+                centers++;
+            }
+        }
+        assertEquals(6, centers);
+        assertThrows(IllegalArgumentException.class, () -> small().setViews(10));
+    }
+
+    @Test
     void failedVideosAreSkippedKeptWithTheirReasonOrFailTheJob() {
         Dataset<Row> keep = small().setHandleInvalid("keep").transform(input.filter("label != 'run'"));
         assertEquals("error", keep.columns()[keep.columns().length - 1]);

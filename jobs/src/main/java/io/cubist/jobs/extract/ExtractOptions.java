@@ -107,7 +107,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
             throw new IllegalArgumentException("partitions must be >= 0, got " + partitions);
         }
         new SegmentSettings(model, weights, widths, backend, kernelThreads, batchSize, frameRate, clipLength, frameStep,
-                clipStride, tail, decodeTimeout, segmentSeconds, clips); // checks the executor's settings
+                clipStride, tail, decodeTimeout, segmentSeconds, clips, 1); // checks the executor's settings
         if (retryErrors && mode != Mode.SKIP_EXISTING) {
             throw new IllegalArgumentException("--retry-errors re-attempts failed videos of an existing output: give it"
                     + " with --mode skip-existing");
@@ -123,7 +123,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
     /** The executor's part of these options. */
     public SegmentSettings work() {
         return new SegmentSettings(model, weights, widths, backend, kernelThreads, batchSize, frameRate, clipLength,
-                frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips);
+                frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, 1);
     }
 
     /** These options with the preset's frame rate and clip length and the derived clip stride filled in. */

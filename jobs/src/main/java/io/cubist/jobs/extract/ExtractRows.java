@@ -66,10 +66,16 @@ public final class ExtractRows {
     private ExtractRows() {
     }
 
-    /** The result's schema: the input's columns, then the clip columns, then the error column with {@code KEEP}. */
-    public static StructType schema(StructType input, boolean vectors, Invalid invalid, String errorCol) {
+    /**
+     * The result's schema: the input's columns, then the clip columns ({@code view} after {@code clip} with more than
+     * one view), then the error column with {@code KEEP}.
+     */
+    public static StructType schema(StructType input, boolean vectors, Invalid invalid, String errorCol, int views) {
         List<String> taken = List.of(input.fieldNames());
         List<String> added = new ArrayList<>(List.of("clip", "start_sec", "end_sec", "model", "feature"));
+        if (views > 1) {
+            added.add(1, "view");
+        }
         if (invalid == Invalid.KEEP) {
             added.add(errorCol);
         }
@@ -81,7 +87,11 @@ public final class ExtractRows {
         }
         boolean keep = invalid == Invalid.KEEP;
         DataType feature = vectors ? SQLDataTypes.VectorType() : DataTypes.createArrayType(DataTypes.FloatType, false);
-        StructType s = input.add("clip", DataTypes.IntegerType, keep).add("start_sec", DataTypes.DoubleType, keep)
+        StructType s = input.add("clip", DataTypes.IntegerType, keep);
+        if (views > 1) {
+            s = s.add("view", DataTypes.IntegerType, keep);
+        }
+        s = s.add("start_sec", DataTypes.DoubleType, keep)
                 .add("end_sec", DataTypes.DoubleType, keep).add("model", DataTypes.StringType, false)
                 .add("feature", feature, keep);
         return keep ? s.add(errorCol, ERROR_TYPE, true) : s;
@@ -106,7 +116,7 @@ public final class ExtractRows {
             throw new IllegalArgumentException("column '" + inputCol + "' must hold strings (video paths or URIs),"
                     + " not " + f.dataType().simpleString());
         }
-        StructType out = schema(in, vectors, invalid, errorCol);
+        StructType out = schema(in, vectors, invalid, errorCol, work.views());
         SegmentSettings w = work.resolved(ModelPreset.forModel(work.model()), ExtractJob.executorCores(
                 spark.sparkContext()));
         if (w.weights() != null) {
@@ -181,8 +191,8 @@ public final class ExtractRows {
             for (ClipFeature f : r.features()) {
                 // prepared clip files name each clip's own video; a video's segment is that video
                 Row input = w.clips() != null ? RowFactory.create(f.video()) : u.input();
-                rows.add(row(input, f.clip(), f.startSec(), f.endSec(), label, vectors ? Vectors.dense(
-                        toDoubles(f.feature())) : f.feature(), invalid == Invalid.KEEP, null));
+                rows.add(row(input, f.clip(), w.views() > 1 ? f.view() : null, f.startSec(), f.endSec(), label,
+                        vectors ? Vectors.dense(toDoubles(f.feature())) : f.feature(), invalid == Invalid.KEEP, null));
             }
             error = r.outcome().error() != null ? r.outcome().error()
                     // a video too short for one clip is one segment: nothing else can give it clips (the job
@@ -196,29 +206,32 @@ public final class ExtractRows {
                         error.message()));
             }
             if (invalid == Invalid.KEEP) {
-                rows.add(row(u.input(), null, null, null, w.modelLabel(), null, true, RowFactory.create(
-                        error.stage(), error.error(), error.message())));
+                rows.add(row(u.input(), null, w.views() > 1 ? -1 : null, null, null, w.modelLabel(), null, true,
+                        RowFactory.create(error.stage(), error.error(), error.message())));
             }
         }
         return rows.isEmpty() ? Collections.emptyList() : rows;
     }
 
-    private static Row row(Row input, Integer clip, Double start, Double end, String model, Object feature,
-                           boolean withError, Row error) {
-        int n = input.size();
-        Object[] v = new Object[n + (withError ? 6 : 5)];
-        for (int i = 0; i < n; i++) {
-            v[i] = input.get(i);
+    /** The input's values, the clip's (its view only when {@code view} is not null), and the error with KEEP. */
+    private static Row row(Row input, Integer clip, Integer view, Double start, Double end, String model,
+                           Object feature, boolean withError, Row error) {
+        List<Object> v = new ArrayList<>(input.size() + 7);
+        for (int i = 0; i < input.size(); i++) {
+            v.add(input.get(i));
         }
-        v[n] = clip;
-        v[n + 1] = start;
-        v[n + 2] = end;
-        v[n + 3] = model;
-        v[n + 4] = feature;
+        v.add(clip);
+        if (view != null) {
+            v.add(view < 0 ? null : view);
+        }
+        v.add(start);
+        v.add(end);
+        v.add(model);
+        v.add(feature);
         if (withError) {
-            v[n + 5] = error;
+            v.add(error);
         }
-        return RowFactory.create(v);
+        return RowFactory.create(v.toArray());
     }
 
     private static double[] toDoubles(float[] f) {

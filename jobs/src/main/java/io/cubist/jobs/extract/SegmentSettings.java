@@ -9,10 +9,11 @@ import io.cubist.pipeline.model.zoo.ModelPreset;
  * (the preset's, the back-to-back stride, the executor's cores) until {@link #resolved}.
  *
  * @param clips a prepared clip dataset read instead of videos, or null
+ * @param views test-time views per clip, 1 or 3 ({@link SegmentWork#views()})
  */
 public record SegmentSettings(String model, String weights, int[] widths, String backend, int kernelThreads,
                               int batchSize, double frameRate, int clipLength, int frameStep, int clipStride,
-                              TailPolicy tail, double decodeTimeout, double segmentSeconds, String clips)
+                              TailPolicy tail, double decodeTimeout, double segmentSeconds, String clips, int views)
         implements SegmentWork {
 
     private static final long serialVersionUID = 1L;
@@ -37,6 +38,12 @@ public record SegmentSettings(String model, String weights, int[] widths, String
         if (tail == null) {
             throw new IllegalArgumentException("--tail must be drop, pad-last or back-pad");
         }
+        if (views != 1 && views != 3) {
+            throw new IllegalArgumentException("views must be 1 (center crop) or 3 (3-crop), got " + views);
+        }
+        if (views != 1 && clips != null) {
+            throw new IllegalArgumentException("prepared clips hold one view: views must be 1 with them");
+        }
         widths = widths == null ? null : widths.clone();
     }
 
@@ -51,6 +58,6 @@ public record SegmentSettings(String model, String weights, int[] widths, String
         int t = clipLength > 0 ? clipLength : preset.clipLength();
         return new SegmentSettings(model, weights, widths, backend, kernelThreads > 0 ? kernelThreads : threads,
                 batchSize, fps, t, frameStep, clipStride > 0 ? clipStride : t * frameStep, tail, decodeTimeout,
-                segmentSeconds, clips);
+                segmentSeconds, clips, views);
     }
 }

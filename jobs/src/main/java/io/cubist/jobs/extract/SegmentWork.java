@@ -58,4 +58,12 @@ public interface SegmentWork extends Serializable {
 
     /** A prepared clip dataset read instead of videos, or null. */
     String clips();
+
+    /**
+     * Test-time views per clip: 1 (the preset's center crop) or 3 (start, center and end crops along the longer
+     * side), each a row with its {@code view} index.
+     */
+    default int views() {
+        return 1;
+    }
 }

@@ -100,7 +100,7 @@ final class VideoWork {
         SamplerSettings sampler = new SamplerSettings(o.clipLength(), o.frameStep(), o.clipStride(), o.tail(),
                 o.frameRate());
         FeatureExtractor.Settings settings = new FeatureExtractor.Settings(sampler, o.batchSize(),
-                ClipLayout.Storage.UINT8, Duration.ofMillis((long) (o.decodeTimeout() * 1000)));
+                ClipLayout.Storage.UINT8, Duration.ofMillis((long) (o.decodeTimeout() * 1000)), o.views());
         List<String> warnings = new ArrayList<>();
         String engine = "unknown";
         BufferAllocator allocator = ExecutorAllocators.forSegment(s);
