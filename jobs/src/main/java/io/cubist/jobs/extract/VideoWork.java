@@ -48,8 +48,7 @@ final class VideoWork {
             try {
                 in = source.open();
             } catch (java.io.IOException | RuntimeException e) {
-                return Probe.failed(new ErrorRecord(video, "input", e.getClass().getSimpleName(), video
-                        + ": cannot read it (" + e.getMessage() + ")", 0), 0);
+                return Probe.failed(error(video, VideoException.input(video, e), 0), 0);
             }
             try { // the reader closes the input; its count stays
                 VideoInfo info = VideoReader.probe(in, video);

@@ -246,7 +246,7 @@ public final class ClipProducer implements AutoCloseable {
                 try {
                     in = source.open();
                 } catch (IOException | RuntimeException e) {
-                    throw new VideoException("input", name + ": cannot read it (" + oneLine(e) + ")", e);
+                    throw VideoException.input(name, e);
                 }
                 input = in;
                 try (VideoReader r = VideoReader.open(in, name, VideoReader.Options.DEFAULT)) {
@@ -350,12 +350,5 @@ public final class ClipProducer implements AutoCloseable {
                 // the source is done with; its close error changes nothing
             }
         }
-    }
-
-    private static String oneLine(Throwable e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": "
-                + e.getMessage();
-        int nl = m.indexOf('\n');
-        return (nl >= 0 ? m.substring(0, nl) : m).trim();
     }
 }

@@ -36,6 +36,15 @@ public final class VideoException extends Exception {
         this.reason = reason;
     }
 
+    /** The storage could not deliver the video's bytes: stage {@code input}, the storage's own message, one line. */
+    public static VideoException input(String name, Throwable cause) {
+        String m = cause.getMessage() == null ? cause.getClass().getSimpleName()
+                : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        int nl = m.indexOf('\n');
+        return new VideoException("input", name + ": cannot read it (" + (nl >= 0 ? m.substring(0, nl) : m).trim()
+                + ")", cause);
+    }
+
     /** A short word for what happened ({@link #TIMEOUT}), or null when only the cause says. */
     public String reason() {
         return reason;
