@@ -80,7 +80,7 @@ public final class Cubist {
         }
         ExtractOptions o = options.build();
         ExtractJob.run(spark, o, console, 10);
-        return features(spark, o.output());
+        return spark.read().schema(ExtractJob.schema(o.views())).parquet(o.output());
     }
 
     /**
@@ -355,6 +355,7 @@ public final class Cubist {
         private int clipStride;
         private io.cubist.pipeline.clip.TailPolicy tail = ExtractOptions.DEFAULT_TAIL;
         private boolean retryErrors;
+        private int views = 1;
         private double segmentSeconds = ExtractOptions.DEFAULT_SEGMENT_SECONDS;
         private double decodeTimeout = ExtractOptions.DEFAULT_DECODE_TIMEOUT;
         private int partitions;
@@ -506,6 +507,12 @@ public final class Cubist {
             return this;
         }
 
+        /** Test-time views per clip: 1 (the default) or 3 (a {@code view} column: start, center, end crops). */
+        public Options views(int n) {
+            this.views = n;
+            return this;
+        }
+
         /** Kernel threads per executor (default: its cores). */
         public Options threads(int n) {
             if (n < 1) {
@@ -518,7 +525,7 @@ public final class Cubist {
         /** The model and sampling of these options, as the executors get them. */
         public SegmentSettings work() {
             return new SegmentSettings(model, weights, widths, backend, threads, batchSize, frameRate, clipLength,
-                    frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, 1);
+                    frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, views);
         }
 
         /**
@@ -530,7 +537,7 @@ public final class Cubist {
                     "cubist-features-" + UUID.randomUUID()).getAbsolutePath();
             return new ExtractOptions(inputs, manifests, clips, out, model, weights, widths, backend, batchSize,
                     frameRate, clipLength, frameStep, clipStride, tail, segmentSeconds, decodeTimeout, partitions,
-                    mode, threads, retryErrors);
+                    mode, threads, retryErrors, views);
         }
     }
 }

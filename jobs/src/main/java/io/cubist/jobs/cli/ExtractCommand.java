@@ -41,7 +41,7 @@ public final class ExtractCommand implements Command {
         return new LinkedHashSet<>(List.of("input", "manifest", "clips", "output", "model", "weights", "widths", "backend",
                 "batch-size", "fps", "clip-length", "frame-step", "clip-stride", "tail", "segment-seconds",
                 "decode-timeout", "partitions", "mode", "threads", "master", "task-cpus", "conf",
-                "progress-interval", "packages", "exclude-packages", "repositories", "jars"));
+                "progress-interval", "views", "packages", "exclude-packages", "repositories", "jars"));
     }
 
     @Override
@@ -65,6 +65,8 @@ public final class ExtractCommand implements Command {
                   --widths A,B,C,D    stage widths of a reduced variant (for tests)
                   --backend NAME      %s (default: the best available)
                   --batch-size N      clips per forward pass (default 4)
+                  --views 1|3         test-time views per clip: the center crop (default), or also the start and
+                                      end crops along the longer side (a view column: 0 start, 1 center, 2 end)
                   --threads N         kernel threads per executor (default: its cores)
                 clips (defaults from the model's preset, conf/models/NAME.json)
                   --fps F             frames per second clips are sampled at, by timestamps
@@ -187,7 +189,8 @@ public final class ExtractCommand implements Command {
                     positiveDouble(f, "segment-seconds", ExtractOptions.DEFAULT_SEGMENT_SECONDS),
                     positiveDouble(f, "decode-timeout", ExtractOptions.DEFAULT_DECODE_TIMEOUT),
                     f.has("partitions") ? f.positiveInt("partitions", 1) : 0, mode,
-                    f.has("threads") ? f.positiveInt("threads", 1) : 0, f.has("retry-errors"));
+                    f.has("threads") ? f.positiveInt("threads", 1) : 0, f.has("retry-errors"),
+                    f.positiveInt("views", 1));
         } catch (IllegalArgumentException e) {
             throw new UsageException("extract: " + e.getMessage());
         }

@@ -42,7 +42,8 @@ public record DatasetIdentity(String model, String weights, String preprocessing
                 p.resizeWidth(), p.interpolation(), p.cropHeight(), p.cropWidth(), Arrays.toString(p.mean()),
                 Arrays.toString(p.std()));
         String sampling = String.format(Locale.ROOT, "%s fps, %d frames, step %d, stride %d, tail %s",
-                trim(o.frameRate()), o.clipLength(), o.frameStep(), o.clipStride(), o.tail().flag());
+                trim(o.frameRate()), o.clipLength(), o.frameStep(), o.clipStride(), o.tail().flag())
+                + (o.views() > 1 ? ", " + o.views() + " views" : "");
         return new DatasetIdentity(o.modelLabel(), weights, pre, sampling);
     }
 

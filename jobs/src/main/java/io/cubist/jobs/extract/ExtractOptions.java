@@ -33,12 +33,13 @@ import java.util.Locale;
  * @param kernelThreads   threads of the cpu backend per executor (0: the executor's cores)
  * @param retryErrors     with {@code skip-existing}: re-attempt the videos whose {@code _errors} row is transient
  *                        (a timeout, or the storage failing to deliver: stage {@code input}) and replace those rows
+ * @param views           test-time views per clip: 1, or 3 (a {@code view} column in the output)
  */
 public record ExtractOptions(List<String> inputs, List<String> manifests, String clips, String output, String model,
                              String weights, int[] widths, String backend, int batchSize, double frameRate,
                              int clipLength, int frameStep, int clipStride, TailPolicy tail, double segmentSeconds,
                              double decodeTimeout, int partitions, Mode mode, int kernelThreads,
-                             boolean retryErrors)
+                             boolean retryErrors, int views)
         implements SegmentWork {
 
     private static final long serialVersionUID = 1L;
@@ -80,13 +81,23 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
     public static final double DEFAULT_SEGMENT_SECONDS = 300;
     public static final double DEFAULT_DECODE_TIMEOUT = 120;
 
-    /** Options that keep every earlier {@code _errors} row (no {@code --retry-errors}). */
+    /** Options that keep every earlier {@code _errors} row (no {@code --retry-errors}), one view per clip. */
     public ExtractOptions(List<String> inputs, List<String> manifests, String clips, String output, String model,
                           String weights, int[] widths, String backend, int batchSize, double frameRate,
                           int clipLength, int frameStep, int clipStride, TailPolicy tail, double segmentSeconds,
                           double decodeTimeout, int partitions, Mode mode, int kernelThreads) {
         this(inputs, manifests, clips, output, model, weights, widths, backend, batchSize, frameRate, clipLength,
-                frameStep, clipStride, tail, segmentSeconds, decodeTimeout, partitions, mode, kernelThreads, false);
+                frameStep, clipStride, tail, segmentSeconds, decodeTimeout, partitions, mode, kernelThreads, false, 1);
+    }
+
+    /** Options with one view per clip. */
+    public ExtractOptions(List<String> inputs, List<String> manifests, String clips, String output, String model,
+                          String weights, int[] widths, String backend, int batchSize, double frameRate,
+                          int clipLength, int frameStep, int clipStride, TailPolicy tail, double segmentSeconds,
+                          double decodeTimeout, int partitions, Mode mode, int kernelThreads, boolean retryErrors) {
+        this(inputs, manifests, clips, output, model, weights, widths, backend, batchSize, frameRate, clipLength,
+                frameStep, clipStride, tail, segmentSeconds, decodeTimeout, partitions, mode, kernelThreads,
+                retryErrors, 1);
     }
 
     public ExtractOptions {
@@ -107,7 +118,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
             throw new IllegalArgumentException("partitions must be >= 0, got " + partitions);
         }
         new SegmentSettings(model, weights, widths, backend, kernelThreads, batchSize, frameRate, clipLength, frameStep,
-                clipStride, tail, decodeTimeout, segmentSeconds, clips, 1); // checks the executor's settings
+                clipStride, tail, decodeTimeout, segmentSeconds, clips, views); // checks the executor's settings
         if (retryErrors && mode != Mode.SKIP_EXISTING) {
             throw new IllegalArgumentException("--retry-errors re-attempts failed videos of an existing output: give it"
                     + " with --mode skip-existing");
@@ -123,7 +134,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
     /** The executor's part of these options. */
     public SegmentSettings work() {
         return new SegmentSettings(model, weights, widths, backend, kernelThreads, batchSize, frameRate, clipLength,
-                frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, 1);
+                frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, views);
     }
 
     /** These options with the preset's frame rate and clip length and the derived clip stride filled in. */
@@ -131,7 +142,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         SegmentSettings w = work().resolved(preset, threads);
         return new ExtractOptions(inputs, manifests, clips, output, model, weights, widths, backend, batchSize,
                 w.frameRate(), w.clipLength(), frameStep, w.clipStride(), tail, segmentSeconds, decodeTimeout,
-                partitions, mode, w.kernelThreads(), retryErrors);
+                partitions, mode, w.kernelThreads(), retryErrors, views);
     }
 
     /** The settings as written in the run manifest. */
@@ -157,6 +168,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         m.put("mode", mode.flag());
         m.put("kernel_threads", (long) kernelThreads);
         m.put("retry_errors", retryErrors);
+        m.put("views", (long) views);
         return m;
     }
 }

@@ -78,7 +78,9 @@ public final class FeatureReader {
         if (!fs.getFileStatus(root).isDirectory()) { // getFileStatus throws FileNotFoundException when absent
             throw new IllegalArgumentException(dir + " is not a directory (expected the output of cubist extract)");
         }
-        Dataset<Row> all = spark.read().schema(CLIP_SCHEMA).parquet(dir);
+        // one row per clip: with several views, the center one (the single view's feature)
+        Dataset<Row> all = spark.read().schema(CLIP_SCHEMA.add("view", DataTypes.IntegerType)).parquet(dir)
+                .where(functions.col("view").isNull().or(functions.col("view").equalTo(1)));
 
         Map<String, Long> models = new LinkedHashMap<>();
         for (Row r : all.groupBy("model").count().orderBy(functions.desc("count"), functions.asc("model"))

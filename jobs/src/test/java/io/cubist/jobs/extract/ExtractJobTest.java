@@ -240,6 +240,43 @@ class ExtractJobTest {
     }
 
     @Test
+    void threeViewsAddAViewColumnAndCannotMixWithOne() throws Exception {
+        Path a = videos.resolve("a.avi");
+        Path one = dir.resolve("out-view1");
+        Path three = dir.resolve("out-view3");
+        StringBuilder console = new StringBuilder();
+        ExtractOptions o = options(List.of(a.toString()), one, ExtractOptions.Mode.OVERWRITE, 300, null);
+        run(o, console);
+        ExtractOptions o3 = new ExtractOptions(o.inputs(), List.of(), null, three.toString(), o.model(), null,
+                o.widths(), o.backend(), o.batchSize(), o.frameRate(), o.clipLength(), o.frameStep(), o.clipStride(),
+                o.tail(), o.segmentSeconds(), o.decodeTimeout(), 0, ExtractOptions.Mode.OVERWRITE, 2, false, 3);
+        ExtractJob.Result r = run(o3, console);
+        assertEquals(18, r.clips(), console.toString());
+        List<Row> rows = spark.read().parquet(three.toString()).collectAsList();
+        assertEquals(List.of("video", "clip", "view", "start_sec", "end_sec", "model", "feature"),
+                List.of(spark.read().parquet(three.toString()).columns()));
+        Map<String, float[]> single = rows(one);
+        int centers = 0;
+        for (Row row : rows) {
+            if (row.getInt(2) == 1) { // the center view is the single view's feature
+                List<Float> f = row.getList(6);
+                float[] want = single.get(row.getString(0) + "#" + row.getInt(1));
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], f.get(i), 1e-6f * Math.max(1, Math.abs(want[i])));
+                }
+                centers++;
+            }
+        }
+        assertEquals(6, centers);
+        // three views into a one-view output: another feature space
+        ExtractOptions into = new ExtractOptions(o.inputs(), List.of(), null, one.toString(), o.model(), null,
+                o.widths(), o.backend(), o.batchSize(), o.frameRate(), o.clipLength(), o.frameStep(), o.clipStride(),
+                o.tail(), o.segmentSeconds(), o.decodeTimeout(), 0, ExtractOptions.Mode.SKIP_EXISTING, 2, false, 3);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> run(into, console));
+        assertTrue(e.getMessage().contains("tail drop, 3 views in this run"), e.getMessage());
+    }
+
+    @Test
     void segmentsOfAnySizeGiveTheSameRowsAsOnePass() throws Exception {
         Path a = videos.resolve("a.avi");
         Path one = dir.resolve("out-one");
