@@ -239,6 +239,13 @@ class ExtractJobTest {
                 ExtractOptions.Mode.OVERWRITE, 0, true));
     }
 
+    /** {@code o} with three views, into {@code out}. */
+    static ExtractOptions threeViews(ExtractOptions o, Path out, ExtractOptions.Mode mode) {
+        return new ExtractOptions(o.inputs(), List.of(), null, out.toString(), o.model(), null, o.widths(), o.backend(),
+                o.batchSize(), o.frameRate(), o.clipLength(), o.frameStep(), o.clipStride(), o.tail(),
+                o.segmentSeconds(), o.decodeTimeout(), 0, mode, 2, false, 3);
+    }
+
     @Test
     void threeViewsAddAViewColumnAndCannotMixWithOne() throws Exception {
         Path a = videos.resolve("a.avi");
@@ -247,10 +254,7 @@ class ExtractJobTest {
         StringBuilder console = new StringBuilder();
         ExtractOptions o = options(List.of(a.toString()), one, ExtractOptions.Mode.OVERWRITE, 300, null);
         run(o, console);
-        ExtractOptions o3 = new ExtractOptions(o.inputs(), List.of(), null, three.toString(), o.model(), null,
-                o.widths(), o.backend(), o.batchSize(), o.frameRate(), o.clipLength(), o.frameStep(), o.clipStride(),
-                o.tail(), o.segmentSeconds(), o.decodeTimeout(), 0, ExtractOptions.Mode.OVERWRITE, 2, false, 3);
-        ExtractJob.Result r = run(o3, console);
+        ExtractJob.Result r = run(threeViews(o, three, ExtractOptions.Mode.OVERWRITE), console);
         assertEquals(18, r.clips(), console.toString());
         List<Row> rows = spark.read().parquet(three.toString()).collectAsList();
         assertEquals(List.of("video", "clip", "view", "start_sec", "end_sec", "model", "feature"),
@@ -269,9 +273,7 @@ class ExtractJobTest {
         }
         assertEquals(6, centers);
         // three views into a one-view output: another feature space
-        ExtractOptions into = new ExtractOptions(o.inputs(), List.of(), null, one.toString(), o.model(), null,
-                o.widths(), o.backend(), o.batchSize(), o.frameRate(), o.clipLength(), o.frameStep(), o.clipStride(),
-                o.tail(), o.segmentSeconds(), o.decodeTimeout(), 0, ExtractOptions.Mode.SKIP_EXISTING, 2, false, 3);
+        ExtractOptions into = threeViews(o, one, ExtractOptions.Mode.SKIP_EXISTING);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> run(into, console));
         assertTrue(e.getMessage().contains("tail drop, 3 views in this run"), e.getMessage());
     }

@@ -139,7 +139,7 @@ public final class ClipProducer implements AutoCloseable {
                     ended = true;
                     throw new VideoException("decode", VideoException.TIMEOUT, String.format(Locale.ROOT,
                             "%s: no frame decoded for %s s (--decode-timeout); decoding abandoned after %d frames",
-                            name, seconds(settings.decodeTimeout()), Math.max(0, f)), null);
+                            name, VideoReader.secondsText(settings.decodeTimeout()), Math.max(0, f)), null);
                 }
                 continue;
             }
@@ -198,11 +198,6 @@ public final class ClipProducer implements AutoCloseable {
                 left.batch().close();
             }
         }
-    }
-
-    private static String seconds(Duration d) {
-        double s = d.toNanos() / 1e9;
-        return s == Math.rint(s) ? String.valueOf((long) s) : String.format(Locale.ROOT, "%.3f", s);
     }
 
     private static String shortName(String video) {

@@ -341,8 +341,13 @@ public final class VideoReader implements FrameSource, AutoCloseable {
     }
 
     private static String seconds(Duration d) {
+        return secondsText(d) + "s";
+    }
+
+    /** A duration in seconds as messages write it: whole seconds plain ({@code 120}), else to the millisecond. */
+    public static String secondsText(Duration d) {
         double s = d.toNanos() / 1e9;
-        return (s == Math.rint(s) ? String.valueOf((long) s) : String.format(Locale.ROOT, "%.3f", s)) + "s";
+        return s == Math.rint(s) ? String.valueOf((long) s) : String.format(Locale.ROOT, "%.3f", s);
     }
 
     /** The next decoded frame with an increasing pts, duration not yet known; null at the end. */
