@@ -44,7 +44,8 @@ class TimedFuzzerTest {
      */
     private static TimedFuzzer.Stats fuzz(TimedFuzzer.Target t, long count) {
         return TimedFuzzer.run("toy", SEEDS, Mutations::bytes, t, WeightFileException.class,
-                (length, result) -> 64L * length + (1 << 20), count, 2000);
+                // a hang is a minute here (aHangIsCaught); no toy input comes near 30 s however busy the machine
+                (length, result) -> 64L * length + (1 << 20), count, 30_000);
     }
 
     private static TimedFuzzer.Stats fuzz(TimedFuzzer.Target t) {
