@@ -60,6 +60,12 @@ FAMILY_CASES = [
     ("ir_csn_50_w4-4-8-8", "ir_csn_50", OrderedDict(widths=[4, 4, 8, 8]), (2, 3, 8, 24, 24)),
     ("alexnet3d_w8-16-24-16-16", "alexnet3d", OrderedDict(channels=[8, 16, 24, 16, 16], hidden=32,
                                                            pool_grid=[1, 2, 2]), (2, 3, 8, 96, 96)),
+    # X3D at full depth structure (every block kind: SE and not, projected shortcut with and without batch norm,
+    # Swish, the head's projected pool), narrow: stem 8 wide, width factor 1, depth factor 1, head 32
+    ("x3d_s_reduced", "x3d_s", OrderedDict(clip_length=4, crop_size=64, width_factor=1.0, depth_factor=1.0,
+                                           stem_dim_in=8, head_dim_out=32), (2, 3, 4, 64, 64)),
+    # I3D with every channel count / 16; odd sizes so the "SAME" padding of strided layers is asymmetric
+    ("i3d_div16", "i3d", OrderedDict(div=16, avgpool_kernel=[2, 2, 2]), (2, 3, 15, 60, 60)),
 ]
 NUM_CLASSES = 10
 PTH_CASES = {"r2plus1d_18_w4-8-8-16"}

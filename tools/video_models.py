@@ -230,9 +230,303 @@ def alexnet3d(channels=ALEXNET3D_CHANNELS, hidden=ALEXNET3D_HIDDEN, num_classes=
     return AlexNet3D(channels, hidden, num_classes, pool_grid, groups)
 
 
+# ------------------------------------------------------------------------------------------------------------ X3D
+# PyTorchVideo's create_x3d (pytorchvideo/models/x3d.py), its module and attribute names, so a state_dict from its
+# .pyth checkpoints has the same keys; written here since PyTorchVideo is not packaged for Debian.
+
+def round_width(width, multiplier, min_width=8, divisor=8):
+    width *= multiplier
+    out = max(min_width, int(width + divisor / 2) // divisor * divisor)
+    if out < 0.9 * width:
+        out += divisor
+    return int(out)
+
+
+class Swish(nn.Module):
+    def forward(self, x):
+        return x * torch.sigmoid(x)
+
+
+class SqueezeExcitation(nn.Module):
+    """fvcore's SqueezeExcitation with is_3d=True."""
+
+    def __init__(self, channels, reduced):
+        super().__init__()
+        self.avg_pool = nn.AdaptiveAvgPool3d(1)
+        self.block = nn.Sequential(nn.Conv3d(channels, reduced, 1, bias=True), nn.ReLU(),
+                                   nn.Conv3d(reduced, channels, 1, bias=True), nn.Sigmoid())
+
+    def forward(self, x):
+        return x * self.block(self.avg_pool(x))
+
+
+class Conv2plus1d(nn.Module):
+    """PyTorchVideo's Conv2plus1d with norm and activation None: conv_t, then conv_xy (X3D's stem passes its spatial
+    convolution as conv_t and its temporal one as conv_xy)."""
+
+    def __init__(self, conv_t, conv_xy):
+        super().__init__()
+        self.conv_t = conv_t
+        self.conv_xy = conv_xy
+
+    def forward(self, x):
+        return self.conv_xy(self.conv_t(x))
+
+
+class ResNetBasicStem(nn.Module):
+    def __init__(self, conv, norm, activation):
+        super().__init__()
+        self.conv, self.norm, self.activation = conv, norm, activation
+
+    def forward(self, x):
+        return self.activation(self.norm(self.conv(x)))
+
+
+class BottleneckBlock(nn.Module):
+    def __init__(self, conv_a, norm_a, act_a, conv_b, norm_b, act_b, conv_c, norm_c):
+        super().__init__()
+        self.conv_a, self.norm_a, self.act_a = conv_a, norm_a, act_a
+        self.conv_b, self.norm_b, self.act_b = conv_b, norm_b, act_b
+        self.conv_c, self.norm_c = conv_c, norm_c
+
+    def forward(self, x):
+        x = self.act_a(self.norm_a(self.conv_a(x)))
+        x = self.act_b(self.norm_b(self.conv_b(x)))
+        return self.norm_c(self.conv_c(x))
+
+
+class ResBlock(nn.Module):
+    def __init__(self, branch1_conv, branch1_norm, branch2, activation):
+        super().__init__()
+        self.branch1_conv, self.branch1_norm, self.branch2, self.activation = (branch1_conv, branch1_norm, branch2,
+                                                                               activation)
+
+    def forward(self, x):
+        shortcut = x
+        if self.branch1_conv is not None:
+            shortcut = self.branch1_conv(x)
+            if self.branch1_norm is not None:
+                shortcut = self.branch1_norm(shortcut)
+        return self.activation(self.branch2(x) + shortcut)
+
+
+class ResStage(nn.Module):
+    def __init__(self, res_blocks):
+        super().__init__()
+        self.res_blocks = res_blocks
+
+    def forward(self, x):
+        for b in self.res_blocks:
+            x = b(x)
+        return x
+
+
+class ProjectedPool(nn.Module):
+    def __init__(self, pre_conv, pre_norm, pre_act, pool, post_conv, post_act):
+        super().__init__()
+        self.pre_conv, self.pre_norm, self.pre_act, self.pool = pre_conv, pre_norm, pre_act, pool
+        self.post_conv, self.post_act = post_conv, post_act
+
+    def forward(self, x):
+        x = self.pool(self.pre_act(self.pre_norm(self.pre_conv(x))))
+        return self.post_act(self.post_conv(x))
+
+
+class ResNetBasicHead(nn.Module):
+    """pool, dropout, proj per position, softmax over classes, mean over positions (PyTorchVideo's X3D head)."""
+
+    def __init__(self, pool, dropout, proj):
+        super().__init__()
+        self.pool, self.dropout, self.proj = pool, dropout, proj
+        self.activation = nn.Softmax(dim=1)
+        self.output_pool = nn.AdaptiveAvgPool3d(1)
+
+    def features(self, x):
+        """The input of proj averaged over the pooled positions: what Cubist's features are."""
+        return self.pool(x).mean(dim=(2, 3, 4))
+
+    def logits(self, x):
+        """proj per position averaged over positions, before the softmax."""
+        x = self.proj(self.dropout(self.pool(x)).permute((0, 2, 3, 4, 1))).permute((0, 4, 1, 2, 3))
+        return x.mean(dim=(2, 3, 4))
+
+    def forward(self, x):
+        x = self.proj(self.dropout(self.pool(x)).permute((0, 2, 3, 4, 1))).permute((0, 4, 1, 2, 3))
+        return self.output_pool(self.activation(x)).flatten(1)
+
+
+class X3DNet(nn.Module):
+    """PyTorchVideo's Net: blocks run in order."""
+
+    def __init__(self, blocks):
+        super().__init__()
+        self.blocks = nn.ModuleList(blocks)
+
+    def trunk(self, x):
+        for b in self.blocks[:-1]:
+            x = b(x)
+        return x
+
+    def forward(self, x):
+        return self.blocks[-1](self.trunk(x))
+
+
+def x3d(clip_length=13, crop_size=160, width_factor=2.0, depth_factor=2.2, stem_dim_in=12, bottleneck_factor=2.25,
+        head_dim_out=2048, num_classes=400, se_ratio=0.0625):
+    bn = lambda n: nn.BatchNorm3d(n, eps=1e-5, momentum=0.1)  # noqa: E731
+    stem_out = round_width(stem_dim_in, width_factor)
+    blocks = [ResNetBasicStem(
+        Conv2plus1d(nn.Conv3d(3, stem_out, (1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1), bias=False),
+                    nn.Conv3d(stem_out, stem_out, (5, 1, 1), padding=(2, 0, 0), bias=False, groups=stem_out)),
+        bn(stem_out), nn.ReLU())]
+    dims = [stem_dim_in]
+    for _ in range(3):
+        dims.append(round_width(dims[-1], 2.0))
+    dim_in = stem_out
+    for i, d in enumerate([1, 2, 5, 3]):
+        dim_out = round_width(dims[i], width_factor)
+        inner = int(bottleneck_factor * dim_out)
+        res = []
+        for j in range(int(math.ceil(depth_factor * d))):
+            cin = dim_in if j == 0 else dim_out
+            stride = (1, 2, 2) if j == 0 else (1, 1, 1)
+            se = (SqueezeExcitation(inner, round_width(inner, se_ratio)) if (j + 1) % 2 else nn.Identity())
+            branch2 = BottleneckBlock(
+                nn.Conv3d(cin, inner, 1, bias=False), bn(inner), nn.ReLU(),
+                nn.Conv3d(inner, inner, 3, stride=stride, padding=1, bias=False, groups=inner),
+                nn.Sequential(bn(inner), se), Swish(),
+                nn.Conv3d(inner, dim_out, 1, bias=False), bn(dim_out))
+            res.append(ResBlock(
+                nn.Conv3d(cin, dim_out, 1, stride=stride, bias=False) if cin != dim_out or j == 0 else None,
+                nn.BatchNorm3d(dim_out) if cin != dim_out else None, branch2, nn.ReLU()))
+        blocks.append(ResStage(nn.ModuleList(res)))
+        dim_in = dim_out
+    side = int(math.ceil(crop_size / 32))
+    pool = ProjectedPool(nn.Conv3d(dim_in, inner, 1, bias=False), bn(inner), nn.ReLU(),
+                         nn.AvgPool3d((clip_length, side, side), stride=1),
+                         nn.Conv3d(inner, head_dim_out, 1, bias=False), nn.ReLU())
+    blocks.append(ResNetBasicHead(pool, nn.Dropout(0.5), nn.Linear(head_dim_out, num_classes)))
+    return X3DNet(blocks)
+
+
+X3D_SIZES = OrderedDict([
+    ("x3d_xs", dict(clip_length=4, crop_size=160, depth_factor=2.2)),
+    ("x3d_s", dict(clip_length=13, crop_size=160, depth_factor=2.2)),
+    ("x3d_m", dict(clip_length=16, crop_size=224, depth_factor=2.2)),
+    ("x3d_l", dict(clip_length=16, crop_size=312, depth_factor=5.0)),
+])
+
+
+def _x3d_builder(size):
+    def build(**variant):
+        return x3d(**{**X3D_SIZES[size], **variant})
+    return build
+
+
+# ------------------------------------------------------------------------------------------------------------ I3D
+# The Inception-v1 I3D of Carreira & Zisserman (2017) in the layout of the widely used PyTorch port (InceptionI3d:
+# Unit3D with conv3d + bn, TensorFlow "SAME" padding computed per input, MaxPool3dSamePadding, Mixed_* blocks with
+# branches b0, b1a/b1b, b2a/b2b, b3a/b3b), so its converted checkpoints (rgb_imagenet.pt, rgb_charades.pt) load.
+
+def _same_pad(x, kernel, stride):
+    pad = []
+    for k, s, n in reversed(list(zip(kernel, stride, x.shape[2:]))):
+        total = max(k - s, 0) if n % s == 0 else max(k - n % s, 0)
+        pad += [total // 2, total - total // 2]
+    return nn.functional.pad(x, pad)
+
+
+class Unit3D(nn.Module):
+    def __init__(self, in_channels, out_channels, kernel=(1, 1, 1), stride=(1, 1, 1), batch_norm=True, relu=True,
+                 bias=False):
+        super().__init__()
+        self.kernel, self.stride, self.relu = tuple(kernel), tuple(stride), relu
+        self.conv3d = nn.Conv3d(in_channels, out_channels, self.kernel, stride=self.stride, padding=0, bias=bias)
+        self.bn = nn.BatchNorm3d(out_channels, eps=0.001, momentum=0.01) if batch_norm else None
+
+    def forward(self, x):
+        x = self.conv3d(_same_pad(x, self.kernel, self.stride))
+        if self.bn is not None:
+            x = self.bn(x)
+        return torch.relu(x) if self.relu else x
+
+
+class MaxPool3dSamePadding(nn.MaxPool3d):
+    def forward(self, x):
+        return super().forward(_same_pad(x, self.kernel_size, self.stride))
+
+
+class InceptionModule(nn.Module):
+    def __init__(self, in_channels, oc):
+        super().__init__()
+        self.b0 = Unit3D(in_channels, oc[0])
+        self.b1a = Unit3D(in_channels, oc[1])
+        self.b1b = Unit3D(oc[1], oc[2], (3, 3, 3))
+        self.b2a = Unit3D(in_channels, oc[3])
+        self.b2b = Unit3D(oc[3], oc[4], (3, 3, 3))
+        self.b3a = MaxPool3dSamePadding(kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=0)
+        self.b3b = Unit3D(in_channels, oc[5])
+
+    def forward(self, x):
+        return torch.cat([self.b0(x), self.b1b(self.b1a(x)), self.b2b(self.b2a(x)), self.b3b(self.b3a(x))], dim=1)
+
+
+I3D_MIXED = [("Mixed_3b", (64, 96, 128, 16, 32, 32)), ("Mixed_3c", (128, 128, 192, 32, 96, 64)),
+             ("MaxPool3d_4a_3x3", ((3, 3, 3), (2, 2, 2))),
+             ("Mixed_4b", (192, 96, 208, 16, 48, 64)), ("Mixed_4c", (160, 112, 224, 24, 64, 64)),
+             ("Mixed_4d", (128, 128, 256, 24, 64, 64)), ("Mixed_4e", (112, 144, 288, 32, 64, 64)),
+             ("Mixed_4f", (256, 160, 320, 32, 128, 128)),
+             ("MaxPool3d_5a_2x2", ((2, 2, 2), (2, 2, 2))),
+             ("Mixed_5b", (256, 160, 320, 32, 128, 128)), ("Mixed_5c", (384, 192, 384, 48, 128, 128))]
+I3D_AVGPOOL = (2, 7, 7)
+
+
+class InceptionI3d(nn.Module):
+    """The end points registered as attributes in order (the port's build()), then avg_pool, dropout and logits (a
+    1x1x1 Unit3D with bias, no batch norm, no ReLU). ``div`` divides every channel count (floor, at least 1) for CI
+    variants."""
+
+    def __init__(self, num_classes=400, div=1, avgpool_kernel=I3D_AVGPOOL):
+        super().__init__()
+        c = lambda n: max(1, n // div)  # noqa: E731
+        self.Conv3d_1a_7x7 = Unit3D(3, c(64), (7, 7, 7), (2, 2, 2))
+        self.MaxPool3d_2a_3x3 = MaxPool3dSamePadding(kernel_size=(1, 3, 3), stride=(1, 2, 2), padding=0)
+        self.Conv3d_2b_1x1 = Unit3D(c(64), c(64))
+        self.Conv3d_2c_3x3 = Unit3D(c(64), c(192), (3, 3, 3))
+        self.MaxPool3d_3a_3x3 = MaxPool3dSamePadding(kernel_size=(1, 3, 3), stride=(1, 2, 2), padding=0)
+        planes = c(192)
+        self.end_points = [n for n in ("Conv3d_1a_7x7", "MaxPool3d_2a_3x3", "Conv3d_2b_1x1", "Conv3d_2c_3x3",
+                                       "MaxPool3d_3a_3x3")]
+        for name, cfg in I3D_MIXED:
+            if name.startswith("MaxPool"):
+                setattr(self, name, MaxPool3dSamePadding(kernel_size=cfg[0], stride=cfg[1], padding=0))
+            else:
+                oc = [c(v) for v in cfg]
+                setattr(self, name, InceptionModule(planes, oc))
+                planes = oc[0] + oc[2] + oc[4] + oc[5]
+            self.end_points.append(name)
+        self.avg_pool = nn.AvgPool3d(kernel_size=tuple(avgpool_kernel), stride=(1, 1, 1))
+        self.dropout = nn.Dropout(0.5)
+        self.logits = Unit3D(planes, num_classes, batch_norm=False, relu=False, bias=True)
+
+    def extract_features(self, x):
+        for name in self.end_points:
+            x = getattr(self, name)(x)
+        return self.avg_pool(x)
+
+    def forward(self, x):
+        """Per-time logits [N, K, T'] as the port returns them."""
+        return self.logits(self.dropout(self.extract_features(x))).squeeze(3).squeeze(3)
+
+
+def i3d(num_classes=400, div=1, avgpool_kernel=I3D_AVGPOOL):
+    return InceptionI3d(num_classes, div, avgpool_kernel)
+
+
 # ------------------------------------------------------------------------------------------------------ the zoo
 
-BUILDERS = OrderedDict([("s3d", s3d), ("c3d", c3d), ("ir_csn_50", ir_csn_50), ("alexnet3d", alexnet3d)])
+BUILDERS = OrderedDict([("s3d", s3d), ("c3d", c3d), ("ir_csn_50", ir_csn_50), ("alexnet3d", alexnet3d)]
+                       + [(n, _x3d_builder(n)) for n in X3D_SIZES] + [("i3d", i3d)])
 
 # sum(p.numel() for p in model.parameters()) and len(model.state_dict()) of the full-size models (self_check)
 PARAMETERS = {"s3d": 8_320_048, "c3d": 79_991_015, "ir_csn_50": 13_131_152, "alexnet3d": 29_618_000}
@@ -273,6 +567,13 @@ def features_and_logits(model, clips):
         if isinstance(m, C3D):
             f = m.features(x)
             return f, m.fc8(f)
+        if isinstance(m, X3DNet):
+            t = m.trunk(x)
+            return m.blocks[-1].features(t), m.blocks[-1].logits(t)
+        if isinstance(m, InceptionI3d):
+            # video_features' i3d: the average-pooled Mixed_5c map, averaged over the time it leaves; the logits
+            # are the port's per-time logits averaged over time
+            return m.extract_features(x).mean(dim=(2, 3, 4)), m(x).mean(dim=2)
         if isinstance(m, AlexNet3D):
             f = m.embed(x)
             return f, m.classifier[6](f)

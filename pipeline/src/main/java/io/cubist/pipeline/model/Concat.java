@@ -20,13 +20,29 @@ import java.util.Set;
 public final class Concat implements Module {
 
     private final String kind;
-    private final List<Child> branches;
+    private final List<List<Child>> branches;
+    private final List<Child> children;
 
     /**
      * @param kind     the PyTorch class this block matches, for the summary ({@code SepInceptionBlock3D})
      * @param branches the branches in concatenation order, named as the PyTorch module's attributes
      */
     public Concat(String kind, List<Child> branches) {
+        this(kind, branches.stream().map(List::of).toList(), true);
+    }
+
+    /**
+     * Branches that are each a short chain of children named at the block's own level, as the InceptionI3d port
+     * registers them ({@code b1a}, {@code b1b}: keys {@code Mixed_3b.b1a.conv3d.weight}, not
+     * {@code Mixed_3b.b1.0...}).
+     *
+     * @param branches each branch's children in the order they run
+     */
+    public static Concat flat(String kind, List<List<Child>> branches) {
+        return new Concat(kind, branches, true);
+    }
+
+    private Concat(String kind, List<List<Child>> branches, boolean ignored) {
         if (kind == null || kind.isBlank()) {
             throw new IllegalArgumentException("Concat: kind must be a class name, got '" + kind + "'");
         }
@@ -34,13 +50,25 @@ public final class Concat implements Module {
             throw new IllegalArgumentException(kind + ": a concatenation needs at least one branch");
         }
         Set<String> seen = new HashSet<>();
-        for (Child c : branches) {
-            if (!seen.add(c.name())) {
-                throw new IllegalArgumentException(kind + ": two branches named '" + c.name() + "'");
+        List<Child> all = new ArrayList<>();
+        for (List<Child> b : branches) {
+            if (b.isEmpty()) {
+                throw new IllegalArgumentException(kind + ": an empty branch");
+            }
+            for (Child c : b) {
+                if (!seen.add(c.name())) {
+                    throw new IllegalArgumentException(kind + ": two branches named '" + c.name() + "'");
+                }
+                all.add(c);
             }
         }
         this.kind = kind;
-        this.branches = List.copyOf(branches);
+        this.branches = branches.stream().map(List::copyOf).toList();
+        this.children = List.copyOf(all);
+    }
+
+    private static String name(List<Child> branch) {
+        return branch.get(0).name();
     }
 
     @Override
@@ -50,22 +78,22 @@ public final class Concat implements Module {
 
     @Override
     public List<Child> children() {
-        return branches;
+        return children;
     }
 
     @Override
     public int[] outputShape(int[] in) {
         Shapes.requireNcdhw(kind, in, -1);
         int[] out = null;
-        for (Child c : branches) {
-            int[] s = c.module().outputShape(in);
+        for (List<Child> c : branches) {
+            int[] s = Chain.outputShape(c, in);
             if (out == null) {
                 out = s.clone();
             } else if (s.length != out.length || s[0] != out[0] || !Arrays.equals(s, 2, s.length, out, 2,
                     out.length)) {
                 throw new IllegalArgumentException(kind + ": for input " + Arrays.toString(in) + " branch '"
-                        + c.name() + "' gives " + Arrays.toString(s) + " but '" + branches.get(0).name()
-                        + "' gives " + Arrays.toString(branches.get(0).module().outputShape(in))
+                        + name(c) + "' gives " + Arrays.toString(s) + " but '" + name(branches.get(0))
+                        + "' gives " + Arrays.toString(Chain.outputShape(branches.get(0), in))
                         + "; only the channels may differ");
             } else {
                 out[1] += s[1];
@@ -76,14 +104,14 @@ public final class Concat implements Module {
 
     @Override
     public long macs(int[] in) {
-        return branches.stream().mapToLong(c -> c.module().macs(in)).sum();
+        return branches.stream().mapToLong(b -> Chain.macs(b, in)).sum();
     }
 
     @Override
     public ReceptiveField receptiveField(int[] in) {
         ReceptiveField rf = null;
-        for (Child c : branches) {
-            ReceptiveField r = c.module().receptiveField(in);
+        for (List<Child> b : branches) {
+            ReceptiveField r = Chain.receptiveField(b, in);
             rf = rf == null ? r : ReceptiveField.max(rf, r);
         }
         return rf;
@@ -91,14 +119,14 @@ public final class Concat implements Module {
 
     @Override
     public List<StateEntry> stateDict() {
-        return Module.stateDictOf(branches);
+        return Module.stateDictOf(children);
     }
 
     @Override
     public List<Op> lower(StateDict weights, String path) {
         List<List<Op>> ops = new ArrayList<>();
-        for (Child c : branches) {
-            ops.add(c.module().lower(weights, Module.join(path, c.name())));
+        for (List<Child> b : branches) {
+            ops.add(Chain.lower(b, weights, path));
         }
         return List.of(new Op.Concat(path, ops));
     }
@@ -107,8 +135,8 @@ public final class Concat implements Module {
     @Override
     public ReceptiveField summarize(String path, int[] in, ReceptiveField rfIn, List<SummaryRow> rows) {
         ReceptiveField rf = null;
-        for (Child c : branches) {
-            ReceptiveField r = c.module().summarize(Module.join(path, c.name()), in, rfIn, rows);
+        for (List<Child> b : branches) {
+            ReceptiveField r = Chain.summarize(b, path, in, rfIn, rows);
             rf = rf == null ? r : ReceptiveField.max(rf, r);
         }
         rows.add(new SummaryRow(path, kind + " (cat)", outputShape(in), 0, 0, rf));
@@ -117,6 +145,6 @@ public final class Concat implements Module {
 
     @Override
     public String toString() {
-        return kind + branches.stream().map(c -> c.name() + "=" + c.module()).toList();
+        return kind + children.stream().map(c -> c.name() + "=" + c.module()).toList();
     }
 }

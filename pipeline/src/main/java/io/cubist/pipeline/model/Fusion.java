@@ -11,7 +11,7 @@ import java.util.List;
  *   <li>a {@link Op.Relu} right after a convolution or a residual block becomes that op's {@code relu} flag, so it
  *       runs in the convolution's epilogue;</li>
  *   <li>inside a {@link Op.Residual}, the same rules apply to both paths (the residual addition itself is fused by
- *       {@link Op.Residual#prepare}); inside a {@link Op.Concat}, to every branch.</li>
+ *       {@link Op.Residual#prepare}); inside a {@link Op.Concat}, to every branch; inside a {@link Op.Gate}, to the gate.</li>
  * </ul>
  * Anything else is kept as it is: a batch norm with no convolution before it runs on its own.
  */
@@ -25,6 +25,9 @@ public final class Fusion {
         for (Op op : ops) {
             Op o = op instanceof Op.Residual r
                     ? new Op.Residual(r.key(), fuse(r.main()), fuse(r.shortcut()), r.relu()) : op;
+            if (op instanceof Op.Gate g) {
+                o = new Op.Gate(g.key(), fuse(g.gate()));
+            }
             if (op instanceof Op.Concat c) {
                 o = new Op.Concat(c.key(), c.branches().stream().map(Fusion::fuse).toList());
             }

@@ -199,6 +199,106 @@ public sealed interface Op {
         }
     }
 
+    /** A stateless element-wise function ({@link Activation.Function}: sigmoid, swish), into a new tensor. */
+    record Elementwise(Activation.Function function) implements Op {
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            return x -> {
+                float[] a = x.data();
+                float[] o = new float[a.length];
+                for (int i = 0; i < o.length; i++) {
+                    o[i] = function.apply(a[i]);
+                }
+                return new Tensor(o, x.shape());
+            };
+        }
+    }
+
+    /**
+     * {@code x * gate(x)}: {@code gate} maps {@code [N, C, ...]} to one factor per sample and channel
+     * ({@code [N, C, 1, 1, 1]}), which scales every position of that channel (a squeeze-and-excitation block).
+     */
+    record Gate(String key, List<Op> gate) implements Op {
+        public Gate {
+            gate = List.copyOf(gate);
+        }
+
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            PreparedModule g = Op.prepare(gate, backend);
+            return x -> {
+                Tensor f = g.forward(x);
+                int n = x.dim(0);
+                int c = x.dim(1);
+                if (f.numel() != n * c) {
+                    throw new IllegalArgumentException(key + ": the gate gives " + java.util.Arrays.toString(
+                            f.shape()) + " for input " + java.util.Arrays.toString(x.shape()) + ", not one value"
+                            + " per sample and channel");
+                }
+                float[] a = x.data();
+                float[] s = f.data();
+                float[] o = new float[a.length];
+                int per = a.length / (n * c);
+                for (int i = 0; i < n * c; i++) {
+                    float k = s[i];
+                    int at = i * per;
+                    for (int j = 0; j < per; j++) {
+                        o[at + j] = a[at + j] * k;
+                    }
+                }
+                return new Tensor(o, x.shape());
+            };
+        }
+    }
+
+    /**
+     * TensorFlow's {@code "SAME"} padding for a layer of {@code kernel} and {@code stride} that runs next without
+     * padding: per axis of {@code [N, C, D, H, W]} a total of {@code max(k - s, 0)} when {@code s} divides the size,
+     * else {@code max(k - size % s, 0)}, {@code total / 2} zeros before and the rest after (as the InceptionI3d
+     * port's {@code compute_pad} and {@code F.pad}); the output has {@code ceil(size / s)} positions.
+     */
+    record SamePad(Dims3 kernel, Dims3 stride) implements Op {
+        /** {@code {before, after}} of one axis of size {@code size}. */
+        public static int[] padding(int k, int s, int size) {
+            int total = size % s == 0 ? Math.max(k - s, 0) : Math.max(k - size % s, 0);
+            return new int[] {total / 2, total - total / 2};
+        }
+
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            return x -> {
+                int[] in = x.shape();
+                int[][] p = new int[3][];
+                int[] out = in.clone();
+                boolean any = false;
+                for (int a = 0; a < 3; a++) {
+                    p[a] = padding(kernel.get(a), stride.get(a), in[2 + a]);
+                    out[2 + a] = in[2 + a] + p[a][0] + p[a][1];
+                    any |= p[a][0] + p[a][1] > 0;
+                }
+                if (!any) {
+                    return x;
+                }
+                float[] src = x.data();
+                float[] dst = new float[Math.toIntExact(Tensor.numel(out))];
+                int d = in[2];
+                int h = in[3];
+                int w = in[4];
+                int planes = in[0] * in[1];
+                for (int nc = 0; nc < planes; nc++) {
+                    for (int z = 0; z < d; z++) {
+                        for (int y = 0; y < h; y++) {
+                            int from = ((nc * d + z) * h + y) * w;
+                            int to = ((nc * out[2] + z + p[0][0]) * out[3] + y + p[1][0]) * out[4] + p[2][0];
+                            System.arraycopy(src, from, dst, to, w);
+                        }
+                    }
+                }
+                return new Tensor(dst, out);
+            };
+        }
+    }
+
     /** The ops run one after another; the empty list is the identity. */
     static PreparedModule prepare(List<Op> ops, Backend backend) {
         List<PreparedModule> steps = ops.stream().map(o -> o.prepare(backend)).toList();

@@ -52,33 +52,17 @@ public final class Sequential implements Module {
 
     @Override
     public int[] outputShape(int[] in) {
-        int[] s = in;
-        for (Child c : children) {
-            s = c.module().outputShape(s);
-        }
-        return s.clone();
+        return Chain.outputShape(children, in).clone();
     }
 
     @Override
     public long macs(int[] in) {
-        long m = 0;
-        int[] s = in;
-        for (Child c : children) {
-            m += c.module().macs(s);
-            s = c.module().outputShape(s);
-        }
-        return m;
+        return Chain.macs(children, in);
     }
 
     @Override
     public ReceptiveField receptiveField(int[] in) {
-        ReceptiveField rf = ReceptiveField.IDENTITY;
-        int[] s = in;
-        for (Child c : children) {
-            rf = rf.then(c.module().receptiveField(s));
-            s = c.module().outputShape(s);
-        }
-        return rf;
+        return Chain.receptiveField(children, in);
     }
 
     @Override
@@ -88,22 +72,12 @@ public final class Sequential implements Module {
 
     @Override
     public List<Op> lower(StateDict weights, String path) {
-        List<Op> ops = new ArrayList<>();
-        for (Child c : children) {
-            ops.addAll(c.module().lower(weights, Module.join(path, c.name())));
-        }
-        return List.copyOf(ops);
+        return List.copyOf(Chain.lower(children, weights, path));
     }
 
     @Override
     public ReceptiveField summarize(String path, int[] in, ReceptiveField rfIn, List<SummaryRow> rows) {
-        ReceptiveField rf = rfIn;
-        int[] s = in;
-        for (Child c : children) {
-            rf = c.module().summarize(Module.join(path, c.name()), s, rf, rows);
-            s = c.module().outputShape(s);
-        }
-        return rf;
+        return Chain.summarize(children, path, in, rfIn, rows);
     }
 
     @Override

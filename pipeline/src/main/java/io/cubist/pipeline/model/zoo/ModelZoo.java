@@ -42,6 +42,11 @@ public final class ModelZoo {
         MODELS.put("c3d", C3D::sports1m);
         MODELS.put("ir_csn_50", ChannelSeparatedNet::irCsn50);
         MODELS.put("alexnet3d", AlexNet3D::alexnet3d);
+        MODELS.put("x3d_xs", X3D::xs);
+        MODELS.put("x3d_s", X3D::s);
+        MODELS.put("x3d_m", X3D::m);
+        MODELS.put("x3d_l", X3D::l);
+        MODELS.put("i3d", I3D::kinetics);
     }
 
     private ModelZoo() {

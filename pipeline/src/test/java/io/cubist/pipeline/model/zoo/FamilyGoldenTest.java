@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The zoo's other families at CI size against PyTorch's float64 features and logits (tools/gen_model_golden.py,
  * index key {@code families}; the PyTorch definitions are tools/video_models.py): s3d with every channel count
  * divided by 16, c3d with widths 4..16, ir_csn_50 at full depth with widths 4..8, alexnet3d (groups=2 layers) with
- * widths 8..24. Every backend that can run here,
+ * widths 8..24, X3D (every block kind) with a stem 8 wide and depth factor 1, I3D with every channel count divided by
+ * 16 on odd clip sizes (asymmetric "SAME" padding). Every backend that can run here,
  * relative L2 error at most {@value GoldenModels#TOLERANCE}.
  */
 class FamilyGoldenTest {
@@ -66,6 +67,13 @@ class FamilyGoldenTest {
                     .withClasses(classes);
             case "alexnet3d" -> new AlexNet3D("alexnet3d", ModelGoldenTest.ints(s.get("channels")),
                     ((Long) s.get("hidden")).intValue(), dims(s.get("pool_grid")), AlexNet3D.GROUPS, classes);
+            case "x3d_xs", "x3d_s", "x3d_m", "x3d_l" -> ((X3D) ModelZoo.describe(model)).withSize(
+                    ((Long) s.get("clip_length")).intValue(), ((Long) s.get("crop_size")).intValue(),
+                    ((Number) s.get("width_factor")).doubleValue(), ((Number) s.get("depth_factor")).doubleValue(),
+                    ((Long) s.get("stem_dim_in")).intValue(), ((Long) s.get("head_dim_out")).intValue())
+                    .withClasses(classes);
+            case "i3d" -> I3D.kinetics().withChannelDivisor(((Long) s.get("div")).intValue())
+                    .withAvgpoolKernel(dims(s.get("avgpool_kernel"))).withClasses(classes);
             default -> throw new IllegalArgumentException(c + ": no family '" + model + "'");
         };
     }

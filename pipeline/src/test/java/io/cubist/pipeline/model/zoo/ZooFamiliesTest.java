@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * PyTorch gives for the same models (tools/video_models.py; s3d is torchvision's own), counted with forward hooks
  * at each model's default clip (conv and linear MACs, every kernel tap): s3d 17,978,771,456 at 16×224×224,
  * c3d 38,548,959,232 at 16×112×112, ir_csn_50 42,308,519,936 at 32×224×224, alexnet3d 5,453,944,320 at
- * 16×112×112.
+ * 16×112×112, the X3D sizes at the clip each is built for, i3d at 64×224×224.
  */
 class ZooFamiliesTest {
     static final Path CONF = Path.of(System.getProperty("user.dir")).getParent().resolve("conf/models");
@@ -38,6 +38,15 @@ class ZooFamiliesTest {
         "c3d,       79991015, 38548959232, 38.55, 22,  22,  4096, 487, 16, 112",
         "ir_csn_50, 13131152, 42308519936, 42.31, 161, 320, 2048, 400, 32, 224",
         "alexnet3d, 29618000, 5453944320,  5.45,  16,  16,  4096, 400, 16, 112",
+        // PyTorchVideo's X3D (3.79 M / 6.15 M parameters as published; the X3D paper's 0.60 / 1.96 / 4.73 / 18.37
+        // GFLOPs are these multiply-accumulates at the clip each size is built for)
+        "x3d_xs,    3794274,  605256512,   0.61,  314, 563, 2048, 400, 4,  160",
+        "x3d_s,     3794274,  1962892112,  1.96,  314, 563, 2048, 400, 13, 160",
+        "x3d_m,     3794274,  4732468736,  4.73,  314, 563, 2048, 400, 16, 224",
+        "x3d_l,     6153384,  18367710176, 18.37, 631, 1141, 2048, 400, 16, 312",
+        // i3d: PyTorch's hooks count 111,153,143,808, its 1x1x1 classifier at each of the 7 times avg_pool leaves;
+        // Cubist runs it once on their mean (the same logits), 6 x 1024 x 400 = 2,457,600 fewer
+        "i3d,       12697264, 111150686208, 111.15, 173, 344, 1024, 400, 64, 224",
     })
     void totalsEqualPyTorch(String name, long params, long macs, String gmacs, int paramTensors, int stateKeys,
                             int features, int classes, int frames, int size) {
@@ -160,6 +169,11 @@ class ZooFamiliesTest {
         "s3d,       256, 256, 224, 0.43216,  0.22803,    128, 15",
         "c3d,       128, 171, 112, 0.407843, 0.00392157, 16,  25",
         "ir_csn_50, 256, 341, 224, 0.485,    0.229,      32,  15",
+        "x3d_xs,    160, 213, 160, 0.45,     0.225,      4,   2.5",
+        "x3d_s,     160, 213, 160, 0.45,     0.225,      13,  5",
+        "x3d_m,     224, 299, 224, 0.45,     0.225,      16,  6",
+        "x3d_l,     312, 416, 312, 0.45,     0.225,      16,  6",
+        "i3d,       256, 341, 224, 0.5,      0.5,        64,  25",
     })
     void presets(String name, int rh, int rw, int crop, double mean0, double std0, int clip, double fps) {
         ModelPreset p = ModelPreset.read(CONF.resolve(name + ".json"));
