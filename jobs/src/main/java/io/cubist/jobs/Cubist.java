@@ -507,7 +507,10 @@ public final class Cubist {
             return this;
         }
 
-        /** Test-time views per clip: 1 (the default) or 3 (a {@code view} column: start, center, end crops). */
+        /**
+         * Test-time views per clip: 1 (the default), 3 (a {@code view} column: start, center, end crops) or 10
+         * (torchvision's {@code ten_crop}: five crops, then the same of the mirrored frame).
+         */
         public Options views(int n) {
             this.views = n;
             return this;

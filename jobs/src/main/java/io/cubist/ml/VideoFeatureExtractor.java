@@ -3,6 +3,7 @@ package io.cubist.ml;
 import io.cubist.jobs.extract.ExtractOptions;
 import io.cubist.jobs.extract.ExtractRows;
 import io.cubist.jobs.extract.SegmentSettings;
+import io.cubist.pipeline.clip.ClipTransform;
 import io.cubist.pipeline.clip.TailPolicy;
 import io.cubist.pipeline.model.zoo.ModelZoo;
 import java.util.Arrays;
@@ -90,9 +91,10 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
                 + " clipLength x frameStep", ParamValidators.gtEq(0));
         this.tail = new Param<>(this, "tail", "frames after the last whole clip: drop, pad-last"
                 + " or back-pad", ParamValidators.inArray(new String[] {"drop", "pad-last", "back-pad"}));
-        this.views = new IntParam(this, "views", "test-time views per clip: 1 (the preset's center crop) or 3"
-                + " (start, center and end crops; a view column tells them apart)", ParamValidators.inArray(
-                new int[] {1, 3}));
+        this.views = new IntParam(this, "views", "test-time views per clip: 1 (the preset's center crop), 3"
+                + " (start, center and end crops) or 10 (five crops and their mirror images); a view column tells"
+                + " them apart", ParamValidators.inArray(ClipTransform.VIEW_COUNTS.stream().mapToInt(i -> i)
+                .toArray()));
         this.batchSize = new IntParam(this, "batchSize", "clips per forward pass",
                 ParamValidators.gtEq(1));
         this.backend = new Param<>(this, "backend", "reference, cpu or opencl; empty: the best"

@@ -65,8 +65,10 @@ public final class ExtractCommand implements Command {
                   --widths A,B,C,D    stage widths of a reduced variant (for tests)
                   --backend NAME      %s (default: the best available)
                   --batch-size N      clips per forward pass (default 4)
-                  --views 1|3         test-time views per clip: the center crop (default), or also the start and
-                                      end crops along the longer side (a view column: 0 start, 1 center, 2 end)
+                  --views 1|3|10      test-time views per clip: the center crop (default); 3: also the start and
+                                      end crops along the longer side (a view column: 0 start, 1 center, 2 end);
+                                      10: torchvision's ten_crop (0-4 top-left, top-right, bottom-left,
+                                      bottom-right, center; 5-9 the same of the mirrored frame)
                   --threads N         kernel threads per executor (default: its cores)
                 clips (defaults from the model's preset, conf/models/NAME.json)
                   --fps F             frames per second clips are sampled at, by timestamps

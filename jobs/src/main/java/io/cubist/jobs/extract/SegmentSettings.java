@@ -1,5 +1,6 @@
 package io.cubist.jobs.extract;
 
+import io.cubist.pipeline.clip.ClipTransform;
 import io.cubist.pipeline.clip.TailPolicy;
 import io.cubist.pipeline.model.zoo.ModelPreset;
 
@@ -9,7 +10,7 @@ import io.cubist.pipeline.model.zoo.ModelPreset;
  * (the preset's, the back-to-back stride, the executor's cores) until {@link #resolved}.
  *
  * @param clips a prepared clip dataset read instead of videos, or null
- * @param views test-time views per clip, 1 or 3 ({@link SegmentWork#views()})
+ * @param views test-time views per clip, 1, 3 or 10 ({@link SegmentWork#views()})
  */
 public record SegmentSettings(String model, String weights, int[] widths, String backend, int kernelThreads,
                               int batchSize, double frameRate, int clipLength, int frameStep, int clipStride,
@@ -38,9 +39,7 @@ public record SegmentSettings(String model, String weights, int[] widths, String
         if (tail == null) {
             throw new IllegalArgumentException("--tail must be drop, pad-last or back-pad");
         }
-        if (views != 1 && views != 3) {
-            throw new IllegalArgumentException("views must be 1 (center crop) or 3 (3-crop), got " + views);
-        }
+        ClipTransform.checkViews(views);
         if (views != 1 && clips != null) {
             throw new IllegalArgumentException("prepared clips hold one view: views must be 1 with them");
         }

@@ -1,6 +1,7 @@
 package io.cubist.jobs.report;
 
 import io.cubist.pipeline.clip.ClipFeature;
+import io.cubist.pipeline.clip.ClipTransform;
 import io.cubist.kernels.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -79,8 +80,10 @@ public final class FeatureReader {
             throw new IllegalArgumentException(dir + " is not a directory (expected the output of cubist extract)");
         }
         // one row per clip: with several views, the center one (the single view's feature)
-        Dataset<Row> all = spark.read().schema(CLIP_SCHEMA.add("view", DataTypes.IntegerType)).parquet(dir)
-                .where(functions.col("view").isNull().or(functions.col("view").equalTo(1)));
+        Dataset<Row> withViews = spark.read().schema(CLIP_SCHEMA.add("view", DataTypes.IntegerType)).parquet(dir);
+        Row maxView = withViews.agg(functions.max("view")).first();
+        int center = maxView.isNullAt(0) ? 0 : ClipTransform.centerView(maxView.getInt(0) + 1);
+        Dataset<Row> all = withViews.where(functions.col("view").isNull().or(functions.col("view").equalTo(center)));
 
         Map<String, Long> models = new LinkedHashMap<>();
         for (Row r : all.groupBy("model").count().orderBy(functions.desc("count"), functions.asc("model"))

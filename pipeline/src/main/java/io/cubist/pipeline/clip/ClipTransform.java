@@ -39,18 +39,60 @@ public final class ClipTransform {
      * Where the crop sits in the resized frame. {@link #CENTER} is torchvision's center crop; {@link #START} and
      * {@link #END} move it to the beginning or the end of the frame's longer side (left/right for landscape frames,
      * top/bottom for portrait ones), staying centered on the other: with {@code CENTER} they are the usual 3-crop
-     * test-time views.
+     * test-time views. The corners are torchvision's {@code five_crop}'s.
      */
     public enum CropPosition {
-        CENTER, START, END;
+        CENTER, START, END, TOP_LEFT, TOP_RIGHT, BOTTOM_LEFT, BOTTOM_RIGHT;
 
         /** The three views of 3-crop testing, in view-index order: start, center, end. */
         public static java.util.List<CropPosition> threeCrop() {
             return java.util.List.of(START, CENTER, END);
         }
+
+        /** {@code five_crop}'s order: top-left, top-right, bottom-left, bottom-right, center. */
+        public static java.util.List<CropPosition> fiveCrop() {
+            return java.util.List.of(TOP_LEFT, TOP_RIGHT, BOTTOM_LEFT, BOTTOM_RIGHT, CENTER);
+        }
+    }
+
+    /** The numbers of test-time views a clip can have: 1, 3 or 10. */
+    public static final java.util.List<Integer> VIEW_COUNTS = java.util.List.of(1, 3, 10);
+
+    /** Checks a view count; anything but {@link #VIEW_COUNTS} is an error saying what each means. */
+    public static int checkViews(int n) {
+        if (!VIEW_COUNTS.contains(n)) {
+            throw new IllegalArgumentException("views must be 1 (center crop), 3 (3-crop: start, center, end) or 10"
+                    + " (10-crop: 5 crops and their mirror images), got " + n);
+        }
+        return n;
+    }
+
+    /** The view index of the center crop among {@code n} views (the single view's feature): 0, 1 or 4. */
+    public static int centerView(int n) {
+        return switch (checkViews(n)) {
+            case 1 -> 0;
+            case 3 -> 1;
+            default -> 4;
+        };
+    }
+
+    /**
+     * This transform's {@code n} test-time views in view-index order: 1 is itself; 3 the {@link
+     * CropPosition#threeCrop()}; 10 torchvision's {@code ten_crop}: the {@link CropPosition#fiveCrop()} of the frame,
+     * then the five crops of the horizontally flipped frame.
+     */
+    public List<ClipTransform> views(int n) {
+        return switch (checkViews(n)) {
+            case 1 -> List.of(this);
+            case 3 -> CropPosition.threeCrop().stream().map(this::withCrop).toList();
+            default -> java.util.stream.Stream.concat(
+                    CropPosition.fiveCrop().stream().map(this::withCrop),
+                    CropPosition.fiveCrop().stream().map(p -> withCrop(p).flipped())).toList();
+        };
     }
 
     private final CropPosition position;
+    private final boolean flip;
 
     public ClipTransform(int resizeHeight, int resizeWidth, int cropHeight, int cropWidth, double[] mean,
                          double[] std) {
@@ -59,6 +101,15 @@ public final class ClipTransform {
 
     public ClipTransform(int resizeHeight, int resizeWidth, int cropHeight, int cropWidth, double[] mean,
                          double[] std, CropPosition position) {
+        this(resizeHeight, resizeWidth, cropHeight, cropWidth, mean, std, position, false);
+    }
+
+    /**
+     * @param flip crop from the horizontally flipped frame ({@code F.hflip} of the resized frame, then the crop at
+     *             {@code position} of it), as {@code ten_crop}'s last five views
+     */
+    public ClipTransform(int resizeHeight, int resizeWidth, int cropHeight, int cropWidth, double[] mean,
+                         double[] std, CropPosition position, boolean flip) {
         if (resizeHeight < 1 || resizeWidth < 1 || cropHeight < 1 || cropWidth < 1 || cropHeight > resizeHeight
                 || cropWidth > resizeWidth) {
             throw new IllegalArgumentException("crop " + cropHeight + "x" + cropWidth + " must fit in the resized "
@@ -75,18 +126,23 @@ public final class ClipTransform {
         int centerTop = (int) Math.rint((resizeHeight - cropHeight) / 2.0);
         int centerLeft = (int) Math.rint((resizeWidth - cropWidth) / 2.0);
         this.position = position;
+        this.flip = flip;
         boolean landscape = resizeWidth >= resizeHeight;
-        int startOrEnd = position == CropPosition.START ? 0 : 1;
-        if (position == CropPosition.CENTER) {
-            this.top = centerTop;
-            this.left = centerLeft;
-        } else if (landscape) {
-            this.top = centerTop;
-            this.left = startOrEnd * (resizeWidth - cropWidth);
-        } else {
-            this.top = startOrEnd * (resizeHeight - cropHeight);
-            this.left = centerLeft;
-        }
+        int bottom = resizeHeight - cropHeight;
+        int right = resizeWidth - cropWidth;
+        // the crop's offset in the frame it is taken from (the flipped one for a flipped view)
+        int[] at = switch (position) {
+            case CENTER -> new int[] {centerTop, centerLeft};
+            case START -> landscape ? new int[] {centerTop, 0} : new int[] {0, centerLeft};
+            case END -> landscape ? new int[] {centerTop, right} : new int[] {bottom, centerLeft};
+            case TOP_LEFT -> new int[] {0, 0};
+            case TOP_RIGHT -> new int[] {0, right};
+            case BOTTOM_LEFT -> new int[] {bottom, 0};
+            case BOTTOM_RIGHT -> new int[] {bottom, right};
+        };
+        this.top = at[0];
+        // as the first column of the unflipped frame the flipped crop reads
+        this.left = flip ? right - at[1] : at[1];
         this.meanD = mean.clone();
         this.stdD = std.clone();
         this.mean = new float[3];
@@ -110,16 +166,26 @@ public final class ClipTransform {
                 preset.mean(), preset.std());
     }
 
-    /** The same resize and normalization with the crop at {@code p}. */
+    /** The same resize and normalization with the crop at {@code p} (of the same frame, flipped or not). */
     public ClipTransform withCrop(CropPosition p) {
-        return new ClipTransform(resizeHeight, resizeWidth, cropHeight, cropWidth, meanD, stdD, p);
+        return new ClipTransform(resizeHeight, resizeWidth, cropHeight, cropWidth, meanD, stdD, p, flip);
+    }
+
+    /** The same crop position taken from the horizontally flipped frame. */
+    public ClipTransform flipped() {
+        return new ClipTransform(resizeHeight, resizeWidth, cropHeight, cropWidth, meanD, stdD, position, !flip);
+    }
+
+    /** Whether the crop comes from the horizontally flipped frame. */
+    public boolean flip() {
+        return flip;
     }
 
     public CropPosition cropPosition() {
         return position;
     }
 
-    /** The crop's offset in the resized frame: {@code {top, left}}. */
+    /** The crop's offset in the resized (unflipped) frame: {@code {top, left}}. */
     public int[] cropOffset() {
         return new int[] {top, left};
     }
@@ -173,7 +239,7 @@ public final class ClipTransform {
                         float v = Math.fma(top, wy0, bottom * wy1);
                         float r = (float) Math.rint(v);
                         int q = r < 0 ? 0 : r > 255 ? 255 : (int) r;
-                        out[offset + (c * t + f) * plane + y * cropWidth + x] = (byte) q;
+                        out[offset + (c * t + f) * plane + y * cropWidth + (flip ? cropWidth - 1 - x : x)] = (byte) q;
                     }
                 }
             }

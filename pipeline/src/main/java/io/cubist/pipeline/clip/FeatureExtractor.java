@@ -37,9 +37,9 @@ public final class FeatureExtractor {
      * @param batchSize     clips per forward pass, {@code >= 1}
      * @param storage       how clips wait in the batch (uint8 is a quarter of the memory, same values)
      * @param decodeTimeout how long a decode may go without producing a frame (null: no bound)
-     * @param views         test-time views per clip: 1 (the preset's center crop) or 3 (start, center and end crops
-     *                      along the longer side, {@link ClipTransform.CropPosition#threeCrop()}), each emitted as its
-     *                      own feature with {@link ClipFeature#view()}
+     * @param views         test-time views per clip ({@link ClipTransform#views(int)}): 1 (the preset's center crop),
+     *                      3 (start, center and end crops along the longer side) or 10 (five crops and their mirror
+     *                      images), each emitted as its own feature with {@link ClipFeature#view()}
      */
     public record Settings(SamplerSettings sampler, int batchSize, ClipLayout.Storage storage,
                            Duration decodeTimeout, int views) {
@@ -50,9 +50,7 @@ public final class FeatureExtractor {
         }
 
         public Settings {
-            if (views != 1 && views != 3) {
-                throw new IllegalArgumentException("views must be 1 (center crop) or 3 (3-crop), got " + views);
-            }
+            ClipTransform.checkViews(views);
             if (storage == null) {
                 storage = ClipLayout.Storage.UINT8;
             }
@@ -82,8 +80,7 @@ public final class FeatureExtractor {
     public FeatureExtractor(PreparedModel model, ClipTransform transform, Settings settings,
                             BufferAllocator allocator) {
         this.model = model;
-        this.views = settings.views() == 1 ? List.of(transform)
-                : ClipTransform.CropPosition.threeCrop().stream().map(transform::withCrop).toList();
+        this.views = transform.views(settings.views());
         this.settings = settings;
         this.allocator = allocator;
         this.layout = ClipLayout.of(transform, settings.sampler().clipLength(), settings.storage());

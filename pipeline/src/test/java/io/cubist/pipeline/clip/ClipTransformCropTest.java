@@ -2,6 +2,8 @@ package io.cubist.pipeline.clip;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cubist.pipeline.clip.ClipTransform.CropPosition;
 import io.cubist.pipeline.video.DecodedFrame;
@@ -70,5 +72,45 @@ class ClipTransformCropTest {
         assertArrayEquals(window(full, 1, 40, 24, 0, 4, 16, 16), start.apply(fr));
         assertArrayEquals(window(full, 1, 40, 24, 24, 4, 16, 16), end.apply(fr));
         assertEquals(List.of(CropPosition.START, CropPosition.CENTER, CropPosition.END), CropPosition.threeCrop());
+    }
+
+    /** torchvision's ten_crop: five_crop of the frame, then five_crop of the mirrored frame (F.hflip, then crop). */
+    @Test
+    void tenCropIsFiveCropsAndTheirMirrorImages() {
+        List<DecodedFrame> fr = frames(2, 30, 37);
+        int rh = 20;
+        int rw = 27;
+        float[] full = new ClipTransform(rh, rw, rh, rw, MEAN, STD).apply(fr);
+        ClipTransform base = new ClipTransform(rh, rw, 12, 16, MEAN, STD);
+        List<ClipTransform> ten = base.views(10);
+        assertEquals(10, ten.size());
+        int[][] at = {{0, 0}, {0, 11}, {8, 0}, {8, 11}, {4, 6}}; // center: round(8 / 2), round(11 / 2) half to even
+        for (int v = 0; v < 5; v++) {
+            assertArrayEquals(at[v], ten.get(v).cropOffset(), "view " + v);
+            assertArrayEquals(window(full, 2, rh, rw, at[v][0], at[v][1], 12, 16), ten.get(v).apply(fr), "view " + v);
+            // the mirrored frame's crop at the same place: columns of the flipped frame, i.e. mirrored columns
+            float[] mirrored = mirror(full, 2 * 3, rh, rw);
+            assertArrayEquals(window(mirrored, 2, rh, rw, at[v][0], at[v][1], 12, 16), ten.get(5 + v).apply(fr),
+                    "view " + (5 + v));
+        }
+        assertEquals(4, ClipTransform.centerView(10));
+        assertEquals(1, ClipTransform.centerView(3));
+        assertEquals(0, ClipTransform.centerView(1));
+        assertEquals(List.of(base), base.views(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> base.views(5));
+        assertTrue(e.getMessage().contains("views must be 1 (center crop), 3"), e.getMessage());
+    }
+
+    /** Each of {@code planes} [h, w] planes mirrored left to right. */
+    private static float[] mirror(float[] x, int planes, int h, int w) {
+        float[] o = new float[x.length];
+        for (int p = 0; p < planes; p++) {
+            for (int y = 0; y < h; y++) {
+                for (int c = 0; c < w; c++) {
+                    o[(p * h + y) * w + c] = x[(p * h + y) * w + (w - 1 - c)];
+                }
+            }
+        }
+        return o;
     }
 }
