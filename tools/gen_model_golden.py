@@ -18,6 +18,8 @@ Every case is deterministic (seeded with the CRC-32 of its name) and small enoug
 * ``NAME.weights.safetensors``: the ``state_dict`` (F32; ``num_batches_tracked`` I64), random weights and random
   batch-norm statistics. For the cases in ``PTH_CASES`` also ``NAME.weights.pth``, the same state_dict as
   ``torch.save`` writes it (a zip checkpoint), so the Java .pth reader is checked on a real model.
+* ``NAME.layers.safetensors`` for the cases in ``LAYER_CASES``: F64 outputs of intermediate modules by their
+  ``state_dict`` prefix (what ``--layer`` gives, before pooling).
 * ``NAME.clips.safetensors``: ``clips`` ``[N, 3, T, H, W]`` F32, uniform in [-2, 2).
 * ``NAME.expected.safetensors``: F64, the model evaluated in float64 on the float32 weights and clips:
   ``features`` (the input of ``fc``) and ``logits`` for the video ResNets, ``output`` for ``layers``.
@@ -69,6 +71,13 @@ FAMILY_CASES = [
 ]
 NUM_CLASSES = 10
 PTH_CASES = {"r2plus1d_18_w4-8-8-16"}
+# intermediate outputs (--layer) written as NAME.layers.safetensors, F64, each the module's output as it is: a
+# whole stage, a batch norm inside a convolution's Sequential (so fusion must stop there), a block's branch
+LAYER_CASES = {
+    "r3d_18_w4-8-8-16": ["layer3", "layer1.0.conv1.1", "layer2.0.downsample"],
+    "x3d_s_reduced": ["blocks.2", "blocks.4.res_blocks.0.branch2.norm_b", "blocks.1.res_blocks.0.branch2.act_b"],
+    "i3d_div16": ["Mixed_4f", "Mixed_3b.b1a", "MaxPool3d_4a_3x3"],
+}
 
 
 def layers_case():
@@ -113,6 +122,20 @@ def _write(out, name, spec, model, clips, expected):
     ct.write_safetensors(os.path.join(out, name + ".expected.safetensors"), expected)
 
 
+def layer_outputs(model, clips, names):
+    """The outputs of the named submodules, the model run in float64 (forward hooks)."""
+    import copy
+    m = copy.deepcopy(model).double().eval()
+    got = OrderedDict()
+    hooks = [m.get_submodule(n).register_forward_hook(lambda mod, i, o, n=n: got.__setitem__(n, o.detach().clone()))
+             for n in names]
+    with torch.no_grad():
+        vm.features_and_logits(m, clips)
+    for h in hooks:
+        h.remove()
+    return OrderedDict((n, got[n]) for n in names)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=DEFAULT_OUT)
@@ -137,6 +160,9 @@ def main():
         _write(args.out, name, spec, model, clips, OrderedDict(features=f, logits=l))
         if name in PTH_CASES:
             torch.save(model.state_dict(), os.path.join(args.out, name + ".weights.pth"))
+        if name in LAYER_CASES:
+            ct.write_safetensors(os.path.join(args.out, name + ".layers.safetensors"),
+                                 layer_outputs(model, clips, LAYER_CASES[name]))
         # the same weights read back through the reader give the same answer
         back = ct.read_safetensors(os.path.join(args.out, name + ".weights.safetensors"))
         m2 = ct.video_resnet(model_name, widths=widths, layers=layers, block=block, num_classes=NUM_CLASSES)
@@ -158,6 +184,9 @@ def main():
         m2.load_state_dict(ct.read_safetensors(os.path.join(args.out, name + ".weights.safetensors")))
         f2, l2 = vm.features_and_logits(m2, clips)
         assert torch.equal(f, f2) and torch.equal(l, l2), name
+        if name in LAYER_CASES:
+            ct.write_safetensors(os.path.join(args.out, name + ".layers.safetensors"),
+                                 layer_outputs(model, clips, LAYER_CASES[name]))
         families.append(name)
         print(f"{name}: features {tuple(f.shape)} |f|max {f.abs().max():.3g}, logits {tuple(l.shape)}")
 

@@ -54,11 +54,18 @@ final class Chain {
         return rf;
     }
 
-    /** The children's ops in order, each reading its weights under {@code path.name}. */
-    static List<Op> lower(List<Module.Child> chain, StateDict weights, String path) {
+    /**
+     * The children's ops in order, each reading its weights under {@code path.name}, with an {@link Op.Tap} after
+     * each child {@code taps} asks for.
+     */
+    static List<Op> lower(List<Module.Child> chain, StateDict weights, String path, Taps taps) {
         List<Op> ops = new ArrayList<>();
         for (Module.Child c : chain) {
-            ops.addAll(c.module().lower(weights, Module.join(path, c.name())));
+            String at = Module.join(path, c.name());
+            ops.addAll(c.module().lower(weights, at, taps));
+            if (taps.wants(at)) {
+                ops.add(taps.tap(at));
+            }
         }
         return ops;
     }

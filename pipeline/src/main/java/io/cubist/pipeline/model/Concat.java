@@ -124,11 +124,21 @@ public final class Concat implements Module {
 
     @Override
     public List<Op> lower(StateDict weights, String path) {
+        return lower(weights, path, Taps.NONE);
+    }
+
+    @Override
+    public List<Op> lower(StateDict weights, String path, Taps taps) {
         List<List<Op>> ops = new ArrayList<>();
         for (List<Child> b : branches) {
-            ops.add(Chain.lower(b, weights, path));
+            ops.add(Chain.lower(b, weights, path, taps));
         }
         return List.of(new Op.Concat(path, ops));
+    }
+
+    @Override
+    public List<Child> tappableChildren() {
+        return children;
     }
 
     /** Rows of each branch in order, each from the block's input, then one row for the concatenated output. */

@@ -43,13 +43,27 @@ public final class Model {
      * thread at a time; prepare once per thread (or per backend) and reuse it.
      */
     public PreparedModel prepare(Backend backend) {
-        List<Op> body = Fusion.fuse(network.backbone().lower(weights, ""));
+        return prepare(backend, List.of(), LayerPool.AVG);
+    }
+
+    /**
+     * {@link #prepare(Backend)}, also handing back the outputs of {@code layers} ({@link Network#layerNames()}),
+     * each pooled as {@code pool} says ({@link PreparedModel.Output#layers()}). Fusion stops at each requested
+     * layer, so its output is exactly the module's (a batch norm right after it is not folded into the convolution
+     * before it).
+     *
+     * @throws IllegalArgumentException naming the closest layers when one is not a layer of the network
+     */
+    public PreparedModel prepare(Backend backend, List<String> layers, LayerPool pool) {
+        network.checkLayers(layers);
+        Taps taps = layers.isEmpty() ? Taps.NONE : new Taps(layers);
+        List<Op> body = Fusion.fuse(network.backbone().lower(weights, "", taps));
         PreparedModule b = Op.prepare(body, backend);
         PreparedModule h = null;
         if (network.head() != null) {
             h = Op.prepare(Fusion.fuse(network.head().lower(weights, network.headName())), backend);
         }
-        return new PreparedModel(network, backend, b, h);
+        return new PreparedModel(network, backend, b, h, layers, pool, taps);
     }
 
     /**
@@ -64,6 +78,6 @@ public final class Model {
         if (network.head() != null) {
             h = Op.prepare(Fusion.fuse(network.head().lower(weights, network.headName())), plan.primary());
         }
-        return new PreparedModel(network, plan.primary(), b, h);
+        return new PreparedModel(network, plan.primary(), b, h, List.of(), LayerPool.AVG, Taps.NONE);
     }
 }

@@ -68,6 +68,23 @@ public interface Module {
     List<Op> lower(StateDict weights, String path);
 
     /**
+     * {@link #lower(StateDict, String)} with an {@link Op.Tap} after every descendant whose key is in {@code taps}
+     * (an intermediate output a caller asked for, {@code --layer}). Containers whose children run as a chain
+     * override this; a leaf has nothing to tap inside.
+     */
+    default List<Op> lower(StateDict weights, String path, Taps taps) {
+        return lower(weights, path);
+    }
+
+    /**
+     * The children whose output can be tapped ({@link #lower(StateDict, String, Taps)}): those that run one after
+     * another as a chain (a sequence's, a residual block's two paths', a concatenation's branches'); none for a leaf.
+     */
+    default List<Child> tappableChildren() {
+        return List.of();
+    }
+
+    /**
      * Prepares this module for repeated forward passes on {@code backend}: weights read once, batch norm folded into
      * the convolution before it, ReLU and residual additions fused into the convolution's epilogue where one
      * precedes them, and every convolution packed by the backend once. Keys are relative to this module.

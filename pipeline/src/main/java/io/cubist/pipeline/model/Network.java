@@ -69,6 +69,65 @@ public final class Network {
         return m;
     }
 
+    /**
+     * The modules whose output {@code --layer} can give, by {@code state_dict} prefix, in forward order: every
+     * module reached through chains of children from the backbone's root ({@link Module#tappableChildren()}),
+     * e.g. {@code layer3}, {@code layer3.1}, {@code layer3.1.conv2}, {@code avgpool}.
+     */
+    public List<String> layerNames() {
+        List<String> names = new ArrayList<>();
+        collect(backbone, "", names);
+        return List.copyOf(names);
+    }
+
+    private static void collect(Module m, String path, List<String> names) {
+        for (Module.Child c : m.tappableChildren()) {
+            String at = Module.join(path, c.name());
+            names.add(at);
+            collect(c.module(), at, names);
+        }
+    }
+
+    /**
+     * Checks {@code layers} against {@link #layerNames()}; a name that is not one is an error naming the closest
+     * ones (and {@code cubist summary --model NAME --layers}, which lists them all).
+     */
+    public void checkLayers(List<String> layers) {
+        List<String> known = layerNames();
+        for (String l : layers) {
+            if (!known.contains(l)) {
+                List<String> close = known.stream()
+                        .sorted(java.util.Comparator.comparingInt((String k) -> editDistance(l, k))
+                                .thenComparing(k -> k))
+                        .limit(5).toList();
+                throw new IllegalArgumentException(name + " has no layer '" + l + "'; the closest: "
+                        + String.join(", ", close) + " (cubist summary --model " + name + " lists them all)");
+            }
+        }
+        if (new java.util.HashSet<>(layers).size() != layers.size()) {
+            throw new IllegalArgumentException("a layer is named twice in " + layers);
+        }
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
     public long parameterCount() {
         return backbone.parameterCount() + (head == null ? 0 : head.parameterCount());
     }

@@ -299,6 +299,20 @@ public sealed interface Op {
         }
     }
 
+    /**
+     * Hands its input on unchanged and keeps it in {@code taps} under {@code key}: an intermediate output a caller
+     * asked for. Fusion does not reach across it, so what it keeps is exactly the output of the module it follows.
+     */
+    record Tap(String key, Taps taps) implements Op {
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            return x -> {
+                taps.keep(key, x);
+                return x;
+            };
+        }
+    }
+
     /** The ops run one after another; the empty list is the identity. */
     static PreparedModule prepare(List<Op> ops, Backend backend) {
         List<PreparedModule> steps = ops.stream().map(o -> o.prepare(backend)).toList();

@@ -89,7 +89,21 @@ public abstract sealed class ResidualBlock implements Module permits BasicBlock,
 
     @Override
     public final List<Op> lower(StateDict weights, String path) {
-        return List.of(new Op.Residual(path, Chain.lower(main, weights, path), Chain.lower(shortcut, weights, path), true));
+        return lower(weights, path, Taps.NONE);
+    }
+
+    @Override
+    public final List<Op> lower(StateDict weights, String path, Taps taps) {
+        return List.of(new Op.Residual(path, Chain.lower(main, weights, path, taps),
+                Chain.lower(shortcut, weights, path, taps), true));
+    }
+
+    /** The two paths' children (the block's own ReLU runs inside the residual addition: tap the block instead). */
+    @Override
+    public final List<Child> tappableChildren() {
+        List<Child> all = new ArrayList<>(main);
+        all.addAll(shortcut);
+        return all;
     }
 
     /** Rows in forward order: the main path, the shortcut, then the block's ReLU (its output). */

@@ -72,7 +72,17 @@ public final class Sequential implements Module {
 
     @Override
     public List<Op> lower(StateDict weights, String path) {
-        return List.copyOf(Chain.lower(children, weights, path));
+        return lower(weights, path, Taps.NONE);
+    }
+
+    @Override
+    public List<Op> lower(StateDict weights, String path, Taps taps) {
+        return List.copyOf(Chain.lower(children, weights, path, taps));
+    }
+
+    @Override
+    public List<Child> tappableChildren() {
+        return children;
     }
 
     @Override
