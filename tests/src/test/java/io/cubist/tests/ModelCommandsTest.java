@@ -171,6 +171,137 @@ class ModelCommandsTest {
         assertTrue(help.stdout().contains("usage: cubist embed --model NAME"), help.stdout());
     }
 
+    /** --layer through the launcher: the golden intermediate outputs (PyTorch forward hooks), as maps and pooled. */
+    @Test
+    void embedLayersMatchPyTorch(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("out.safetensors");
+        OpCommandTest.Result r = cubist("embed", "--model", "r3d_18", "--widths", "4,8,8,16", "--weights",
+                GOLDEN.resolve(R3D + ".weights.safetensors").toString(), "--clips",
+                GOLDEN.resolve(R3D + ".clips.safetensors").toString(), "--out", out.toString(), "--layer",
+                "layer3,layer1.0.conv1.1", "--pool", "none");
+        assertEquals(0, r.code(), r.stderr().toString());
+        TensorFile got = SafeTensors.read(out);
+        TensorFile want = SafeTensors.read(GOLDEN.resolve(R3D + ".layers.safetensors"));
+        assertEquals(List.of("features", "logits", "layer/layer3", "layer/layer1.0.conv1.1"), got.names());
+        for (String k : List.of("layer3", "layer1.0.conv1.1")) {
+            assertArrayEquals(want.shape(k), got.shape("layer/" + k), k);
+            double rel = relL2(want.getDoubles(k), got.get("layer/" + k).data());
+            assertTrue(rel <= 1e-4, k + ": relative L2 error " + rel);
+        }
+        Path pooled = tmp.resolve("pooled.safetensors");
+        assertEquals(0, cubist("embed", "--model", "r3d_18", "--widths", "4,8,8,16", "--clips",
+                GOLDEN.resolve(R3D + ".clips.safetensors").toString(), "--out", pooled.toString(), "--layer",
+                "layer3").code());
+        assertArrayEquals(new int[] {2, 8}, SafeTensors.read(pooled).shape("layer/layer3"));
+
+        OpCommandTest.Result wrong = cubist("embed", "--model", "r3d_18", "--widths", "4,8,8,16", "--clips",
+                GOLDEN.resolve(R3D + ".clips.safetensors").toString(), "--out", pooled.toString(), "--layer",
+                "layer3.2");
+        assertEquals(1, wrong.code());
+        assertEquals(1, wrong.stderr().size(), wrong.stderr().toString());
+        assertTrue(wrong.stderr().get(0).startsWith("cubist embed: r3d_18 has no layer 'layer3.2'; the closest:"
+                + " layer3.0, layer3.1"), wrong.stderr().toString());
+        OpCommandTest.Result list = cubist("summary", "--model", "i3d", "--layers");
+        assertEquals(0, list.code());
+        assertTrue(list.stdout().contains("Mixed_4f\n") && list.stdout().contains("Mixed_5c.b1b\n"), list.stdout());
+    }
+
+    /**
+     * --views 3 and 10 on clips of the resized size: each view is the model run on that crop (taken here by hand,
+     * mirrored for views 5-9 of 10) and written with a view axis.
+     */
+    @Test
+    void embedViewsAreTheCropsOfTheResizedClips(@TempDir Path tmp) throws Exception {
+        int h = 128;
+        int w = 171;
+        float[] d = new float[3 * 4 * h * w];
+        java.util.Random rnd = new java.util.Random(7);
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) rnd.nextGaussian();
+        }
+        Path clips = tmp.resolve("clips.safetensors");
+        SafeTensors.write(clips, Map.of("clips", new Tensor(d, 1, 3, 4, h, w)), Map.of());
+        // mc3_18's preset crops 112x112: 3-crop left at 0, 30, 59; 10-crop corners and center (8, 30)
+        int[][] at = {{8, 0}, {8, 30}, {8, 59}, {0, 0}, {0, 59}, {16, 0}, {16, 59}, {8, 30}};
+        boolean[] mirror = new boolean[at.length];
+        Path crops = tmp.resolve("crops.safetensors");
+        float[] all = new float[at.length * 3 * 4 * 112 * 112];
+        for (int v = 0; v < at.length; v++) {
+            for (int p = 0; p < 12; p++) {
+                for (int y = 0; y < 112; y++) {
+                    for (int x = 0; x < 112; x++) {
+                        all[((v * 12 + p) * 112 + y) * 112 + x] = d[(p * h + at[v][0] + y) * w + at[v][1] + x];
+                    }
+                }
+            }
+        }
+        SafeTensors.write(crops, Map.of("clips", new Tensor(all, at.length, 3, 4, 112, 112)), Map.of());
+        Path want = tmp.resolve("want.safetensors");
+        String[] common = {"embed", "--model", "mc3_18", "--widths", "4,8,8,16", "--backend", "cpu", "--threads", "1"};
+        OpCommandTest.Result plain = cubist(concat(common, "--clips", crops.toString(), "--out", want.toString()));
+        assertEquals(0, plain.code(), plain.stderr().toString());
+        float[] wf = SafeTensors.read(want).get("features").data();
+
+        Path three = tmp.resolve("three.safetensors");
+        OpCommandTest.Result r3 = cubist(concat(common, "--clips", clips.toString(), "--out", three.toString(),
+                "--views", "3"));
+        assertEquals(0, r3.code(), r3.stderr().toString());
+        Tensor f3 = SafeTensors.read(three).get("features");
+        assertArrayEquals(new int[] {1, 3, 16}, f3.shape());
+        for (int v = 0; v < 3; v++) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(wf, v * 16, v * 16 + 16),
+                    java.util.Arrays.copyOfRange(f3.data(), v * 16, v * 16 + 16), 1e-5f, "view " + v);
+        }
+        Path ten = tmp.resolve("ten.safetensors");
+        assertEquals(0, cubist(concat(common, "--clips", clips.toString(), "--out", ten.toString(), "--views",
+                "10")).code());
+        Tensor f10 = SafeTensors.read(ten).get("features");
+        assertArrayEquals(new int[] {1, 10, 16}, f10.shape());
+        for (int v = 0; v < 5; v++) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(wf, (3 + v) * 16, (4 + v) * 16),
+                    java.util.Arrays.copyOfRange(f10.data(), v * 16, v * 16 + 16), 1e-5f, "view " + v);
+        }
+        // a mirrored view differs from its unmirrored crop (the model is not mirror-symmetric)
+        assertFalse(java.util.Arrays.equals(java.util.Arrays.copyOfRange(f10.data(), 0, 16),
+                java.util.Arrays.copyOfRange(f10.data(), 5 * 16 + 16, 5 * 16 + 32)));
+        OpCommandTest.Result small = cubist(concat(common, "--clips", GOLDEN.resolve(R3D + ".clips.safetensors")
+                .toString(), "--out", ten.toString(), "--views", "3"));
+        assertEquals(2, small.code());
+        assertTrue(small.stderr().get(0).contains("out of the clips, which are 24x28; give the resized frames"),
+                small.stderr().toString());
+    }
+
+    /** --top-k: Kinetics-400's names for a 400-class classifier, most likely first; indices for 10 classes. */
+    @Test
+    void embedTopKNamesTheClasses(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("out.safetensors");
+        OpCommandTest.Result r = cubist("embed", "--model", "mc3_18", "--widths", "4,8,8,16", "--clips",
+                GOLDEN.resolve(R3D + ".clips.safetensors").toString(), "--out", out.toString(), "--top-k", "3");
+        assertEquals(0, r.code(), r.stderr().toString());
+        List<String> lines = r.stdout().lines().toList();
+        assertEquals(2, lines.size(), r.stdout());
+        List<String> names = Files.readAllLines(ROOT.resolve("conf/labels/kinetics400.txt"));
+        Tensor logits = SafeTensors.read(out).get("logits");
+        int best = 0;
+        for (int c = 1; c < 400; c++) {
+            best = logits.data()[c] > logits.data()[best] ? c : best;
+        }
+        assertTrue(lines.get(0).startsWith("clip 0:  " + names.get(best) + " 0."), lines.get(0));
+        assertEquals(3, lines.get(1).split(" 0\\.\\d{4}").length, lines.get(1));
+
+        OpCommandTest.Result ten = cubist("embed", "--model", "r3d_18", "--widths", "4,8,8,16", "--weights",
+                GOLDEN.resolve(R3D + ".weights.safetensors").toString(), "--clips",
+                GOLDEN.resolve(R3D + ".clips.safetensors").toString(), "--out", out.toString(), "--top-k", "2");
+        assertEquals(0, ten.code(), ten.stderr().toString());
+        assertTrue(ten.stdout().startsWith("clip 0:  class "), ten.stdout());
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
     static double relL2(double[] e, float[] a) {
         double num = 0;
         double den = 0;

@@ -27,9 +27,14 @@ final class SummaryCommand implements Command {
     }
 
     @Override
+    public Set<String> switches() {
+        return Set.of("layers");
+    }
+
+    @Override
     public String usage() {
         return """
-                usage: cubist summary --model NAME [--input-shape N,C,T,H,W] [--widths W1,W2,W3,W4]
+                usage: cubist summary --model NAME [--input-shape N,C,T,H,W] [--widths W1,W2,W3,W4] [--layers]
 
                 One row per layer, in forward order, named by its state_dict path: type, output shape, parameters,
                 multiply-accumulates and receptive field (input elements along time x height x width that one
@@ -41,7 +46,9 @@ final class SummaryCommand implements Command {
                 --model        %s
                 --input-shape  clip batch shape (default: the model's, %s for the ResNets and c3d,
                                1,3,16,224,224 for s3d, 1,3,32,224,224 for ir_csn_50)
-                --widths       the four stage widths of a reduced variant (default 64,128,256,512)""".formatted(
+                --widths       the four stage widths of a reduced variant (default 64,128,256,512)
+                --layers       list the names --layer takes (embed, extract): every module whose output can be
+                               handed back, by state_dict prefix, in forward order""".formatted(
                 String.join(", ", ModelZoo.names()), join(DEFAULT_INPUT));
     }
 
@@ -51,7 +58,12 @@ final class SummaryCommand implements Command {
         int[] in = flags.positiveInts("input-shape", 5, ModelZoo.describe(model).defaultInput());
         int[] widths = flags.positiveInts("widths", 4, null);
         Network net = ModelZoo.network(model, widths);
+        if (flags.has("layers")) {
+            net.layerNames().forEach(System.out::println);
+            return 0;
+        }
         System.out.println(net.summary(in).format());
+        System.out.println("(the names --layer takes: cubist summary --model " + model + " --layers)");
         return 0;
     }
 

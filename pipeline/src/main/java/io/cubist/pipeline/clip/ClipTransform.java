@@ -206,6 +206,35 @@ public final class ClipTransform {
         return stdD.clone();
     }
 
+    /**
+     * This view's crop of clips that are already resized and normalized, {@code [N, C, T, resizeHeight,
+     * resizeWidth]} (the same offsets and mirroring as on frames): {@code [N, C, T, height, width]}.
+     */
+    public io.cubist.kernels.tensor.Tensor crop(io.cubist.kernels.tensor.Tensor clips) {
+        int[] s = clips.shape();
+        if (s.length != 5 || s[3] != resizeHeight || s[4] != resizeWidth) {
+            throw new IllegalArgumentException("clips " + Arrays.toString(s) + " are not [N, C, T, " + resizeHeight
+                    + ", " + resizeWidth + "]");
+        }
+        int planes = s[0] * s[1] * s[2];
+        float[] in = clips.data();
+        float[] out = new float[planes * cropHeight * cropWidth];
+        for (int p = 0; p < planes; p++) {
+            for (int y = 0; y < cropHeight; y++) {
+                int from = (p * resizeHeight + top + y) * resizeWidth + left;
+                int to = (p * cropHeight + y) * cropWidth;
+                if (flip) {
+                    for (int x = 0; x < cropWidth; x++) {
+                        out[to + cropWidth - 1 - x] = in[from + x];
+                    }
+                } else {
+                    System.arraycopy(in, from, out, to, cropWidth);
+                }
+            }
+        }
+        return new io.cubist.kernels.tensor.Tensor(out, s[0], s[1], s[2], cropHeight, cropWidth);
+    }
+
     /** Values in one clip of {@code t} frames: {@code 3 · t · height · width}. */
     public int clipSize(int t) {
         return 3 * t * cropHeight * cropWidth;
