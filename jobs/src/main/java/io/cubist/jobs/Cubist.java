@@ -80,7 +80,7 @@ public final class Cubist {
         }
         ExtractOptions o = options.build();
         ExtractJob.run(spark, o, console, 10);
-        return spark.read().schema(ExtractJob.schema(o.views())).parquet(o.output());
+        return spark.read().schema(ExtractJob.schema(o)).parquet(o.output());
     }
 
     /**
@@ -356,6 +356,9 @@ public final class Cubist {
         private io.cubist.pipeline.clip.TailPolicy tail = ExtractOptions.DEFAULT_TAIL;
         private boolean retryErrors;
         private int views = 1;
+        private List<String> layers = List.of();
+        private String layerPool = "avg";
+        private int topK;
         private double segmentSeconds = ExtractOptions.DEFAULT_SEGMENT_SECONDS;
         private double decodeTimeout = ExtractOptions.DEFAULT_DECODE_TIMEOUT;
         private int partitions;
@@ -525,10 +528,34 @@ public final class Cubist {
             return this;
         }
 
+        /**
+         * Also the outputs of these modules, one column each ({@code feature_layer3} for {@code layer3}; dots become
+         * underscores): averaged over time and space ({@code "avg"}, the default) or the whole map flattened
+         * ({@code "none"}, its shape in the column's metadata {@code cubist.shape}).
+         */
+        public Options layers(String pool, String... names) {
+            this.layers = List.of(names);
+            this.layerPool = pool;
+            return this;
+        }
+
+        /** A {@code top_k} column: the {@code k} most likely classes of each clip with their probabilities. */
+        public Options topK(int k) {
+            if (k < 1) {
+                throw new IllegalArgumentException("top-k must be >= 1, got " + k);
+            }
+            this.topK = k;
+            return this;
+        }
+
+        private io.cubist.jobs.extract.FeatureOutputs outputs() {
+            return new io.cubist.jobs.extract.FeatureOutputs(layers, layerPool, topK);
+        }
+
         /** The model and sampling of these options, as the executors get them. */
         public SegmentSettings work() {
             return new SegmentSettings(model, weights, widths, backend, threads, batchSize, frameRate, clipLength,
-                    frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, views);
+                    frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, views, outputs());
         }
 
         /**
@@ -540,7 +567,7 @@ public final class Cubist {
                     "cubist-features-" + UUID.randomUUID()).getAbsolutePath();
             return new ExtractOptions(inputs, manifests, clips, out, model, weights, widths, backend, batchSize,
                     frameRate, clipLength, frameStep, clipStride, tail, segmentSeconds, decodeTimeout, partitions,
-                    mode, threads, retryErrors, views);
+                    mode, threads, retryErrors, views, outputs());
         }
     }
 }

@@ -2,11 +2,13 @@ package io.cubist.ml;
 
 import io.cubist.jobs.extract.ExtractOptions;
 import io.cubist.jobs.extract.ExtractRows;
+import io.cubist.jobs.extract.FeatureOutputs;
 import io.cubist.jobs.extract.SegmentSettings;
 import io.cubist.pipeline.clip.ClipTransform;
 import io.cubist.pipeline.clip.TailPolicy;
 import io.cubist.pipeline.model.zoo.ModelZoo;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
@@ -14,6 +16,7 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
@@ -60,6 +63,9 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
     private final Param<String> tail;
     private final IntParam batchSize;
     private final IntParam views;
+    private final StringArrayParam layers;
+    private final Param<String> layerPool;
+    private final IntParam topK;
     private final Param<String> backend;
     private final IntParam threads;
     private final DoubleParam decodeTimeout;
@@ -95,6 +101,13 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
                 + " (start, center and end crops) or 10 (five crops and their mirror images); a view column tells"
                 + " them apart", ParamValidators.inArray(ClipTransform.VIEW_COUNTS.stream().mapToInt(i -> i)
                 .toArray()));
+        this.layers = new StringArrayParam(this, "layers", "also these modules' outputs by state_dict prefix"
+                + " (layer3, blocks.4, Mixed_4f), a column each: feature_layer3, feature_blocks_4");
+        this.layerPool = new Param<>(this, "layerPool", "the layers' columns: avg (averaged over time and space)"
+                + " or none (the whole map flattened; its shape in the column's metadata)", ParamValidators.inArray(
+                new String[] {"avg", "none"}));
+        this.topK = new IntParam(this, "topK", "a top_k column with the k most likely classes of each clip; 0:"
+                + " none", ParamValidators.gtEq(0));
         this.batchSize = new IntParam(this, "batchSize", "clips per forward pass",
                 ParamValidators.gtEq(1));
         this.backend = new Param<>(this, "backend", "reference, cpu or opencl; empty: the best"
@@ -125,6 +138,9 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
         setDefault(tail, ExtractOptions.DEFAULT_TAIL.flag());
         setDefault(batchSize, ExtractOptions.DEFAULT_BATCH_SIZE);
         setDefault(views, 1);
+        setDefault(layers, new String[0]);
+        setDefault(layerPool, "avg");
+        setDefault(topK, 0);
         setDefault(backend, "");
         setDefault(threads, 0);
         setDefault(decodeTimeout, ExtractOptions.DEFAULT_DECODE_TIMEOUT);
@@ -184,6 +200,18 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
 
     public IntParam views() {
         return views;
+    }
+
+    public StringArrayParam layers() {
+        return layers;
+    }
+
+    public Param<String> layerPool() {
+        return layerPool;
+    }
+
+    public IntParam topK() {
+        return topK;
     }
 
     public Param<String> backend() {
@@ -257,9 +285,27 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
         return with(tail, TailPolicy.parse(v).flag());
     }
 
-    /** 1 (the default) or 3: each clip also through the start and end crops, told apart by a {@code view} column. */
+    /**
+     * 1 (the default), 3 (each clip also through the start and end crops) or 10 (five crops and their mirror images),
+     * told apart by a {@code view} column.
+     */
     public VideoFeatureExtractor setViews(int v) {
         return with(views, (Object) v);
+    }
+
+    /** Also these modules' outputs, a column each ({@code feature_layer3}; dots become underscores). */
+    public VideoFeatureExtractor setLayers(String... v) {
+        return with(layers, v);
+    }
+
+    /** {@code avg} (the default) or {@code none} for the {@link #setLayers layers'} columns. */
+    public VideoFeatureExtractor setLayerPool(String v) {
+        return with(layerPool, v);
+    }
+
+    /** A {@code top_k} column: the {@code k} most likely classes of each clip and their probabilities. */
+    public VideoFeatureExtractor setTopK(int v) {
+        return with(topK, (Object) v);
     }
 
     public VideoFeatureExtractor setBatchSize(int v) {
@@ -310,7 +356,8 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
         return new SegmentSettings($(model), $(weights).isEmpty() ? null : $(weights), w.length == 0 ? null : w,
                 $(backend).isEmpty() ? null : $(backend), num(threads), num(batchSize), real(fps), num(clipLength),
                 num(frameStep), num(clipStride), TailPolicy.parse($(tail)), real(decodeTimeout),
-                real(segmentSeconds), null, num(views));
+                real(segmentSeconds), null, num(views), new FeatureOutputs(List.of($(layers)), $(layerPool),
+                num(topK)));
     }
 
     // Scala's Int and Double params are Param<Object> from Java
@@ -337,7 +384,7 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
                     schema.fieldNames()) + "; setInputCol names the column of video paths");
         }
         return ExtractRows.schema(schema, "vector".equals($(featureType)), ExtractRows.Invalid.parse(
-                $(handleInvalid)), $(errorCol), num(views));
+                $(handleInvalid)), $(errorCol), settings());
     }
 
     @Override

@@ -148,7 +148,32 @@ class VideoFeatureExtractorTest {
             }
         }
         assertEquals(6, centers);
-        assertThrows(IllegalArgumentException.class, () -> small().setViews(10));
+        assertThrows(IllegalArgumentException.class, () -> small().setViews(5));
+    }
+
+    /** setLayers and setTopK: a column per layer (vectors with featureType vector) and the top classes. */
+    @Test
+    void layersAndTopClassesAreColumns() {
+        Dataset<Row> walk = input.filter("label = 'walk'");
+        Dataset<Row> out = small().setFeatureType("vector").setLayers("avgpool", "layer4").setLayerPool("none")
+                .setTopK(2).transform(walk);
+        assertEquals(List.of("path", "label", "clip", "start_sec", "end_sec", "model", "feature", "feature_avgpool",
+                "feature_layer4", "top_k"), List.of(out.columns()));
+        // layer4's map of 4-frame 112x112 clips at widths 4..16: [16, 1, 7, 7]
+        assertArrayEquals(new long[] {16, 1, 7, 7}, out.schema().apply("feature_layer4").metadata()
+                .getLongArray("cubist.shape"));
+        List<Row> rows = out.collectAsList();
+        assertEquals(6, rows.size());
+        for (Row r : rows) {
+            org.apache.spark.ml.linalg.Vector f = r.getAs("feature");
+            org.apache.spark.ml.linalg.Vector avg = r.getAs("feature_avgpool");
+            assertArrayEquals(f.toArray(), avg.toArray(), 0.0);
+            assertEquals(16 * 7 * 7, ((org.apache.spark.ml.linalg.Vector) r.getAs("feature_layer4")).size());
+            assertEquals(2, r.getList(r.fieldIndex("top_k")).size());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> small().setLayers("layer5").transformSchema(walk.schema()));
+        assertTrue(e.getMessage().contains("r3d_18 has no layer 'layer5'"), e.getMessage());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.cubist.jobs.cli;
 
 import io.cubist.jobs.extract.ExtractJob;
 import io.cubist.jobs.extract.ExtractOptions;
+import io.cubist.jobs.extract.FeatureOutputs;
 import io.cubist.kernels.backend.Backends;
 import io.cubist.pipeline.clip.TailPolicy;
 import io.cubist.pipeline.model.zoo.ModelZoo;
@@ -41,7 +42,8 @@ public final class ExtractCommand implements Command {
         return new LinkedHashSet<>(List.of("input", "manifest", "clips", "output", "model", "weights", "widths", "backend",
                 "batch-size", "fps", "clip-length", "frame-step", "clip-stride", "tail", "segment-seconds",
                 "decode-timeout", "partitions", "mode", "threads", "master", "task-cpus", "conf",
-                "progress-interval", "views", "packages", "exclude-packages", "repositories", "jars"));
+                "progress-interval", "views", "packages", "exclude-packages", "repositories", "jars", "layer", "pool",
+                "top-k"));
     }
 
     @Override
@@ -69,6 +71,13 @@ public final class ExtractCommand implements Command {
                                       end crops along the longer side (a view column: 0 start, 1 center, 2 end);
                                       10: torchvision's ten_crop (0-4 top-left, top-right, bottom-left,
                                       bottom-right, center; 5-9 the same of the mirrored frame)
+                  --layer NAME,...    also these modules' outputs by state_dict prefix (layer3, blocks.4, Mixed_4f),
+                                      a column each: feature_layer3, feature_blocks_4 (cubist summary --model
+                                      NAME --layers lists the names)
+                  --pool avg|none     --layer columns averaged over time and space (default), or the whole map
+                                      flattened (its shape in the column's metadata, cubist.shape)
+                  --top-k K           a top_k column: the K most likely classes of each clip with their
+                                      probabilities (Kinetics-400's names for 400 classes; needs the classifier)
                   --threads N         kernel threads per executor (default: its cores)
                 clips (defaults from the model's preset, conf/models/NAME.json)
                   --fps F             frames per second clips are sampled at, by timestamps
@@ -192,7 +201,9 @@ public final class ExtractCommand implements Command {
                     positiveDouble(f, "decode-timeout", ExtractOptions.DEFAULT_DECODE_TIMEOUT),
                     f.has("partitions") ? f.positiveInt("partitions", 1) : 0, mode,
                     f.has("threads") ? f.positiveInt("threads", 1) : 0, f.has("retry-errors"),
-                    f.positiveInt("views", 1));
+                    f.positiveInt("views", 1), new FeatureOutputs(f.has("layer") ? List.of(f.get("layer", "")
+                            .split(",")) : List.of(), f.get("pool", "avg"), f.has("top-k") ? f.positiveInt("top-k", 1)
+                            : 0));
         } catch (IllegalArgumentException e) {
             throw new UsageException("extract: " + e.getMessage());
         }

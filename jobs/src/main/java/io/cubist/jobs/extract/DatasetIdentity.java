@@ -44,7 +44,10 @@ public record DatasetIdentity(String model, String weights, String preprocessing
         String sampling = String.format(Locale.ROOT, "%s fps, %d frames, step %d, stride %d, tail %s",
                 trim(o.frameRate()), o.clipLength(), o.frameStep(), o.clipStride(), o.tail().flag())
                 + (o.views() > 1 ? ", " + o.views() + " views" : "");
-        return new DatasetIdentity(o.modelLabel(), weights, pre, sampling);
+        FeatureOutputs out = o.outputs();
+        String model = o.modelLabel() + (out.layers().isEmpty() ? "" : ", layers " + String.join(",", out.layers())
+                + " (" + out.pool() + ")") + (out.topK() > 0 ? ", top " + out.topK() : "");
+        return new DatasetIdentity(model, weights, pre, sampling);
     }
 
     Map<String, Object> toMap() {

@@ -41,7 +41,8 @@ final class ExecutorModels {
     }
 
     static Lease borrow(SegmentWork o) {
-        String key = o.modelLabel() + "|" + o.weights() + "|" + o.backend() + "|" + o.kernelThreads();
+        String key = o.modelLabel() + "|" + o.weights() + "|" + o.backend() + "|" + o.kernelThreads() + "|"
+                + o.outputs().layers() + "|" + o.outputs().pool();
         Queue<PreparedModel> free = FREE.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
         PreparedModel m = free.poll();
         if (m == null) {
@@ -54,7 +55,11 @@ final class ExecutorModels {
     static void checkWeights(SegmentWork o) {
         File local = localFile(o.weights()); // the user's own path in messages, where it is a local one
         File f = local != null && local.isFile() ? local : weightsFile(o.weights());
-        ModelZoo.create(o.model(), o.widths(), StateDictLoader.load(f.toPath()));
+        Model m = ModelZoo.create(o.model(), o.widths(), StateDictLoader.load(f.toPath()));
+        if (o.outputs().topK() > 0 && !m.hasClassifier()) {
+            throw new IllegalArgumentException("--top-k needs the classifier's weights; " + o.weights() + " has none"
+                    + " (features only)");
+        }
     }
 
     private static PreparedModel load(SegmentWork o) {
@@ -65,7 +70,7 @@ final class ExecutorModels {
         } else {
             model = ModelZoo.create(o.model(), o.widths(), null);
         }
-        return model.prepare(backend);
+        return model.prepare(backend, o.outputs().layers(), o.outputs().layerPool());
     }
 
     /** The weights: the copy Spark shipped to this node (SparkContext.addFile), or the path itself. */

@@ -205,7 +205,7 @@ public final class ExtractJob {
                 it.forEachRemaining(units::addAll);
                 return ExtractRows.rows(shipped, units.iterator(), hadoop, false, ExtractRows.Invalid.SKIP, stats);
             });
-            Dataset<Row> df = spark.createDataFrame(rows, schema(identity, o.views()));
+            Dataset<Row> df = spark.createDataFrame(rows, schema(identity, o));
             sc.setJobDescription("cubist extract: " + segments.size() + " segments of " + todo.size() + " videos");
             try (Progress progress = new Progress(sc, clips, segmentsDone, segments.size(), expectedClips, console,
                     progressIntervalSec)) {
@@ -285,32 +285,27 @@ public final class ExtractJob {
     }
 
     /**
-     * {@link #SCHEMA} with the identity in the {@code feature} column's metadata (so in every Parquet footer), and a
-     * {@code view} column after {@code clip} with more than one view.
+     * {@link #schema(SegmentWork)} with the identity in the {@code feature} column's metadata (so in every Parquet
+     * footer).
      */
-    static StructType schema(DatasetIdentity identity, int views) {
+    static StructType schema(DatasetIdentity identity, SegmentWork w) {
         org.apache.spark.sql.types.Metadata meta = new org.apache.spark.sql.types.MetadataBuilder()
                 .putString(DatasetIdentity.METADATA_KEY, identity.toJson()).build();
         StructType s = new StructType();
-        for (org.apache.spark.sql.types.StructField f : schema(views).fields()) {
+        for (org.apache.spark.sql.types.StructField f : schema(w).fields()) {
             s = s.add(f.name().equals("feature") ? f.copy(f.name(), f.dataType(), f.nullable(), meta) : f);
         }
         return s;
     }
 
-    /** The rows' schema: {@link #SCHEMA}, with a {@code view} column after {@code clip} with more than one view. */
-    public static StructType schema(int views) {
-        if (views <= 1) {
-            return SCHEMA;
-        }
-        StructType s = new StructType();
-        for (org.apache.spark.sql.types.StructField f : SCHEMA.fields()) {
-            s = s.add(f);
-            if (f.name().equals("clip")) {
-                s = s.add("view", DataTypes.IntegerType, false);
-            }
-        }
-        return s;
+    /**
+     * The rows' schema: {@link #SCHEMA}, with a {@code view} column after {@code clip} with more than one view and
+     * the columns of {@link SegmentWork#outputs()} after {@code feature}: the transformer's schema over a
+     * {@code video} column.
+     */
+    public static StructType schema(SegmentWork w) {
+        return ExtractRows.schema(new StructType().add(SCHEMA.apply("video")), false, ExtractRows.Invalid.SKIP,
+                null, w);
     }
 
     /**

@@ -33,13 +33,14 @@ import java.util.Locale;
  * @param kernelThreads   threads of the cpu backend per executor (0: the executor's cores)
  * @param retryErrors     with {@code skip-existing}: re-attempt the videos whose {@code _errors} row is transient
  *                        (a timeout, or the storage failing to deliver: stage {@code input}) and replace those rows
- * @param views           test-time views per clip: 1, or 3 (a {@code view} column in the output)
+ * @param views           test-time views per clip: 1, 3 or 10 (a {@code view} column in the output)
+ * @param outputs         other layers' columns and the top classes beside {@code feature} ({@link FeatureOutputs})
  */
 public record ExtractOptions(List<String> inputs, List<String> manifests, String clips, String output, String model,
                              String weights, int[] widths, String backend, int batchSize, double frameRate,
                              int clipLength, int frameStep, int clipStride, TailPolicy tail, double segmentSeconds,
                              double decodeTimeout, int partitions, Mode mode, int kernelThreads,
-                             boolean retryErrors, int views)
+                             boolean retryErrors, int views, FeatureOutputs outputs)
         implements SegmentWork {
 
     private static final long serialVersionUID = 1L;
@@ -87,7 +88,8 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
                           int clipLength, int frameStep, int clipStride, TailPolicy tail, double segmentSeconds,
                           double decodeTimeout, int partitions, Mode mode, int kernelThreads) {
         this(inputs, manifests, clips, output, model, weights, widths, backend, batchSize, frameRate, clipLength,
-                frameStep, clipStride, tail, segmentSeconds, decodeTimeout, partitions, mode, kernelThreads, false, 1);
+                frameStep, clipStride, tail, segmentSeconds, decodeTimeout, partitions, mode, kernelThreads, false, 1,
+                FeatureOutputs.NONE);
     }
 
     /** Options with one view per clip. */
@@ -97,7 +99,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
                           double decodeTimeout, int partitions, Mode mode, int kernelThreads, boolean retryErrors) {
         this(inputs, manifests, clips, output, model, weights, widths, backend, batchSize, frameRate, clipLength,
                 frameStep, clipStride, tail, segmentSeconds, decodeTimeout, partitions, mode, kernelThreads,
-                retryErrors, 1);
+                retryErrors, 1, FeatureOutputs.NONE);
     }
 
     public ExtractOptions {
@@ -117,8 +119,11 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         if (partitions < 0) {
             throw new IllegalArgumentException("partitions must be >= 0, got " + partitions);
         }
+        if (outputs == null) {
+            outputs = FeatureOutputs.NONE;
+        }
         new SegmentSettings(model, weights, widths, backend, kernelThreads, batchSize, frameRate, clipLength, frameStep,
-                clipStride, tail, decodeTimeout, segmentSeconds, clips, views); // checks the executor's settings
+                clipStride, tail, decodeTimeout, segmentSeconds, clips, views, outputs); // checks the executor's
         if (retryErrors && mode != Mode.SKIP_EXISTING) {
             throw new IllegalArgumentException("--retry-errors re-attempts failed videos of an existing output: give it"
                     + " with --mode skip-existing");
@@ -134,7 +139,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
     /** The executor's part of these options. */
     public SegmentSettings work() {
         return new SegmentSettings(model, weights, widths, backend, kernelThreads, batchSize, frameRate, clipLength,
-                frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, views);
+                frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, views, outputs);
     }
 
     /** These options with the preset's frame rate and clip length and the derived clip stride filled in. */
@@ -142,7 +147,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         SegmentSettings w = work().resolved(preset, threads);
         return new ExtractOptions(inputs, manifests, clips, output, model, weights, widths, backend, batchSize,
                 w.frameRate(), w.clipLength(), frameStep, w.clipStride(), tail, segmentSeconds, decodeTimeout,
-                partitions, mode, w.kernelThreads(), retryErrors, views);
+                partitions, mode, w.kernelThreads(), retryErrors, views, outputs);
     }
 
     /** The settings as written in the run manifest. */
@@ -169,6 +174,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         m.put("kernel_threads", (long) kernelThreads);
         m.put("retry_errors", retryErrors);
         m.put("views", (long) views);
+        m.putAll(outputs.describe());
         return m;
     }
 }

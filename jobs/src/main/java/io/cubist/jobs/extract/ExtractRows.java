@@ -70,9 +70,12 @@ public final class ExtractRows {
      * The result's schema: the input's columns, then the clip columns ({@code view} after {@code clip} with more than
      * one view), then the error column with {@code KEEP}.
      */
-    public static StructType schema(StructType input, boolean vectors, Invalid invalid, String errorCol, int views) {
+    public static StructType schema(StructType input, boolean vectors, Invalid invalid, String errorCol,
+                                    SegmentWork w) {
+        int views = w.views();
         List<String> taken = List.of(input.fieldNames());
         List<String> added = new ArrayList<>(List.of("clip", "start_sec", "end_sec", "model", "feature"));
+        added.addAll(w.outputs().columns());
         if (views > 1) {
             added.add(1, "view");
         }
@@ -94,6 +97,7 @@ public final class ExtractRows {
         s = s.add("start_sec", DataTypes.DoubleType, keep)
                 .add("end_sec", DataTypes.DoubleType, keep).add("model", DataTypes.StringType, false)
                 .add("feature", feature, keep);
+        s = w.outputs().addColumns(s, w, vectors, keep);
         return keep ? s.add(errorCol, ERROR_TYPE, true) : s;
     }
 
@@ -116,7 +120,7 @@ public final class ExtractRows {
             throw new IllegalArgumentException("column '" + inputCol + "' must hold strings (video paths or URIs),"
                     + " not " + f.dataType().simpleString());
         }
-        StructType out = schema(in, vectors, invalid, errorCol, work.views());
+        StructType out = schema(in, vectors, invalid, errorCol, work);
         SegmentSettings w = work.resolved(ModelPreset.forModel(work.model()), ExtractJob.executorCores(
                 spark.sparkContext()));
         if (w.weights() != null) {
@@ -192,7 +196,8 @@ public final class ExtractRows {
                 // prepared clip files name each clip's own video; a video's segment is that video
                 Row input = w.clips() != null ? RowFactory.create(f.video()) : u.input();
                 rows.add(row(input, f.clip(), w.views() > 1 ? f.view() : null, f.startSec(), f.endSec(), label,
-                        vectors ? Vectors.dense(toDoubles(f.feature())) : f.feature(), invalid == Invalid.KEEP, null));
+                        vectors ? Vectors.dense(FeatureOutputs.toDoubles(f.feature())) : f.feature(),
+                        w.outputs().values(f.layers(), f.logits(), vectors), invalid == Invalid.KEEP, null));
             }
             error = r.outcome().error() != null ? r.outcome().error()
                     // a video too short for one clip is one segment: nothing else can give it clips (the job
@@ -206,8 +211,8 @@ public final class ExtractRows {
                         error.message()));
             }
             if (invalid == Invalid.KEEP) {
-                rows.add(row(u.input(), null, w.views() > 1 ? -1 : null, null, null, w.modelLabel(), null, true,
-                        RowFactory.create(error.stage(), error.error(), error.message())));
+                rows.add(row(u.input(), null, w.views() > 1 ? -1 : null, null, null, w.modelLabel(), null,
+                        w.outputs().nulls(), true, RowFactory.create(error.stage(), error.error(), error.message())));
             }
         }
         return rows.isEmpty() ? Collections.emptyList() : rows;
@@ -215,7 +220,7 @@ public final class ExtractRows {
 
     /** The input's values, the clip's (its view only when {@code view} is not null), and the error with KEEP. */
     private static Row row(Row input, Integer clip, Integer view, Double start, Double end, String model,
-                           Object feature, boolean withError, Row error) {
+                           Object feature, List<Object> outputs, boolean withError, Row error) {
         List<Object> v = new ArrayList<>(input.size() + 7);
         for (int i = 0; i < input.size(); i++) {
             v.add(input.get(i));
@@ -228,17 +233,10 @@ public final class ExtractRows {
         v.add(end);
         v.add(model);
         v.add(feature);
+        v.addAll(outputs);
         if (withError) {
             v.add(error);
         }
         return RowFactory.create(v.toArray());
-    }
-
-    private static double[] toDoubles(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
     }
 }

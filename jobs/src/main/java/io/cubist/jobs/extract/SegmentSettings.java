@@ -3,6 +3,7 @@ package io.cubist.jobs.extract;
 import io.cubist.pipeline.clip.ClipTransform;
 import io.cubist.pipeline.clip.TailPolicy;
 import io.cubist.pipeline.model.zoo.ModelPreset;
+import io.cubist.pipeline.model.zoo.ModelZoo;
 
 /**
  * The executor side of a run as a validated record: what the Spark ML transformer ships with its tasks, and what
@@ -11,10 +12,12 @@ import io.cubist.pipeline.model.zoo.ModelPreset;
  *
  * @param clips a prepared clip dataset read instead of videos, or null
  * @param views test-time views per clip, 1, 3 or 10 ({@link SegmentWork#views()})
+ * @param outputs what is written beside the feature ({@link SegmentWork#outputs()})
  */
 public record SegmentSettings(String model, String weights, int[] widths, String backend, int kernelThreads,
                               int batchSize, double frameRate, int clipLength, int frameStep, int clipStride,
-                              TailPolicy tail, double decodeTimeout, double segmentSeconds, String clips, int views)
+                              TailPolicy tail, double decodeTimeout, double segmentSeconds, String clips, int views,
+                              FeatureOutputs outputs)
         implements SegmentWork {
 
     private static final long serialVersionUID = 1L;
@@ -43,7 +46,21 @@ public record SegmentSettings(String model, String weights, int[] widths, String
         if (views != 1 && clips != null) {
             throw new IllegalArgumentException("prepared clips hold one view: views must be 1 with them");
         }
+        if (outputs == null) {
+            outputs = FeatureOutputs.NONE;
+        }
+        if (!outputs.layers().isEmpty()) {
+            ModelZoo.network(model, widths).checkLayers(outputs.layers()); // a wrong name fails before any work
+        }
         widths = widths == null ? null : widths.clone();
+    }
+
+    /** Settings with only the feature column. */
+    public SegmentSettings(String model, String weights, int[] widths, String backend, int kernelThreads,
+                           int batchSize, double frameRate, int clipLength, int frameStep, int clipStride,
+                           TailPolicy tail, double decodeTimeout, double segmentSeconds, String clips, int views) {
+        this(model, weights, widths, backend, kernelThreads, batchSize, frameRate, clipLength, frameStep, clipStride,
+                tail, decodeTimeout, segmentSeconds, clips, views, FeatureOutputs.NONE);
     }
 
     @Override
@@ -57,6 +74,6 @@ public record SegmentSettings(String model, String weights, int[] widths, String
         int t = clipLength > 0 ? clipLength : preset.clipLength();
         return new SegmentSettings(model, weights, widths, backend, kernelThreads > 0 ? kernelThreads : threads,
                 batchSize, fps, t, frameStep, clipStride > 0 ? clipStride : t * frameStep, tail, decodeTimeout,
-                segmentSeconds, clips, views);
+                segmentSeconds, clips, views, outputs);
     }
 }

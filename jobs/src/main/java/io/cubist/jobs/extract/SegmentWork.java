@@ -66,4 +66,9 @@ public interface SegmentWork extends Serializable {
     default int views() {
         return 1;
     }
+
+    /** What is written beside {@code feature}: other layers, the top classes ({@link FeatureOutputs}). */
+    default FeatureOutputs outputs() {
+        return FeatureOutputs.NONE;
+    }
 }

@@ -1,5 +1,6 @@
 package io.cubist.jobs.extract;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,6 +25,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -241,9 +243,64 @@ class ExtractJobTest {
 
     /** {@code o} with three views, into {@code out}. */
     static ExtractOptions threeViews(ExtractOptions o, Path out, ExtractOptions.Mode mode) {
+        return withViews(o, out, mode, 3, FeatureOutputs.NONE);
+    }
+
+    /** {@code o} with {@code views} views and {@code outputs}, into {@code out}. */
+    static ExtractOptions withViews(ExtractOptions o, Path out, ExtractOptions.Mode mode, int views,
+                                    FeatureOutputs outputs) {
         return new ExtractOptions(o.inputs(), List.of(), null, out.toString(), o.model(), null, o.widths(), o.backend(),
                 o.batchSize(), o.frameRate(), o.clipLength(), o.frameStep(), o.clipStride(), o.tail(),
-                o.segmentSeconds(), o.decodeTimeout(), 0, mode, 2, false, 3);
+                o.segmentSeconds(), o.decodeTimeout(), 0, mode, 2, false, views, outputs);
+    }
+
+    /**
+     * Ten views with two more layers and the top classes: a column per layer ({@code feature_avgpool} is r3d's
+     * feature itself), {@code top_k} from the softmax of the logits, and the center view (4) the single view's.
+     */
+    @Test
+    void tenViewsLayersAndTopClassesAddColumns() throws Exception {
+        Path a = videos.resolve("a.avi");
+        Path one = dir.resolve("out-ten-1");
+        Path ten = dir.resolve("out-ten-10");
+        StringBuilder console = new StringBuilder();
+        ExtractOptions o = options(List.of(a.toString()), one, ExtractOptions.Mode.OVERWRITE, 300, null);
+        run(o, console);
+        FeatureOutputs outputs = new FeatureOutputs(List.of("avgpool", "layer2.0.conv1"), "avg", 3);
+        ExtractJob.Result r = run(withViews(o, ten, ExtractOptions.Mode.OVERWRITE, 10, outputs), console);
+        assertEquals(60, r.clips(), console.toString());
+        Dataset<Row> df = spark.read().parquet(ten.toString());
+        assertEquals(List.of("video", "clip", "view", "start_sec", "end_sec", "model", "feature", "feature_avgpool",
+                "feature_layer2_0_conv1", "top_k"), List.of(df.columns()));
+        org.apache.spark.sql.types.Metadata meta = df.schema().apply("feature_layer2_0_conv1").metadata();
+        assertArrayEquals(new long[] {8}, meta.getLongArray(FeatureOutputs.SHAPE_KEY));
+        List<String> kinetics = io.cubist.pipeline.model.zoo.ClassLabels.forClasses(400).topK(
+                new io.cubist.kernels.tensor.Tensor(new float[400], 1, 400), 400).get(0).stream()
+                .map(io.cubist.pipeline.model.zoo.ClassLabels.Prediction::label).toList();
+        Map<String, float[]> single = rows(one);
+        int centers = 0;
+        for (Row row : df.collectAsList()) {
+            List<Float> f = row.getList(6);
+            assertEquals(f, row.getList(7), "feature_avgpool is r3d's feature");
+            assertEquals(8, row.getList(8).size());
+            List<Row> top = row.getList(9);
+            assertEquals(3, top.size());
+            for (int i = 0; i < 3; i++) {
+                assertTrue(kinetics.contains(top.get(i).getString(0)), top.get(i).toString());
+                assertTrue(i == 0 || top.get(i).getDouble(1) <= top.get(i - 1).getDouble(1), top.toString());
+            }
+            if (row.getInt(2) == 4) {
+                float[] want = single.get(row.getString(0) + "#" + row.getInt(1));
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], f.get(i), 1e-6f * Math.max(1, Math.abs(want[i])));
+                }
+                centers++;
+            }
+        }
+        assertEquals(6, centers);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> withViews(o, ten,
+                ExtractOptions.Mode.OVERWRITE, 1, new FeatureOutputs(List.of("layer9"), "avg", 0)));
+        assertTrue(e.getMessage().contains("has no layer 'layer9'; the closest: layer1, layer2"), e.getMessage());
     }
 
     @Test

@@ -11,7 +11,9 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
 
@@ -155,21 +157,29 @@ public final class FeatureExtractor {
      * not (they are never emitted: Cubist's one policy for non-finite features).
      */
     public static int runBatch(PreparedModel model, ClipBatch batch, Consumer<ClipFeature> out) {
-        Tensor features = model.forward(batch.toTensor()).features();
+        PreparedModel.Output o = model.forward(batch.toTensor());
         int n = batch.size();
-        int d = features.numel() / n;
-        float[] f = features.data();
         int nonFinite = 0;
         for (int i = 0; i < n; i++) {
-            float[] v = Arrays.copyOfRange(f, i * d, (i + 1) * d);
+            float[] v = row(o.features(), i, n);
             if (allFinite(v)) {
+                Map<String, float[]> layers = new LinkedHashMap<>();
+                for (Map.Entry<String, Tensor> e : o.layers().entrySet()) {
+                    layers.put(e.getKey(), row(e.getValue(), i, n));
+                }
                 out.accept(new ClipFeature(batch.video(i), batch.clipIndex(i), batch.startSec(i), batch.endSec(i), v,
-                        batch.view(i)));
+                        batch.view(i), o.logits() == null ? null : row(o.logits(), i, n), layers));
             } else {
                 nonFinite++;
             }
         }
         return nonFinite;
+    }
+
+    /** Sample {@code i} of {@code n} in a batch output {@code [n, ...]}, flattened. */
+    private static float[] row(Tensor t, int i, int n) {
+        int each = t.numel() / n;
+        return Arrays.copyOfRange(t.data(), i * each, (i + 1) * each);
     }
 
     private static boolean allFinite(float[] v) {

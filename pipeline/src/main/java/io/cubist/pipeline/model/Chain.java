@@ -42,6 +42,25 @@ final class Chain {
         return rf;
     }
 
+    /**
+     * The output shape of the descendant at {@code layer} for an input {@code in} to the chain, or null when it is
+     * not in the chain ({@link Module#layerShape}).
+     */
+    static int[] layerShape(List<Module.Child> chain, String path, String layer, int[] in) {
+        int[] s = in;
+        for (Module.Child c : chain) {
+            String at = Module.join(path, c.name());
+            if (at.equals(layer)) {
+                return c.module().outputShape(s);
+            }
+            if (layer.startsWith(at + ".")) {
+                return c.module().layerShape(at, layer, s);
+            }
+            s = c.module().outputShape(s);
+        }
+        return null;
+    }
+
     /** Each child's summary rows under {@code path}; returns the receptive field of the chain's output. */
     static ReceptiveField summarize(List<Module.Child> chain, String path, int[] in, ReceptiveField rfIn,
                                     List<SummaryRow> rows) {

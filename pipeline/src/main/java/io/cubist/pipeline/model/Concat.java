@@ -141,6 +141,17 @@ public final class Concat implements Module {
         return children;
     }
 
+    @Override
+    public int[] layerShape(String path, String layer, int[] in) {
+        for (List<Child> b : branches) {
+            int[] s = Chain.layerShape(b, path, layer, in);
+            if (s != null) {
+                return s;
+            }
+        }
+        return null;
+    }
+
     /** Rows of each branch in order, each from the block's input, then one row for the concatenated output. */
     @Override
     public ReceptiveField summarize(String path, int[] in, ReceptiveField rfIn, List<SummaryRow> rows) {

@@ -85,6 +85,14 @@ public interface Module {
     }
 
     /**
+     * The output shape of the descendant at {@code layer} (a key under this module's {@code path}) for an input of
+     * shape {@code in} to this module, or null when no tappable descendant has that key.
+     */
+    default int[] layerShape(String path, String layer, int[] in) {
+        return null;
+    }
+
+    /**
      * Prepares this module for repeated forward passes on {@code backend}: weights read once, batch norm folded into
      * the convolution before it, ReLU and residual additions fused into the convolution's epilogue where one
      * precedes them, and every convolution packed by the backend once. Keys are relative to this module.

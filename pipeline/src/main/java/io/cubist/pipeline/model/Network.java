@@ -128,6 +128,12 @@ public final class Network {
         return prev[b.length()];
     }
 
+    /** The output shape of {@code layer} ({@link #layerNames()}) for clips of shape {@code in}, before pooling. */
+    public int[] layerShape(String layer, int[] in) {
+        checkLayers(List.of(layer));
+        return backbone.layerShape("", layer, in);
+    }
+
     public long parameterCount() {
         return backbone.parameterCount() + (head == null ? 0 : head.parameterCount());
     }

@@ -98,6 +98,12 @@ public abstract sealed class ResidualBlock implements Module permits BasicBlock,
                 Chain.lower(shortcut, weights, path, taps), true));
     }
 
+    @Override
+    public final int[] layerShape(String path, String layer, int[] in) {
+        int[] s = Chain.layerShape(main, path, layer, in);
+        return s != null ? s : Chain.layerShape(shortcut, path, layer, in);
+    }
+
     /** The two paths' children (the block's own ReLU runs inside the residual addition: tap the block instead). */
     @Override
     public final List<Child> tappableChildren() {

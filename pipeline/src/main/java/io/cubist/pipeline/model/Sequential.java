@@ -86,6 +86,11 @@ public final class Sequential implements Module {
     }
 
     @Override
+    public int[] layerShape(String path, String layer, int[] in) {
+        return Chain.layerShape(children, path, layer, in);
+    }
+
+    @Override
     public ReceptiveField summarize(String path, int[] in, ReceptiveField rfIn, List<SummaryRow> rows) {
         return Chain.summarize(children, path, in, rfIn, rows);
     }

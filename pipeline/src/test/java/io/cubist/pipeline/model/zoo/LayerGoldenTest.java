@@ -59,6 +59,7 @@ class LayerGoldenTest {
         for (String n : names) {
             Tensor got = out.layers().get(n);
             assertArrayEquals(want.shape(n), got.shape(), c + " " + n + " shape");
+            assertArrayEquals(want.shape(n), model.network().layerShape(n, c.readClips().shape()), n + " layerShape");
             ModelGoldenTest.check(c + " on " + backendName + " layer " + n, want, n, got);
         }
         ModelGoldenTest.check(c + " features with taps", c.readExpected(), "features", out.features());
