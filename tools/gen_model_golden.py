@@ -68,6 +68,9 @@ FAMILY_CASES = [
                                            stem_dim_in=8, head_dim_out=32), (2, 3, 4, 64, 64)),
     # I3D with every channel count / 16; odd sizes so the "SAME" padding of strided layers is asymmetric
     ("i3d_div16", "i3d", OrderedDict(div=16, avgpool_kernel=[2, 2, 2]), (2, 3, 15, 60, 60)),
+    # SlowFast at PyTorchVideo's depth 18 (one bottleneck per stage), stem 16 wide: both pathways, every fusion
+    ("slowfast_d18_s16", "slowfast_r50", OrderedDict(depth=18, stem_width=16, clip_length=8, crop_size=64),
+     (2, 3, 8, 64, 64)),
 ]
 NUM_CLASSES = 10
 PTH_CASES = {"r2plus1d_18_w4-8-8-16"}
@@ -77,6 +80,7 @@ LAYER_CASES = {
     "r3d_18_w4-8-8-16": ["layer3", "layer1.0.conv1.1", "layer2.0.downsample"],
     "x3d_s_reduced": ["blocks.2", "blocks.4.res_blocks.0.branch2.norm_b", "blocks.1.res_blocks.0.branch2.act_b"],
     "i3d_div16": ["Mixed_4f", "Mixed_3b.b1a", "MaxPool3d_4a_3x3"],
+    "slowfast_d18_s16": ["blocks.2.multipathway_blocks.1", "blocks.3.multipathway_blocks.0.res_blocks.0.branch2"],
 }
 
 

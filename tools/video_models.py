@@ -423,6 +423,141 @@ def _x3d_builder(size):
     return build
 
 
+# ------------------------------------------------------------------------------------------------------- SlowFast
+# PyTorchVideo's create_slowfast as its hub's slowfast_r50 calls it (8x8, alpha 4, beta 1/8, fusion kernel 7x1x1
+# stride 4), with its module names (MultiPathWayWithFuse, FuseFastToSlow, PoolConcatPathway, Net).
+
+class ResNetStemWithPool(nn.Module):
+    """create_res_basic_stem: conv, norm, activation, pool."""
+
+    def __init__(self, conv, norm, activation, pool):
+        super().__init__()
+        self.conv, self.norm, self.activation, self.pool = conv, norm, activation, pool
+
+    def forward(self, x):
+        return self.pool(self.activation(self.norm(self.conv(x))))
+
+
+class FuseFastToSlow(nn.Module):
+    def __init__(self, conv_fast_to_slow, norm, activation):
+        super().__init__()
+        self.conv_fast_to_slow, self.norm, self.activation = conv_fast_to_slow, norm, activation
+
+    def forward(self, x):
+        fuse = self.activation(self.norm(self.conv_fast_to_slow(x[1])))
+        return [torch.cat([x[0], fuse], 1), x[1]]
+
+
+class MultiPathWayWithFuse(nn.Module):
+    def __init__(self, multipathway_blocks, multipathway_fusion):
+        super().__init__()
+        self.multipathway_blocks = multipathway_blocks
+        self.multipathway_fusion = multipathway_fusion
+
+    def forward(self, x):
+        x = [b(xi) for b, xi in zip(self.multipathway_blocks, x)]
+        return self.multipathway_fusion(x) if self.multipathway_fusion is not None else x
+
+
+class PoolConcatPathway(nn.Module):
+    def __init__(self, pool):
+        super().__init__()
+        self.pool = pool
+
+    def forward(self, x):
+        return torch.cat([p(xi) for p, xi in zip(self.pool, x)], 1)
+
+
+class SlowFastNet(nn.Module):
+    """Net(blocks) with PackPathway in front: the input is the fast clip, the slow one its frames
+    torch.linspace(0, T - 1, T // alpha).long()."""
+
+    def __init__(self, blocks, alpha):
+        super().__init__()
+        self.blocks = nn.ModuleList(blocks)
+        self.alpha = alpha
+
+    def trunk(self, fast):
+        t = fast.shape[2]
+        slow = torch.index_select(fast, 2, torch.linspace(0, t - 1, t // self.alpha).long())
+        x = [slow, fast]
+        for b in self.blocks[:-1]:
+            x = b(x)
+        return x
+
+    def forward(self, fast):
+        return self.blocks[-1](self.trunk(fast))
+
+
+class BasicHead(nn.Module):
+    """create_res_basic_head with pool None and activation None: dropout, proj per position, mean over positions."""
+
+    def __init__(self, in_features, num_classes):
+        super().__init__()
+        self.dropout = nn.Dropout(0.5)
+        self.proj = nn.Linear(in_features, num_classes)
+        self.output_pool = nn.AdaptiveAvgPool3d(1)
+
+    def features(self, x):
+        return x.mean(dim=(2, 3, 4))
+
+    def forward(self, x):
+        x = self.proj(self.dropout(x).permute((0, 2, 3, 4, 1))).permute((0, 4, 1, 2, 3))
+        return self.output_pool(x).flatten(1)
+
+
+SLOWFAST_DEPTHS = {18: (1, 1, 1, 1), 50: (3, 4, 6, 3)}
+
+
+def slowfast(depth=50, stem_width=64, clip_length=32, crop_size=224, num_classes=400, alpha=4, beta_inv=8,
+             fusion_ratio=2, fusion_kernel=7):
+    bn = nn.BatchNorm3d
+    conv = lambda i, o, k, s=(1, 1, 1): nn.Conv3d(i, o, k, stride=s, padding=[a // 2 for a in k], bias=False)  # noqa
+    pool = lambda: nn.MaxPool3d((1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1))  # noqa: E731
+
+    def fusion(c):
+        return FuseFastToSlow(nn.Conv3d(c, c * fusion_ratio, (fusion_kernel, 1, 1), stride=(alpha, 1, 1),
+                                        padding=(fusion_kernel // 2, 0, 0), bias=False), bn(c * fusion_ratio),
+                              nn.ReLU())
+
+    def stage(d, dim_in, inner, dim_out, ta, spatial):
+        blocks = []
+        for j in range(d):
+            cin = dim_in if j == 0 else dim_out
+            sp = spatial if j == 0 else 1
+            branch2 = BottleneckBlock(conv(cin, inner, (ta, 1, 1)), bn(inner), nn.ReLU(),
+                                      conv(inner, inner, (1, 3, 3), (1, sp, sp)), bn(inner), nn.ReLU(),
+                                      conv(inner, dim_out, (1, 1, 1)), bn(dim_out))
+            proj = cin != dim_out or sp > 1
+            blocks.append(ResBlock(nn.Conv3d(cin, dim_out, 1, stride=(1, sp, sp), bias=False) if proj else None,
+                                   bn(dim_out) if proj else None, branch2, nn.ReLU()))
+        return ResStage(nn.ModuleList(blocks))
+
+    fast_stem = stem_width // beta_inv
+    blocks = [MultiPathWayWithFuse(nn.ModuleList([
+        ResNetStemWithPool(conv(3, stem_width, (1, 7, 7), (1, 2, 2)), bn(stem_width), nn.ReLU(), pool()),
+        ResNetStemWithPool(conv(3, fast_stem, (5, 7, 7), (1, 2, 2)), bn(fast_stem), nn.ReLU(), pool())]),
+        fusion(fast_stem))]
+    dim_in, dim_out = stem_width, stem_width * 4
+    for i, d in enumerate(SLOWFAST_DEPTHS[depth]):
+        spatial = 1 if i == 0 else 2
+        slow = stage(d, dim_in + dim_in * fusion_ratio // beta_inv, dim_out // 4, dim_out, 1 if i < 2 else 3, spatial)
+        fast = stage(d, dim_in // beta_inv, dim_out // 4 // beta_inv, dim_out // beta_inv, 3, spatial)
+        blocks.append(MultiPathWayWithFuse(nn.ModuleList([slow, fast]),
+                                           fusion(dim_out // beta_inv) if i < 3 else None))
+        dim_in, dim_out = dim_out, dim_out * 2
+    side = int(math.ceil(crop_size / 32))
+    blocks.append(PoolConcatPathway(nn.ModuleList([
+        nn.AvgPool3d((clip_length // alpha, side, side), stride=1),
+        nn.AvgPool3d((clip_length, side, side), stride=1)])))
+    blocks.append(BasicHead(dim_in + dim_in // beta_inv, num_classes))
+    return SlowFastNet(blocks, alpha)
+
+
+def slowfast_r50(**variant):
+    return slowfast(**variant)
+
+
 # ------------------------------------------------------------------------------------------------------------ I3D
 # The Inception-v1 I3D of Carreira & Zisserman (2017) in the layout of the widely used PyTorch port (InceptionI3d:
 # Unit3D with conv3d + bn, TensorFlow "SAME" padding computed per input, MaxPool3dSamePadding, Mixed_* blocks with
@@ -526,7 +661,7 @@ def i3d(num_classes=400, div=1, avgpool_kernel=I3D_AVGPOOL):
 # ------------------------------------------------------------------------------------------------------ the zoo
 
 BUILDERS = OrderedDict([("s3d", s3d), ("c3d", c3d), ("ir_csn_50", ir_csn_50), ("alexnet3d", alexnet3d)]
-                       + [(n, _x3d_builder(n)) for n in X3D_SIZES] + [("i3d", i3d)])
+                       + [(n, _x3d_builder(n)) for n in X3D_SIZES] + [("i3d", i3d), ("slowfast_r50", slowfast_r50)])
 
 # sum(p.numel() for p in model.parameters()) and len(model.state_dict()) of the full-size models (self_check)
 PARAMETERS = {"s3d": 8_320_048, "c3d": 79_991_015, "ir_csn_50": 13_131_152, "alexnet3d": 29_618_000}
@@ -570,6 +705,10 @@ def features_and_logits(model, clips):
         if isinstance(m, X3DNet):
             t = m.trunk(x)
             return m.blocks[-1].features(t), m.blocks[-1].logits(t)
+        if isinstance(m, SlowFastNet):
+            t = m.trunk(x)  # the pooled, concatenated pathways
+            f = m.blocks[-1].features(t)
+            return f, m.blocks[-1](t)
         if isinstance(m, InceptionI3d):
             # video_features' i3d: the average-pooled Mixed_5c map, averaged over the time it leaves; the logits
             # are the port's per-time logits averaged over time

@@ -85,6 +85,18 @@ public interface Module {
     }
 
     /**
+     * Appends the keys of the descendants whose output {@code --layer} can give ({@link Network#layerNames()}), in
+     * forward order: by default every tappable child and, under it, its own.
+     */
+    default void layerNames(String path, List<String> out) {
+        for (Child c : tappableChildren()) {
+            String at = join(path, c.name());
+            out.add(at);
+            c.module().layerNames(at, out);
+        }
+    }
+
+    /**
      * The output shape of the descendant at {@code layer} (a key under this module's {@code path}) for an input of
      * shape {@code in} to this module, or null when no tappable descendant has that key.
      */

@@ -76,16 +76,8 @@ public final class Network {
      */
     public List<String> layerNames() {
         List<String> names = new ArrayList<>();
-        collect(backbone, "", names);
+        backbone.layerNames("", names);
         return List.copyOf(names);
-    }
-
-    private static void collect(Module m, String path, List<String> names) {
-        for (Module.Child c : m.tappableChildren()) {
-            String at = Module.join(path, c.name());
-            names.add(at);
-            collect(c.module(), at, names);
-        }
     }
 
     /**

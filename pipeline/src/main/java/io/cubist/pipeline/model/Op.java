@@ -169,32 +169,10 @@ public sealed interface Op {
             List<PreparedModule> bs = branches.stream().map(b -> Op.prepare(b, backend)).toList();
             return x -> {
                 Tensor[] ys = new Tensor[bs.size()];
-                int channels = 0;
                 for (int i = 0; i < ys.length; i++) {
                     ys[i] = bs.get(i).forward(x);
-                    int[] s = ys[i].shape();
-                    int[] s0 = ys[0].shape();
-                    if (s.length < 2 || s.length != s0.length || s[0] != s0[0]
-                            || !java.util.Arrays.equals(s, 2, s.length, s0, 2, s0.length)) {
-                        throw new IllegalArgumentException(key + ": branch " + i + " gives "
-                                + java.util.Arrays.toString(s) + " but branch 0 gives "
-                                + java.util.Arrays.toString(s0) + "; only the channels may differ");
-                    }
-                    channels += s[1];
                 }
-                int[] shape = ys[0].shape();
-                int n = shape[0];
-                shape[1] = channels;
-                float[] out = new float[Math.toIntExact(Tensor.numel(shape))];
-                int at = 0;
-                for (int b = 0; b < n; b++) {
-                    for (Tensor y : ys) {
-                        int per = y.numel() / n; // C_i * D * H * W of one sample
-                        System.arraycopy(y.data(), b * per, out, at, per);
-                        at += per;
-                    }
-                }
-                return new Tensor(out, shape);
+                return Op.catChannels(key, ys);
             };
         }
     }
@@ -311,6 +289,50 @@ public sealed interface Op {
                 return x;
             };
         }
+    }
+
+    /**
+     * A two-pathway trunk ({@link PathwayNet}): per stage the ops of the slow and the fast pathway, the fusion's ops
+     * (run on the fast output and concatenated to the slow one; null where a stage has none), and each pathway's
+     * pool before the final concatenation. Fusion rewrites apply inside every list.
+     */
+    record Pathways(String key, int alpha, List<List<List<Op>>> stages, List<List<Op>> fusions, List<List<Op>> pools)
+            implements Op {
+        @Override
+        public PreparedModule prepare(Backend backend) {
+            return PathwayNet.prepare(this, backend);
+        }
+    }
+
+    /**
+     * {@code torch.cat(ys, dim=1)}: outputs {@code [N, C_i, D, H, W]} with the same N, D, H and W stacked along the
+     * channels in order; anything else is an error naming {@code key}.
+     */
+    static Tensor catChannels(String key, Tensor... ys) {
+        int channels = 0;
+        int[] s0 = ys[0].shape();
+        for (int i = 0; i < ys.length; i++) {
+            int[] s = ys[i].shape();
+            if (s.length < 2 || s.length != s0.length || s[0] != s0[0]
+                    || !java.util.Arrays.equals(s, 2, s.length, s0, 2, s0.length)) {
+                throw new IllegalArgumentException(key + ": branch " + i + " gives " + java.util.Arrays.toString(s)
+                        + " but branch 0 gives " + java.util.Arrays.toString(s0) + "; only the channels may differ");
+            }
+            channels += s[1];
+        }
+        int[] shape = s0.clone();
+        int n = shape[0];
+        shape[1] = channels;
+        float[] out = new float[Math.toIntExact(Tensor.numel(shape))];
+        int at = 0;
+        for (int b = 0; b < n; b++) {
+            for (Tensor y : ys) {
+                int per = y.numel() / n; // C_i * D * H * W of one sample
+                System.arraycopy(y.data(), b * per, out, at, per);
+                at += per;
+            }
+        }
+        return new Tensor(out, shape);
     }
 
     /** The ops run one after another; the empty list is the identity. */

@@ -47,6 +47,7 @@ public final class ModelZoo {
         MODELS.put("x3d_m", X3D::m);
         MODELS.put("x3d_l", X3D::l);
         MODELS.put("i3d", I3D::kinetics);
+        MODELS.put("slowfast_r50", SlowFast::r50);
     }
 
     private ModelZoo() {

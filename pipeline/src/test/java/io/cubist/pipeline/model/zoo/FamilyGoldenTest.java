@@ -74,6 +74,10 @@ class FamilyGoldenTest {
                     .withClasses(classes);
             case "i3d" -> I3D.kinetics().withChannelDivisor(((Long) s.get("div")).intValue())
                     .withAvgpoolKernel(dims(s.get("avgpool_kernel"))).withClasses(classes);
+            case "slowfast_r50" -> SlowFast.r50().withSize(((Long) s.get("stem_width")).intValue(),
+                    ((Long) s.get("depth")) == 18 ? new int[] {1, 1, 1, 1} : SlowFast.DEPTHS_50,
+                    ((Long) s.get("clip_length")).intValue(), ((Long) s.get("crop_size")).intValue())
+                    .withClasses(classes);
             default -> throw new IllegalArgumentException(c + ": no family '" + model + "'");
         };
     }

@@ -31,7 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class LayerGoldenTest {
 
-    static final List<String> CASES = List.of("r3d_18_w4-8-8-16", "x3d_s_reduced", "i3d_div16");
+    static final List<String> CASES = List.of("r3d_18_w4-8-8-16", "x3d_s_reduced", "i3d_div16",
+            "slowfast_d18_s16");
 
     static Network network(GoldenModels.Case c) {
         return c.spec().get("model").toString().startsWith("r") && c.spec().containsKey("block")

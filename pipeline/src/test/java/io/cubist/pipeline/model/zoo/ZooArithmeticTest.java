@@ -70,7 +70,7 @@ class ZooArithmeticTest {
     void unknownModelListsTheKnownOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelZoo.network("r3d_50"));
         assertEquals("unknown model 'r3d_50'; known models: r3d_18, mc3_18, r2plus1d_18, s3d, c3d,"
-                + " ir_csn_50, alexnet3d, x3d_xs, x3d_s, x3d_m, x3d_l, i3d", e.getMessage());
+                + " ir_csn_50, alexnet3d, x3d_xs, x3d_s, x3d_m, x3d_l, i3d, slowfast_r50", e.getMessage());
     }
 
     @Test

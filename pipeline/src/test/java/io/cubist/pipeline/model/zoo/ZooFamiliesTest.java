@@ -47,6 +47,9 @@ class ZooFamiliesTest {
         // i3d: PyTorch's hooks count 111,153,143,808, its 1x1x1 classifier at each of the 7 times avg_pool leaves;
         // Cubist runs it once on their mean (the same logits), 6 x 1024 x 400 = 2,457,600 fewer
         "i3d,       12697264, 111150686208, 111.15, 173, 344, 1024, 400, 64, 224",
+        // PyTorchVideo's slowfast_r50: 34.57 M parameters as published; its 65.71 GFLOPs are these MACs at the
+        // 256 crop of its test transform (x (256/224)^2)
+        "slowfast_r50, 34566488, 50308583424, 50.31, 332, 662, 2304, 400, 32, 224",
     })
     void totalsEqualPyTorch(String name, long params, long macs, String gmacs, int paramTensors, int stateKeys,
                             int features, int classes, int frames, int size) {
@@ -174,6 +177,7 @@ class ZooFamiliesTest {
         "x3d_m,     224, 299, 224, 0.45,     0.225,      16,  6",
         "x3d_l,     312, 416, 312, 0.45,     0.225,      16,  6",
         "i3d,       256, 341, 224, 0.5,      0.5,        64,  25",
+        "slowfast_r50, 256, 341, 224, 0.45,  0.225,      32,  15",
     })
     void presets(String name, int rh, int rw, int crop, double mean0, double std0, int clip, double fps) {
         ModelPreset p = ModelPreset.read(CONF.resolve(name + ".json"));
@@ -189,5 +193,15 @@ class ZooFamiliesTest {
         assertEquals(fps, p.frameRate());
         assertEquals(ModelZoo.describe(name).featureDim(), p.featureDim());
         assertEquals(ModelZoo.describe(name).numClasses(), p.numClasses());
+    }
+
+    /** PackPathway's slow frames: {@code torch.linspace(0, T - 1, T // alpha).long()} as torch 1.13 gives them. */
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+        "32; 4; 0,4,8,13,17,22,26,31", "8; 4; 0,7", "16; 4; 0,5,10,15", "64; 8; 0,9,18,27,36,45,54,63",
+        "30; 4; 0,4,9,14,19,24,29", "13; 4; 0,6,12", "7; 2; 0,3,6"})
+    void slowFramesAreTorchLinspace(int t, int alpha, String frames) {
+        int[] want = java.util.Arrays.stream(frames.split(",")).mapToInt(Integer::parseInt).toArray();
+        assertArrayEquals(want, io.cubist.pipeline.model.PathwayNet.slowFrames(t, alpha));
     }
 }
