@@ -325,6 +325,18 @@ def verify_payloads_run(out, cases):
         os.remove(m)
 
 
+def wrappers(out, m):
+    """Checkpoints as real training code writes them: PyTorchVideo's / PySlowFast's .pyth ({"epoch", "model_state",
+    "optimizer_state", "cfg"}), a DataParallel model inside {"model": ...} as .pt, and a layout no reader knows."""
+    sd = m.state_dict()
+    opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+    torch.save({"epoch": 196, "model_state": sd, "optimizer_state": opt.state_dict(),
+                "cfg": "TRAIN:\n  DATASET: kinetics\n"}, os.path.join(out, "pytorchvideo.pyth"))
+    torch.save({"model": OrderedDict(("module." + k, v) for k, v in sd.items()), "epoch": 1},
+               os.path.join(out, "nested_dataparallel.pt"))
+    torch.save({"weights_ema": sd, "step": 7}, os.path.join(out, "unknown_layout.pth"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=DEFAULT_OUT)
@@ -353,6 +365,7 @@ def main():
     torch.save({"epoch": 3, "arch": "small", "best_acc1": 0.25, "state_dict": m.state_dict(),
                 "optimizer": opt.state_dict()}, os.path.join(out, "checkpoint.pth"))
     write_expected(os.path.join(out, "checkpoint.expected.safetensors"), m.state_dict())
+    wrappers(out, small_module())
     torch.save(sd, os.path.join(out, "legacy.pth"), _use_new_zipfile_serialization=False)
     rezip64(os.path.join(out, "small.pth"), os.path.join(out, "zip64.pth"))
     torch.jit.save(torch.jit.script(nn.Sequential(nn.Linear(2, 2))), os.path.join(out, "torchscript.pth"))

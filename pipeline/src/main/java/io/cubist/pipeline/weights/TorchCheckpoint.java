@@ -29,8 +29,12 @@ final class TorchCheckpoint {
      * expanded tensors), and this bounds what a small file can make us allocate.
      */
     static final long ELEMENT_ALLOWANCE = 1L << 24;
-    /** Keys under which training checkpoints commonly keep the model's state dict. */
-    private static final List<String> WRAPPER_KEYS = List.of("state_dict", "model_state_dict", "model", "net");
+    /**
+     * Keys under which training checkpoints commonly keep the model's state dict: {@code state_dict} (torchvision's
+     * and most reference scripts), {@code model_state} (PyTorchVideo's and PySlowFast's {@code .pyth}),
+     * {@code model_state_dict}, {@code model}, {@code net}.
+     */
+    static final List<String> WRAPPER_KEYS = List.of("state_dict", "model_state", "model_state_dict", "model", "net");
 
     private final ByteSource source;
     private final StoredZip zip;
@@ -166,7 +170,10 @@ final class TorchCheckpoint {
                 return views(inner);
             }
         }
-        throw new WeightFileException(source.name(), "the pickle holds a dict that is not a state dict: " + problem
+        List<String> top = dict.items().keySet().stream().limit(12).map(k -> k instanceof String x ? KeyNames.quote(x)
+                : Py.describe(k)).toList();
+        throw new WeightFileException(source.name(), "the pickle holds a dict that is not a state dict (its keys: "
+                + String.join(", ", top) + (dict.items().size() > top.size() ? ", ..." : "") + "): " + problem
                 + "; expected torch.save(model.state_dict(), f), or a checkpoint holding a state dict under one of "
                 + WRAPPER_KEYS);
     }

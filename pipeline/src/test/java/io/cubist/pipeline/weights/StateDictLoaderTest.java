@@ -80,6 +80,24 @@ class StateDictLoaderTest {
         Fixtures.assertSameTensors(Fixtures.expected("checkpoint"), sd);
     }
 
+    /**
+     * Checkpoints as training code writes them: PyTorchVideo's {@code .pyth} (the state dict under
+     * {@code model_state}, beside the optimizer's and the config), a DataParallel model under {@code model} in a
+     * {@code .pt}; a layout no reader knows names its top-level keys.
+     */
+    @Test
+    void trainingCheckpointsOfPyTorchVideoAndDataParallelAreRead() {
+        Fixtures.assertSameTensors(Fixtures.expected("small"), StateDictLoader.load(Fixtures.path(
+                "pytorchvideo.pyth")));
+        StateDict dp = StateDictLoader.load(Fixtures.path("nested_dataparallel.pt"));
+        assertTrue(dp.keys().stream().allMatch(k -> k.startsWith("module.")), dp.keys().toString());
+        Fixtures.assertSameTensors(Fixtures.expected("small"), dp.stripPrefix("module."));
+        WeightFileException e = assertThrows(WeightFileException.class,
+                () -> StateDictLoader.load(Fixtures.path("unknown_layout.pth")));
+        assertTrue(e.getMessage().contains("its keys: 'weights_ema', 'step'"), e.getMessage());
+        assertTrue(e.getMessage().contains("model_state"), e.getMessage());
+    }
+
     @Test
     void dataParallelPrefixesAreStrippedOnRequest() {
         StateDict sd = StateDictLoader.load(Fixtures.path("dataparallel.pth"));
