@@ -8,7 +8,9 @@ For each model: the PyTorch model (torchvision's; c3d and ir_csn_50 from tools/v
 weights and random batch-norm statistics (tools/video_models.py ``randomize_``: running_mean ~ U(-0.5, 0.5),
 running_var ~ U(0.5, 2), BN weight ~ U(0.5, 1.5), bias ~ U(-0.5, 0.5), fc random), saved as safetensors AND as .pth
 (``torch.save`` of the state_dict); random clips ``[batch, 3, frames, size, size]`` (standard normal, float32; by
-default 16x112x112, s3d 16x224x224, ir_csn_50 32x224x224); ``bin/cubist embed`` run once per weight format; its
+default 16x112x112, s3d 16x224x224, ir_csn_50 32x224x224, and each X3D size, i3d and slowfast_r50 at the clip its
+preset gives: x3d_xs 4x160x160, x3d_s 13x160x160, x3d_m 16x224x224, x3d_l 16x312x312, i3d 64x224x224,
+slowfast_r50 32x224x224); ``bin/cubist embed`` run once per weight format; its
 ``features`` and ``logits`` compared with PyTorch's, computed in float64 from the same float32 weights and clips.
 
 Prints per model and format the relative L2 error ||cubist - torch|| / ||torch|| and the max abs error of features
@@ -37,7 +39,8 @@ import video_models as vm  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = list(ex.MODELS) + [n for n in vm.BUILDERS if n not in ex.MODELS]
 # (frames, size) of the clips a model is checked on when --frames/--size are not given; else 16x112x112
-CLIPS = {"s3d": (16, 224), "ir_csn_50": (32, 224)}
+CLIPS = {"s3d": (16, 224), "ir_csn_50": (32, 224), "x3d_xs": (4, 160), "x3d_s": (13, 160), "x3d_m": (16, 224),
+         "x3d_l": (16, 312), "i3d": (64, 224), "slowfast_r50": (32, 224)}
 
 
 def random_model(name, seed):

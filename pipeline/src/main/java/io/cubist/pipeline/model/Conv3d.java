@@ -13,6 +13,9 @@ import java.util.List;
  * {@code out = floor((in + pad_before + pad_after - dilation*(k-1) - 1) / stride) + 1}. Any {@link ConvSpec} with
  * three spatial dimensions: groups, dilation, {@code same}/{@code valid} padding, padding modes, {@code flip}.
  *
+ * <p>The same module is {@code nn.Conv1d} and {@code nn.Conv2d} for a spec with one or two spatial dimensions
+ * ({@code [N, C, W]}, {@code [N, C, H, W]}): the literature's 1D and 2D blocks ({@link Blocks}) are built from it.
+ *
  * <p>State: {@code weight} and, with {@code bias=True}, {@code bias}.
  */
 public final class Conv3d implements Module {
@@ -20,8 +23,8 @@ public final class Conv3d implements Module {
     private final ConvSpec spec;
 
     public Conv3d(ConvSpec spec) {
-        if (spec.spatialDims() != 3 || spec.transposed()) {
-            throw new IllegalArgumentException("Conv3d needs a conv3d spec, got " + spec);
+        if (spec.transposed()) {
+            throw new IllegalArgumentException("Conv3d needs a direct convolution spec, got " + spec);
         }
         this.spec = spec;
     }
@@ -32,21 +35,21 @@ public final class Conv3d implements Module {
 
     @Override
     public String kind() {
-        return "Conv3d";
+        return "Conv" + spec.spatialDims() + "d";
     }
 
     @Override
     public int[] outputShape(int[] in) {
-        Shapes.requireNcdhw(toString(), in, spec.inChannels());
-        Dims3 s = Shapes.spatial(in);
+        Shapes.requireRank(toString(), in, spec.spatialDims(), spec.inChannels());
+        Dims3 s = Shapes.spatialAny(in);
         spec.checkPaddingFits(s);
-        return Shapes.ncdhw(in[0], spec.outChannels(), spec.outputSize(s));
+        return Shapes.shape(in[0], spec.outChannels(), spec.outputSize(s), spec.spatialDims());
     }
 
     @Override
     public long macs(int[] in) {
         outputShape(in);
-        return spec.macs(in[0], Shapes.spatial(in));
+        return spec.macs(in[0], Shapes.spatialAny(in));
     }
 
     @Override
@@ -84,6 +87,6 @@ public final class Conv3d implements Module {
 
     @Override
     public String toString() {
-        return "Conv3d" + spec.toString().substring("conv3d".length());
+        return kind() + spec.toString().substring(spec.name().length());
     }
 }

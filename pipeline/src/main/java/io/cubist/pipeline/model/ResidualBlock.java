@@ -14,11 +14,13 @@ import java.util.List;
  *
  * <p>The receptive field of the block is, per axis, the larger of the two paths' (they share input and output).
  */
-public abstract sealed class ResidualBlock implements Module permits BasicBlock, Bottleneck, ResBlock {
+public abstract sealed class ResidualBlock implements Module permits BasicBlock, Bottleneck, ResBlock,
+        Residual {
 
     private final List<Child> main;
     private final List<Child> shortcut;
     private final String activation;
+    private final boolean relu;
     private final List<Child> children;
 
     /**
@@ -47,9 +49,15 @@ public abstract sealed class ResidualBlock implements Module permits BasicBlock,
      * ({@code state_dict} order), the two paths' and the activation's.
      */
     ResidualBlock(List<Child> main, List<Child> shortcut, String activation, List<Child> children) {
+        this(main, shortcut, activation, children, true);
+    }
+
+    /** As above; {@code relu} false: the plain sum, no activation after it ({@code activation} is then unused). */
+    ResidualBlock(List<Child> main, List<Child> shortcut, String activation, List<Child> children, boolean relu) {
         this.main = List.copyOf(main);
         this.shortcut = List.copyOf(shortcut);
         this.activation = activation;
+        this.relu = relu;
         this.children = List.copyOf(children);
     }
 
@@ -60,7 +68,10 @@ public abstract sealed class ResidualBlock implements Module permits BasicBlock,
 
     @Override
     public final int[] outputShape(int[] in) {
-        Shapes.requireNcdhw(kind(), in, -1);
+        if (in.length < 3) {
+            throw new IllegalArgumentException(kind() + " expects an input [N, C, spatial...], got "
+                    + Arrays.toString(in));
+        }
         int[] m = Chain.outputShape(main, in);
         int[] r = Chain.outputShape(shortcut, in);
         if (!Arrays.equals(m, r)) {
@@ -95,7 +106,7 @@ public abstract sealed class ResidualBlock implements Module permits BasicBlock,
     @Override
     public final List<Op> lower(StateDict weights, String path, Taps taps) {
         return List.of(new Op.Residual(path, Chain.lower(main, weights, path, taps),
-                Chain.lower(shortcut, weights, path, taps), true));
+                Chain.lower(shortcut, weights, path, taps), relu));
     }
 
     @Override
@@ -119,7 +130,8 @@ public abstract sealed class ResidualBlock implements Module permits BasicBlock,
         if (!shortcut.isEmpty()) {
             rf = ReceptiveField.max(rf, Chain.summarize(shortcut, path, in, rfIn, rows));
         }
-        rows.add(new SummaryRow(Module.join(path, activation), "ReLU", Chain.outputShape(main, in), 0, 0, rf));
+        rows.add(relu ? new SummaryRow(Module.join(path, activation), "ReLU", Chain.outputShape(main, in), 0, 0, rf)
+                : new SummaryRow(path, kind() + " (sum)", Chain.outputShape(main, in), 0, 0, rf));
         return rf;
     }
 }

@@ -38,6 +38,41 @@ final class Shapes {
         return new Dims3(in[2], in[3], in[4]);
     }
 
+    /**
+     * {@code in} must be {@code [N, channels, spatial...]} with {@code dims} spatial axes ({@code channels < 0}
+     * accepts any); the 1D and 2D forms of a layer take {@code [N, C, W]} and {@code [N, C, H, W]}.
+     */
+    static void requireRank(String layer, int[] in, int dims, int channels) {
+        if (dims == 3) {
+            requireNcdhw(layer, in, channels);
+            return;
+        }
+        if (in.length != dims + 2) {
+            throw new IllegalArgumentException(layer + " expects a " + (dims + 2) + "D input [N, C, "
+                    + (dims == 2 ? "H, W" : "W") + "], got " + Arrays.toString(in));
+        }
+        if (channels >= 0 && in[1] != channels) {
+            throw new IllegalArgumentException(layer + " expects " + channels + " input channels, got input "
+                    + Arrays.toString(in));
+        }
+    }
+
+    /** The spatial axes of {@code [N, C, spatial...]} as (d, h, w), missing leading axes 1. */
+    static Dims3 spatialAny(int[] in) {
+        int[] s = {1, 1, 1};
+        System.arraycopy(in, 2, s, 3 - (in.length - 2), in.length - 2);
+        return new Dims3(s[0], s[1], s[2]);
+    }
+
+    /** {@code [n, c]} followed by the last {@code dims} axes of {@code s}. */
+    static int[] shape(int n, int c, Dims3 s, int dims) {
+        int[] out = new int[dims + 2];
+        out[0] = n;
+        out[1] = c;
+        System.arraycopy(s.toArray(), 3 - dims, out, 2, dims);
+        return out;
+    }
+
     static int[] ncdhw(int n, int c, Dims3 s) {
         return new int[] {n, c, s.d(), s.h(), s.w()};
     }

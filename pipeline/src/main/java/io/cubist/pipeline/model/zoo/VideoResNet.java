@@ -5,6 +5,7 @@ import io.cubist.kernels.tensor.Dims3;
 import io.cubist.pipeline.model.AdaptiveAvgPool3d;
 import io.cubist.pipeline.model.BasicBlock;
 import io.cubist.pipeline.model.BatchNorm3d;
+import io.cubist.pipeline.model.Blocks;
 import io.cubist.pipeline.model.Bottleneck;
 import io.cubist.pipeline.model.Conv3d;
 import io.cubist.pipeline.model.Flatten;
@@ -224,8 +225,8 @@ public record VideoResNet(String name, Block block, List<ConvBuilder> convs, int
             downsample = Sequential.of(new Conv3d(ConvSpec.builder(3, inplanes, out, 1)
                     .stride(conv.downsampleStride(stride)).bias(false).build()), new BatchNorm3d(out));
         }
-        // torchvision: midplanes = (inplanes * planes * 3 * 3 * 3) // (inplanes * 3 * 3 + 3 * planes)
-        int mid = (int) ((long) inplanes * planes * 27 / ((long) inplanes * 9 + 3L * planes));
+        // torchvision's midplanes: the (2+1)D rule of the paper
+        int mid = Blocks.R2Plus1D.midChannels(inplanes, planes, 3, 3);
         return switch (block) {
             case BASIC -> new BasicBlock(
                     Sequential.of(conv.build(inplanes, planes, mid, stride), new BatchNorm3d(planes), new ReLU()),

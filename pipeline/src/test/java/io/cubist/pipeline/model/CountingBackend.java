@@ -1,4 +1,4 @@
-package io.cubist.kernels.blocks;
+package io.cubist.pipeline.model;
 
 import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.PreparedConv;
