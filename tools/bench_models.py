@@ -4,7 +4,9 @@
     /usr/bin/python3 tools/bench_models.py [--models r3d_18,mc3_18,r2plus1d_18] [--batch 1,4] [--threads 2]
 
 PyTorch side: torchvision 0.14's model with random weights, ``eval()``, ``torch.no_grad()``, float32,
-``torch.set_num_threads(T)``, on random clips ``[N, 3, 16, 112, 112]`` (s3d: 224x224), ``--warmup`` untimed and
+``torch.set_num_threads(T)``, on random clips of each model's default size (``video_models.default_clip``:
+16x112x112 for the video ResNets, s3d 16x224x224, x3d_s 13x160x160, x3d_m 16x224x224, i3d 64x224x224,
+slowfast_r50 32x224x224; the models beyond torchvision's from tools/video_models.py), ``--warmup`` untimed and
 ``--runs`` timed forward passes, median. Two paths, and the faster one counts: ``default`` (``model(x)``; at
 batch 1 PyTorch 1.13's dispatcher sends some 3D convolutions to its slow im2col path, see bench_torch.py) and
 ``onednn`` (``torch.utils.mkldnn.to_mkldnn(model)`` on an MKLDNN-layout input, converted back to dense before the
@@ -25,12 +27,18 @@ import time
 import torch
 import torchvision.models.video as tvm
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import video_models as vm  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def clip_shape(name, batch):
-    side = 224 if name == "s3d" else 112
-    return (batch, 3, 16, side, side)
+    return vm.default_clip(name, batch)
+
+
+def torch_model(name):
+    return getattr(tvm, name)() if hasattr(tvm, name) and name not in vm.BUILDERS else vm.build(name)
 
 
 class _ToDense(torch.nn.Module):
@@ -53,18 +61,23 @@ def torch_clips_per_sec(name, batch, threads, warmup, runs):
     """(default clips/s, oneDNN clips/s or None, why oneDNN could not run)."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = getattr(tvm, name)().eval()
+    model = torch_model(name).eval()
     x = torch.rand(*clip_shape(name, batch)) * 2 - 1
     default = batch / _median_seconds(model, x, warmup, runs)
     try:
         import copy
         import torch.utils.mkldnn as mkldnn_utils
         m = copy.deepcopy(model)
-        m.avgpool = torch.nn.Sequential(_ToDense(), m.avgpool)
-        m = mkldnn_utils.to_mkldnn(m)
-        m.fc = model.fc  # dense input by then
+        if hasattr(m, "avgpool") and hasattr(m, "fc"):  # torchvision's video ResNets
+            m.avgpool = torch.nn.Sequential(_ToDense(), m.avgpool)
+            m = mkldnn_utils.to_mkldnn(m)
+            m.fc = model.fc  # dense input by then
+        else:
+            m = mkldnn_utils.to_mkldnn(m)
         with torch.no_grad():
-            diff = (m(x.to_mkldnn()) - model(x)).abs().max().item()
+            out = m(x.to_mkldnn())
+            out = out.to_dense() if out.is_mkldnn else out
+            diff = (out - model(x)).abs().max().item()
         if diff > 1e-3:
             return default, None, f"oneDNN output differs by {diff}"
         return default, batch / _median_seconds(lambda t: m(t.to_mkldnn()), x, warmup, runs), ""

@@ -38,9 +38,6 @@ import video_models as vm  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = list(ex.MODELS) + [n for n in vm.BUILDERS if n not in ex.MODELS]
-# (frames, size) of the clips a model is checked on when --frames/--size are not given; else 16x112x112
-CLIPS = {"s3d": (16, 224), "ir_csn_50": (32, 224), "x3d_xs": (4, 160), "x3d_s": (13, 160), "x3d_m": (16, 224),
-         "x3d_l": (16, 312), "i3d": (64, 224), "slowfast_r50": (32, 224)}
 
 
 def random_model(name, seed):
@@ -92,8 +89,8 @@ def main(argv=None):
             model, source, build = random_model(name, args.seed + i)
             ex.write(name, model, source, work, pth="pth" in args.formats, build=build)
             gen = torch.Generator().manual_seed(1000 + args.seed + i)
-            frames = args.frames or CLIPS.get(name, (16, 112))[0]
-            size = args.size or CLIPS.get(name, (16, 112))[1]
+            frames = args.frames or vm.default_clip(name)[2]
+            size = args.size or vm.default_clip(name)[3]
             clips = torch.randn((args.batch, 3, frames, size, size), generator=gen)
             clips_path = os.path.join(work, name + ".clips.safetensors")
             ct.write_safetensors(clips_path, OrderedDict(clips=clips))

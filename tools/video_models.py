@@ -663,6 +663,18 @@ def i3d(num_classes=400, div=1, avgpool_kernel=I3D_AVGPOOL):
 BUILDERS = OrderedDict([("s3d", s3d), ("c3d", c3d), ("ir_csn_50", ir_csn_50), ("alexnet3d", alexnet3d)]
                        + [(n, _x3d_builder(n)) for n in X3D_SIZES] + [("i3d", i3d), ("slowfast_r50", slowfast_r50)])
 
+# (frames, size) of the clip each zoo model is described, checked and timed at (Architecture.defaultInput() in Java);
+# a model not listed: 16x112x112, torchvision's video ResNets'
+DEFAULT_CLIPS = {"s3d": (16, 224), "ir_csn_50": (32, 224), "x3d_xs": (4, 160), "x3d_s": (13, 160),
+                 "x3d_m": (16, 224), "x3d_l": (16, 312), "i3d": (64, 224), "slowfast_r50": (32, 224)}
+
+
+def default_clip(name, batch=1):
+    """The clip batch [batch, 3, T, H, W] a zoo model is described at."""
+    frames, size = DEFAULT_CLIPS.get(name, (16, 112))
+    return (batch, 3, frames, size, size)
+
+
 # sum(p.numel() for p in model.parameters()) and len(model.state_dict()) of the full-size models (self_check)
 PARAMETERS = {"s3d": 8_320_048, "c3d": 79_991_015, "ir_csn_50": 13_131_152, "alexnet3d": 29_618_000}
 

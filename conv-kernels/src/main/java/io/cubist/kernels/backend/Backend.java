@@ -52,6 +52,16 @@ public interface Backend {
     /** {@code F.relu}, any shape. */
     Tensor relu(Tensor input);
 
+    /** {@code torch.sigmoid}: {@code 1 / (1 + exp(-x))}, any shape. The default runs the reference loop. */
+    default Tensor sigmoid(Tensor input) {
+        return io.cubist.kernels.backend.reference.ReferenceElementwise.sigmoid(input, false);
+    }
+
+    /** Swish / {@code F.silu}: {@code x * sigmoid(x)}, any shape. The default runs the reference loop. */
+    default Tensor swish(Tensor input) {
+        return io.cubist.kernels.backend.reference.ReferenceElementwise.sigmoid(input, true);
+    }
+
     /** {@code F.linear}: {@code y = x W^T + b}, {@code x [..., in]}, {@code W [out, in]}, {@code b [out]} or null. */
     Tensor linear(Tensor input, Tensor weight, Tensor bias);
 

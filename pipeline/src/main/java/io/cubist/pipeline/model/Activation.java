@@ -21,15 +21,6 @@ public final class Activation implements Module {
         Function(String torchClass) {
             this.torchClass = torchClass;
         }
-
-        /** The function applied to one element, in float as PyTorch computes it. */
-        public float apply(float x) {
-            return switch (this) {
-                case SIGMOID -> (float) (1.0 / (1.0 + Math.exp(-x)));
-                case SWISH -> x * (float) (1.0 / (1.0 + Math.exp(-x)));
-                case IDENTITY -> x;
-            };
-        }
     }
 
     private final Function function;

@@ -177,17 +177,14 @@ public sealed interface Op {
         }
     }
 
-    /** A stateless element-wise function ({@link Activation.Function}: sigmoid, swish), into a new tensor. */
+    /** A stateless element-wise function ({@link Activation.Function}: sigmoid, swish), by the backend. */
     record Elementwise(Activation.Function function) implements Op {
         @Override
         public PreparedModule prepare(Backend backend) {
-            return x -> {
-                float[] a = x.data();
-                float[] o = new float[a.length];
-                for (int i = 0; i < o.length; i++) {
-                    o[i] = function.apply(a[i]);
-                }
-                return new Tensor(o, x.shape());
+            return switch (function) {
+                case SIGMOID -> backend::sigmoid;
+                case SWISH -> backend::swish;
+                case IDENTITY -> x -> x;
             };
         }
     }

@@ -114,6 +114,16 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     @Override
+    public Tensor sigmoid(Tensor input) {
+        return CpuElementwise.sigmoid(input, false, threads);
+    }
+
+    @Override
+    public Tensor swish(Tensor input) {
+        return CpuElementwise.sigmoid(input, true, threads);
+    }
+
+    @Override
     public Tensor linear(Tensor input, Tensor weight, Tensor bias) {
         return CpuElementwise.linear(input, weight, bias, threads);
     }

@@ -61,6 +61,34 @@ final class CpuElementwise {
         return result;
     }
 
+    /**
+     * {@code sigmoid(x)}, or {@code x * sigmoid(x)} (swish) when {@code times}: the vector lanes through the Vector
+     * API's {@code EXP} (SVML on x86), split over the threads in chunks.
+     */
+    static Tensor sigmoid(Tensor input, boolean times, CpuThreads threads) {
+        float[] x = input.data();
+        Tensor result = Tensor.zeros(input.shape());
+        float[] y = result.data();
+        int chunk = 1 << 15;
+        int chunks = (x.length + chunk - 1) / chunk;
+        threads.parallelFor(chunks, c -> {
+            int from = c * chunk;
+            int to = Math.min(x.length, from + chunk);
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            int i = from;
+            for (; i <= to - S.length(); i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, i);
+                FloatVector s = one.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
+                (times ? v.mul(s) : s).intoArray(y, i);
+            }
+            for (; i < to; i++) {
+                float s = (float) (1.0 / (1.0 + Math.exp(-(double) x[i])));
+                y[i] = times ? x[i] * s : s;
+            }
+        });
+        return result;
+    }
+
     /** {@code y[r, o] = dot(x[r, :], W[o, :]) + b[o]}. */
     static Tensor linear(Tensor input, Tensor weight, Tensor bias, CpuThreads threads) {
         ReferenceElementwise.checkLinear(input, weight, bias);

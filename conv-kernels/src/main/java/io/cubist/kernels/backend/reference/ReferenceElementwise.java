@@ -12,6 +12,18 @@ public final class ReferenceElementwise {
     private ReferenceElementwise() {
     }
 
+    /** {@code sigmoid(x)}, or {@code x * sigmoid(x)} (swish) when {@code times}; computed in double. */
+    public static Tensor sigmoid(Tensor input, boolean times) {
+        float[] x = input.data();
+        Tensor result = Tensor.zeros(input.shape());
+        float[] y = result.data();
+        for (int i = 0; i < x.length; i++) {
+            double s = 1.0 / (1.0 + Math.exp(-(double) x[i]));
+            y[i] = (float) (times ? x[i] * s : s);
+        }
+        return result;
+    }
+
     /**
      * {@code F.batch_norm} with {@code training=False}: {@code y = (x - mean) / sqrt(var + eps) * weight + bias} per
      * channel. {@code input} is {@code [N, C, ...]} (rank >= 2, channel dimension 1); {@code runningMean},
