@@ -1,6 +1,5 @@
 package io.cubist.pipeline.model;
 
-import io.cubist.kernels.conv.ReceptiveField;
 import io.cubist.pipeline.weights.StateDict;
 import java.util.List;
 import java.util.Objects;
@@ -10,7 +9,7 @@ import java.util.Objects;
  * convolutions): {@code nn.Sigmoid}, PyTorchVideo's {@code Swish} ({@code x * sigmoid(x)}, X3D's inner activation) and
  * {@code nn.Identity}. Any shape; no state; no MACs.
  */
-public final class Activation implements Module {
+public final class Activation extends ElementwiseLayer {
 
     /** The functions, each named as its PyTorch class. */
     public enum Function {
@@ -44,26 +43,6 @@ public final class Activation implements Module {
     @Override
     public String kind() {
         return function.torchClass;
-    }
-
-    @Override
-    public int[] outputShape(int[] in) {
-        return in.clone();
-    }
-
-    @Override
-    public long macs(int[] in) {
-        return 0;
-    }
-
-    @Override
-    public ReceptiveField receptiveField(int[] in) {
-        return ReceptiveField.IDENTITY;
-    }
-
-    @Override
-    public List<StateEntry> stateDict() {
-        return List.of();
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.cubist.pipeline.model;
 
-import io.cubist.kernels.conv.ReceptiveField;
 import io.cubist.pipeline.weights.StateDict;
 import java.util.List;
 
@@ -8,7 +7,7 @@ import java.util.List;
  * {@code nn.Dropout(p)} in inference ({@code eval()}): the identity, any shape. It is kept as a layer only so that
  * the modules after it in a {@code Sequential} have PyTorch's indices (S3D's {@code classifier.1}). No state.
  */
-public final class Dropout implements Module {
+public final class Dropout extends ElementwiseLayer {
 
     private final double p;
 
@@ -26,26 +25,6 @@ public final class Dropout implements Module {
     @Override
     public String kind() {
         return "Dropout";
-    }
-
-    @Override
-    public int[] outputShape(int[] in) {
-        return in.clone();
-    }
-
-    @Override
-    public long macs(int[] in) {
-        return 0;
-    }
-
-    @Override
-    public ReceptiveField receptiveField(int[] in) {
-        return ReceptiveField.IDENTITY;
-    }
-
-    @Override
-    public List<StateEntry> stateDict() {
-        return List.of();
     }
 
     @Override

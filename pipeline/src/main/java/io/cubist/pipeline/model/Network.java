@@ -1,5 +1,6 @@
 package io.cubist.pipeline.model;
 
+import io.cubist.pipeline.weights.KeyNames;
 import io.cubist.pipeline.weights.KeyReport;
 import io.cubist.pipeline.weights.StateDict;
 import java.util.ArrayList;
@@ -89,7 +90,7 @@ public final class Network {
         for (String l : layers) {
             if (!known.contains(l)) {
                 List<String> close = known.stream()
-                        .sorted(java.util.Comparator.comparingInt((String k) -> editDistance(l, k))
+                        .sorted(java.util.Comparator.comparingInt((String k) -> KeyNames.editDistance(l, k, Integer.MAX_VALUE - 1))
                                 .thenComparing(k -> k))
                         .limit(5).toList();
                 throw new IllegalArgumentException(name + " has no layer '" + l + "'; the closest: "
@@ -99,25 +100,6 @@ public final class Network {
         if (new java.util.HashSet<>(layers).size() != layers.size()) {
             throw new IllegalArgumentException("a layer is named twice in " + layers);
         }
-    }
-
-    private static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     /** The output shape of {@code layer} ({@link #layerNames()}) for clips of shape {@code in}, before pooling. */

@@ -1,6 +1,5 @@
 package io.cubist.pipeline.model;
 
-import io.cubist.kernels.conv.ReceptiveField;
 import io.cubist.pipeline.weights.StateDict;
 import java.util.List;
 
@@ -8,31 +7,11 @@ import java.util.List;
  * {@code nn.ReLU}: {@code max(x, 0)} element-wise, any shape. After a convolution (or at the end of a residual
  * block) it runs in the convolution's epilogue when prepared. No state.
  */
-public final class ReLU implements Module {
+public final class ReLU extends ElementwiseLayer {
 
     @Override
     public String kind() {
         return "ReLU";
-    }
-
-    @Override
-    public int[] outputShape(int[] in) {
-        return in.clone();
-    }
-
-    @Override
-    public long macs(int[] in) {
-        return 0;
-    }
-
-    @Override
-    public ReceptiveField receptiveField(int[] in) {
-        return ReceptiveField.IDENTITY;
-    }
-
-    @Override
-    public List<StateEntry> stateDict() {
-        return List.of();
     }
 
     @Override

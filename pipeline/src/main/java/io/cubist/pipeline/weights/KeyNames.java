@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /** How state-dict keys and shapes are compared and printed in messages. */
-final class KeyNames {
+public final class KeyNames {
     /** The BatchNorm step counter: an int64 buffer that inference never reads. */
     static final String NUM_BATCHES_TRACKED = "num_batches_tracked";
 
@@ -75,7 +75,7 @@ final class KeyNames {
     }
 
     /** Levenshtein distance, or {@code budget + 1} as soon as it must exceed {@code budget}. */
-    static int editDistance(String a, String b, int budget) {
+    public static int editDistance(String a, String b, int budget) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {

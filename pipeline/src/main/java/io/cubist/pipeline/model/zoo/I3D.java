@@ -42,12 +42,6 @@ public record I3D(String name, int channelDivisor, Dims3 avgpoolKernel, int numC
 
     public static final Dims3 AVGPOOL = new Dims3(2, 7, 7);
     public static final double BN_EPS = 1e-3;
-    /** Per Inception block: b0, b1a, b1b, b2a, b2b, b3b output channels. */
-    static final int[][] MIXED_3 = {{64, 96, 128, 16, 32, 32}, {128, 128, 192, 32, 96, 64}};
-    static final int[][] MIXED_4 = {{192, 96, 208, 16, 48, 64}, {160, 112, 224, 24, 64, 64},
-        {128, 128, 256, 24, 64, 64}, {112, 144, 288, 32, 64, 64}, {256, 160, 320, 32, 128, 128}};
-    static final int[][] MIXED_5 = {{256, 160, 320, 32, 128, 128}, {384, 192, 384, 48, 128, 128}};
-
     public I3D {
         Objects.requireNonNull(avgpoolKernel, "avgpoolKernel");
         if (channelDivisor < 1 || numClasses < 1) {
@@ -90,13 +84,12 @@ public record I3D(String name, int channelDivisor, Dims3 avgpoolKernel, int numC
     }
 
     private int c(int channels) {
-        return Math.max(1, channels / channelDivisor);
+        return InceptionV1.channels(channels, channelDivisor);
     }
 
     @Override
     public int featureDim() {
-        int[] last = MIXED_5[MIXED_5.length - 1];
-        return c(last[0]) + c(last[2]) + c(last[4]) + c(last[5]);
+        return InceptionV1.featureDim(channelDivisor);
     }
 
     @Override
@@ -107,11 +100,11 @@ public record I3D(String name, int channelDivisor, Dims3 avgpoolKernel, int numC
         f.add(new Module.Child("Conv3d_2b_1x1", unit(c(64), c(64), 1, 1)));
         f.add(new Module.Child("Conv3d_2c_3x3", unit(c(64), c(192), 3, 1)));
         f.add(new Module.Child("MaxPool3d_3a_3x3", SamePadded.maxPool(new Dims3(1, 3, 3), new Dims3(1, 2, 2))));
-        int planes = mixed(f, c(192), "Mixed_3", MIXED_3);
+        int planes = mixed(f, c(192), "Mixed_3", InceptionV1.MIXED_3);
         f.add(new Module.Child("MaxPool3d_4a_3x3", SamePadded.maxPool(Dims3.of(3), Dims3.of(2))));
-        planes = mixed(f, planes, "Mixed_4", MIXED_4);
+        planes = mixed(f, planes, "Mixed_4", InceptionV1.MIXED_4);
         f.add(new Module.Child("MaxPool3d_5a_2x2", SamePadded.maxPool(Dims3.of(2), Dims3.of(2))));
-        planes = mixed(f, planes, "Mixed_5", MIXED_5);
+        planes = mixed(f, planes, "Mixed_5", InceptionV1.MIXED_5);
         f.add(new Module.Child("avg_pool", AvgPool3d.of(avgpoolKernel, Dims3.of(1), Dims3.of(0))));
         f.add(new Module.Child("mean", new AdaptiveAvgPool3d(Dims3.of(1))));
         f.add(new Module.Child("flatten", new Flatten()));

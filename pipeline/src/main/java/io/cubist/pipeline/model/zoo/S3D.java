@@ -59,11 +59,6 @@ public record S3D(String name, int channelDivisor, Dims3 avgpoolKernel, int numC
     /** torchvision's classifier dropout. */
     public static final double DROPOUT = 0.2;
 
-    /** The blocks' arguments after {@code in_planes}: b0_out, b1_mid, b1_out, b2_mid, b2_out, b3_out. */
-    private static final int[][] MIXED_3 = {{64, 96, 128, 16, 32, 32}, {128, 128, 192, 32, 96, 64}};
-    private static final int[][] MIXED_4 = {{192, 96, 208, 16, 48, 64}, {160, 112, 224, 24, 64, 64},
-        {128, 128, 256, 24, 64, 64}, {112, 144, 288, 32, 64, 64}, {256, 160, 320, 32, 128, 128}};
-    private static final int[][] MIXED_5 = {{256, 160, 320, 32, 128, 128}, {384, 192, 384, 48, 128, 128}};
 
     public S3D {
         if (channelDivisor < 1) {
@@ -115,14 +110,13 @@ public record S3D(String name, int channelDivisor, Dims3 avgpoolKernel, int numC
 
     /** A torchvision channel count in this variant. */
     private int c(int channels) {
-        return Math.max(1, channels / channelDivisor);
+        return InceptionV1.channels(channels, channelDivisor);
     }
 
     /** The output width of the last block: 1024 for torchvision's. */
     @Override
     public int featureDim() {
-        int[] last = MIXED_5[MIXED_5.length - 1];
-        return c(last[0]) + c(last[2]) + c(last[4]) + c(last[5]);
+        return InceptionV1.featureDim(channelDivisor);
     }
 
     @Override
@@ -134,11 +128,11 @@ public record S3D(String name, int channelDivisor, Dims3 avgpoolKernel, int numC
         f.add(temporalSeparable(c(64), c(192), 3, 1, 1));
         f.add(MaxPool3d.of(new Dims3(1, 3, 3), new Dims3(1, 2, 2), new Dims3(0, 1, 1)));
         int planes = c(192);
-        planes = inceptions(f, planes, MIXED_3);
+        planes = inceptions(f, planes, InceptionV1.MIXED_3);
         f.add(MaxPool3d.of(Dims3.of(3), Dims3.of(2), Dims3.of(1)));
-        planes = inceptions(f, planes, MIXED_4);
+        planes = inceptions(f, planes, InceptionV1.MIXED_4);
         f.add(MaxPool3d.of(Dims3.of(2), Dims3.of(2), Dims3.of(0)));
-        planes = inceptions(f, planes, MIXED_5);
+        planes = inceptions(f, planes, InceptionV1.MIXED_5);
         Module backbone = Sequential.named(List.of(
                 new Module.Child("features", Sequential.of(f.toArray(Module[]::new))),
                 new Module.Child("avgpool", AvgPool3d.of(avgpoolKernel, Dims3.of(1), Dims3.of(0))),
