@@ -139,6 +139,28 @@ class CubistTest {
                 () -> Cubist.options().output("o").build());
         assertTrue(none.getMessage().contains("no input"), none.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Cubist.options().input("v").tail("wrap").build());
+
+        // other layers, the top classes and ten views: the same options the command line's --layer, --pool,
+        // --top-k and --views give, and the columns they add
+        ExtractOptions more = Cubist.options().input("v").output("o").model("x3d_s").layers("none", "blocks.4",
+                "blocks.2.res_blocks.0").topK(5).views(10).build();
+        assertEquals(List.of("blocks.4", "blocks.2.res_blocks.0"), more.outputs().layers());
+        assertEquals(io.cubist.pipeline.model.LayerPool.NONE, more.outputs().layerPool());
+        assertEquals(5, more.outputs().topK());
+        assertEquals(10, more.views());
+        org.apache.spark.sql.types.StructType schema = io.cubist.jobs.extract.ExtractJob.schema(more);
+        assertEquals(List.of("video", "clip", "view", "start_sec", "end_sec", "model", "feature", "feature_blocks_4",
+                "feature_blocks_2_res_blocks_0", "top_k"), List.of(schema.fieldNames()));
+        // x3d_s at 13x160x160: blocks.4's map is 192 x 13 x 5 x 5
+        assertEquals(List.of(192L, 13L, 5L, 5L), java.util.Arrays.stream(schema.apply("feature_blocks_4").metadata()
+                .getLongArray("cubist.shape")).boxed().toList());
+        IllegalArgumentException layer = assertThrows(IllegalArgumentException.class,
+                () -> Cubist.options().input("v").model("i3d").layers("avg", "Mixed_4g").build());
+        assertTrue(layer.getMessage().contains("i3d has no layer 'Mixed_4g'; the closest: Mixed_4b"),
+                layer.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Cubist.options().input("v").layers("max", "layer3")
+                .build());
+        assertThrows(IllegalArgumentException.class, () -> Cubist.options().topK(0));
     }
 
     @Test
