@@ -10,7 +10,9 @@ slowfast_r50 32x224x224; the models beyond torchvision's from tools/video_models
 ``--runs`` timed forward passes, median. Two paths, and the faster one counts: ``default`` (``model(x)``; at
 batch 1 PyTorch 1.13's dispatcher sends some 3D convolutions to its slow im2col path, see bench_torch.py) and
 ``onednn`` (``torch.utils.mkldnn.to_mkldnn(model)`` on an MKLDNN-layout input, converted back to dense before the
-global pooling, which has no MKLDNN kernel).
+global pooling, which has no MKLDNN kernel; for the families whose other layers have no MKLDNN kernel at all (X3D's
+swish and gates, I3D's padding, SlowFast's frame selection) every Conv3d alone is forced through oneDNN, its input
+and output converted).
 Cubist side: ``bin/cubist bench --model NAME --batch N --threads T --json`` (same warm-up, runs and median).
 Prints a markdown table with the ratio Cubist clips/s / PyTorch clips/s and the load average when each ran:
 timings on a shared machine are noise, so compare ratios from one quiet run.
@@ -46,6 +48,30 @@ class _ToDense(torch.nn.Module):
         return x.to_dense() if x.is_mkldnn else x
 
 
+class _OneDnnConv(torch.nn.Module):
+    """A Conv3d forced through oneDNN (MkldnnConv3d) inside a dense model: the input converted to oneDNN's layout
+    and the output back, for models whose other layers have no oneDNN kernel."""
+
+    def __init__(self, conv):
+        super().__init__()
+        import torch.utils.mkldnn as mkldnn_utils
+        self.conv = mkldnn_utils.to_mkldnn(torch.nn.Sequential(conv))[0]
+
+    def forward(self, x):
+        return self.conv(x.to_mkldnn()).to_dense()
+
+
+def onednn_per_conv(model):
+    """A copy of ``model`` with every Conv3d forced through oneDNN (see _OneDnnConv)."""
+    import copy
+    m = copy.deepcopy(model)
+    for name, child in list(m.named_modules()):
+        for attr, sub in list(child.named_children()):
+            if type(sub) is torch.nn.Conv3d:
+                setattr(child, attr, _OneDnnConv(sub))
+    return m
+
+
 def _median_seconds(fn, x, warmup, runs):
     times = []
     with torch.no_grad():
@@ -73,7 +99,14 @@ def torch_clips_per_sec(name, batch, threads, warmup, runs):
             m = mkldnn_utils.to_mkldnn(m)
             m.fc = model.fc  # dense input by then
         else:
-            m = mkldnn_utils.to_mkldnn(m)
+            # the other families have layers oneDNN tensors cannot run (cat, index_select, sigmoid ...): force
+            # oneDNN per convolution instead
+            m = onednn_per_conv(model).eval()
+            with torch.no_grad():
+                diff = (m(x) - model(x)).abs().max().item()
+            if diff > 1e-3:
+                return default, None, f"oneDNN output differs by {diff}"
+            return default, batch / _median_seconds(m, x, warmup, runs), ""
         with torch.no_grad():
             out = m(x.to_mkldnn())
             out = out.to_dense() if out.is_mkldnn else out

@@ -35,9 +35,17 @@ final class CpuConv extends CpuPreparedConv {
     private final int[] tapShiftD;
     private final int[] tapShiftH;
     private final int[] tapShiftW;
+    /** Per stride phase, whether a tap reads it: a 1×1×1 strided convolution reads one phase of {@code s³}. */
+    private final boolean[] phaseRead;
     private final Scratch scratch = new Scratch();
-    /** For the depthwise path: each channel's taps {@code [kd][3][kw]}, flipped for true convolution; else null. */
+    /**
+     * For the depthwise paths: each channel's taps {@code [kd][kh][kw]}, flipped for true convolution; else null.
+     * {@link DepthwiseKernel} takes 3 height taps at stride 1 ({@link #depthwiseFits}); any other depthwise
+     * convolution (strided, other kernels) runs {@link #depthwiseGridForward} on the phase grid.
+     */
     private final float[] depthwise;
+    private final boolean depthwiseBlocks;
+    private static final jdk.incubator.vector.VectorSpecies<Float> VS = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
 
     CpuConv(ConvSpec spec, Tensor weight, Tensor bias, CpuThreads threads) {
         super(spec, weight, bias, threads);
@@ -52,8 +60,11 @@ final class CpuConv extends CpuPreparedConv {
         this.kDim = cG * taps;
         this.mBlocks = (mG + MR - 1) / MR;
         this.packed = pack(weight.data());
-        this.depthwise = depthwiseFits(spec) ? depthwiseTaps(weight.data()) : null;
+        boolean dw = spec.groups() == spec.inChannels() && spec.outChannels() == spec.inChannels();
+        this.depthwiseBlocks = depthwiseFits(spec);
+        this.depthwise = dw ? depthwiseTaps(weight.data()) : null;
         tapPhase = new int[taps];
+        phaseRead = new boolean[(int) spec.stride().product()];
         tapShiftD = new int[taps];
         tapShiftH = new int[taps];
         tapShiftW = new int[taps];
@@ -67,6 +78,7 @@ final class CpuConv extends CpuPreparedConv {
                     int qh = b * dl.h();
                     int qw = c * dl.w();
                     tapPhase[t] = ((qd % s.d()) * s.h() + qh % s.h()) * s.w() + qw % s.w();
+                    phaseRead[tapPhase[t]] = true;
                     tapShiftD[t] = qd / s.d();
                     tapShiftH[t] = qh / s.h();
                     tapShiftW[t] = qw / s.w();
@@ -124,14 +136,18 @@ final class CpuConv extends CpuPreparedConv {
         }
         // one padded, phase-split copy of the input; the tail keeps the last tile's junk columns inside the array
         int need = Math.max(batch * cin * planes, (batch * cin - 1) * planes + maxTap + grid.tiles * NR);
-        if (depthwise != null) {
+        if (depthwiseBlocks) {
             need = Math.max(need, depthwiseReach(batch * cin, planes, grid, out));
         }
         float[] buf = scratch.get(need);
         threads.parallelFor(batch * cin, nc -> fill(input.data(), nc, in, grid, buf, nc * planes));
 
-        if (depthwise != null) {
+        if (depthwiseBlocks) {
             depthwiseForward(buf, batch, cin, planes, grid, out, y.data(), res, relu);
+            return y;
+        }
+        if (depthwise != null) {
+            depthwiseGridForward(buf, batch, cin, planes, grid, tapOff, out, y.data(), res, relu);
             return y;
         }
         OutputRuns runs = grid.runs(out);
@@ -202,8 +218,50 @@ final class CpuConv extends CpuPreparedConv {
     }
 
     /**
-     * Writes input channel {@code nc} into its padded, phase-split planes at {@code dst}: every grid element, zeros
-     * included, since the buffer is reused.
+     * Any other depthwise convolution (strided, a kernel {@link DepthwiseKernel} does not take): per channel and
+     * output row, every tap is a contiguous run of the phase grid ({@code buf[tapOff + row + x]}), accumulated with
+     * one vector FMA per tap and lane group, then the epilogue. {@code tapOff} are the taps' grid offsets.
+     */
+    private void depthwiseGridForward(float[] buf, int batch, int cin, int planes, Grid grid, int[] tapOff, Dims3 out,
+                                      float[] y, float[] res, boolean relu) {
+        int outVol = (int) out.product();
+        int ow = out.w();
+        int lanes = VS.length();
+        threads.parallelFor(batch * cin, nc -> {
+            int c = nc % cin;
+            float[] acc = new float[ow];
+            float b = bias == null ? 0f : bias[c];
+            int wBase = c * taps;
+            for (int d = 0; d < out.d(); d++) {
+                for (int h = 0; h < out.h(); h++) {
+                    int row = nc * planes + (d * grid.gh + h) * grid.gw;
+                    int x = 0;
+                    // each lane group accumulates every tap in a register
+                    for (; x <= ow - lanes; x += lanes) {
+                        jdk.incubator.vector.FloatVector a = jdk.incubator.vector.FloatVector.zero(VS);
+                        for (int t = 0; t < taps; t++) {
+                            a = jdk.incubator.vector.FloatVector.fromArray(VS, buf, row + tapOff[t] + x)
+                                    .fma(jdk.incubator.vector.FloatVector.broadcast(VS, depthwise[wBase + t]), a);
+                        }
+                        a.intoArray(acc, x);
+                    }
+                    for (; x < ow; x++) {
+                        float a = 0f;
+                        for (int t = 0; t < taps; t++) {
+                            a = Math.fma(buf[row + tapOff[t] + x], depthwise[wBase + t], a);
+                        }
+                        acc[x] = a;
+                    }
+                    Epilogues.apply(acc, 0, y, nc * outVol + (d * out.h() + h) * ow, ow, b, res, relu);
+                }
+            }
+        });
+    }
+
+    /**
+     * Writes input channel {@code nc} into its padded, phase-split planes at {@code dst}: every grid element of every
+     * phase a tap reads, zeros included, since the buffer is reused (a phase no tap reads is left as it is: only the
+     * dropped junk columns can reach into it).
      */
     private void fill(float[] x, int nc, Dims3 in, Grid grid, float[] buf, int dst) {
         PaddingMode mode = spec.paddingMode();
@@ -213,6 +271,9 @@ final class CpuConv extends CpuPreparedConv {
         for (int pd = 0; pd < s.d(); pd++) {
             for (int ph = 0; ph < s.h(); ph++) {
                 for (int pw = 0; pw < s.w(); pw++) {
+                    if (!phaseRead[(pd * s.h() + ph) * s.w() + pw]) {
+                        continue;
+                    }
                     int planeBase = dst + ((pd * s.h() + ph) * s.w() + pw) * grid.plane;
                     for (int gd = 0; gd < grid.gd; gd++) {
                         int id = gd * s.d() + pd >= grid.lpd ? -1 : mode.map(gd * s.d() + pd - pb.d(), in.d());
@@ -232,6 +293,17 @@ final class CpuConv extends CpuPreparedConv {
                                 from = pb.w();
                                 to = Math.min(pb.w() + in.w(), Math.min(grid.gw, grid.lpw));
                                 System.arraycopy(x, srcRow, buf, row + from, to - from);
+                            }
+                            if (s.w() > 1) {
+                                // the grid columns whose source lies inside the row: a strided copy
+                                int sw = s.w();
+                                from = Math.max(0, (pb.w() - pw + sw - 1) / sw);
+                                to = Math.min(grid.gw, Math.min(Math.floorDiv(pb.w() + in.w() - 1 - pw, sw) + 1,
+                                        Math.floorDiv(grid.lpw - 1 - pw, sw) + 1));
+                                int at = srcRow + from * sw + pw - pb.w();
+                                for (int gw = from; gw < to; gw++, at += sw) {
+                                    buf[row + gw] = x[at];
+                                }
                             }
                             for (int gw = 0; gw < grid.gw; gw++) {
                                 if (gw == from && to > from) {

@@ -233,6 +233,40 @@ class CpuConvTest {
         }
     }
 
+    /**
+     * The depthwise convolutions the 3-height-tap kernel does not take, run on the phase grid: strided (X3D's
+     * 3×3×3 at (1,2,2)), other heights (X3D's stem 5×1×1), dilated, every padding mode, true convolution.
+     */
+    @Test
+    void stridedAndOtherDepthwiseShapesMatchTheReference() {
+        SplittableRandom r = new SplittableRandom(21);
+        try (CpuBackend cpu = new CpuBackend(2)) {
+            compare(ConvSpec.builder(3, 6, 6, 3, 3, 3).stride(1, 2, 2).padding(1).groups(6).bias(false).build(), 1,
+                    new int[] {4, 11, 14}, 1, cpu);
+            compare(ConvSpec.builder(3, 5, 5, 5, 1, 1).padding(2, 0, 0).groups(5).bias(true).build(), 2,
+                    new int[] {6, 7, 9}, 2, cpu);
+            for (int t = 0; t < 60; t++) {
+                int c = 1 + r.nextInt(9);
+                int[] k = {1 + r.nextInt(3), 1 + r.nextInt(5), 1 + r.nextInt(4)};
+                int[] s = {1 + r.nextInt(2), 1 + r.nextInt(3), 1 + r.nextInt(3)};
+                int[] dl = {1, 1 + r.nextInt(2), 1};
+                PaddingMode mode = PaddingMode.values()[r.nextInt(4)];
+                int[] in = {k[0] + r.nextInt(4), 2 * k[1] + 1 + r.nextInt(9), k[2] + r.nextInt(30)};
+                ConvSpec spec;
+                try {
+                    spec = ConvSpec.builder(3, c, c, k).stride(s).dilation(dl).groups(c)
+                            .padding(r.nextInt(2), r.nextInt(2), Math.min(r.nextInt(2), in[2] - 1)).paddingMode(mode)
+                            .bias(r.nextBoolean()).flip(r.nextInt(4) == 0).build();
+                    new ReferenceConv(spec, Tensor.random(0, spec.weightShape()), spec.bias() ? Tensor.random(0, c)
+                            : null).forward(Tensor.random(0, 1, c, in[0], in[1], in[2]));
+                } catch (IllegalArgumentException impossible) {
+                    continue;
+                }
+                compare(spec, 1 + r.nextInt(2), in, 100 + t, cpu);
+            }
+        }
+    }
+
     @Test
     void depthwiseShapesMatchTheReference() {
         SplittableRandom r = new SplittableRandom(14);
