@@ -62,6 +62,15 @@ public interface Backend {
         return io.cubist.kernels.backend.reference.ReferenceElementwise.sigmoid(input, true);
     }
 
+    /**
+     * {@code x * scale} with {@code scale} one value per sample and channel ({@code [N, C, 1, ...]} or {@code [N, C]})
+     * broadcast over the positions of {@code x [N, C, ...]}, then swish when {@code swish}: a squeeze-and-excitation
+     * gate and the activation after it in one pass. The default runs the reference loop.
+     */
+    default Tensor scaleChannels(Tensor x, Tensor scale, boolean swish) {
+        return io.cubist.kernels.backend.reference.ReferenceElementwise.scaleChannels(x, scale, swish);
+    }
+
     /** {@code F.linear}: {@code y = x W^T + b}, {@code x [..., in]}, {@code W [out, in]}, {@code b [out]} or null. */
     Tensor linear(Tensor input, Tensor weight, Tensor bias);
 

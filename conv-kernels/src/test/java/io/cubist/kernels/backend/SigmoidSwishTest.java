@@ -53,4 +53,23 @@ class SigmoidSwishTest {
         assertTrue(dw <= 1e-5, name + ": swish max abs error " + dw);
         System.out.printf("%s: sigmoid max abs error %.3g, swish %.3g%n", name, ds, dw);
     }
+
+    /** The squeeze-and-excitation scaling, with and without the swish after it, on every backend. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void scaleChannelsAgreesWithTheReference(String name) {
+        Backend b = Backends.select(name);
+        Tensor x = Tensor.random(5, 2, 3, 4, 5, 7);
+        Tensor g = Tensor.random(6, 2, 3, 1, 1, 1);
+        Backend ref = new ReferenceBackend();
+        for (boolean swish : new boolean[] {false, true}) {
+            Tensor want = ref.scaleChannels(x, g, swish);
+            double d = want.maxAbsDiff(b.scaleChannels(x, g, swish));
+            assertTrue(d <= 1e-6, name + " swish=" + swish + ": max abs error " + d);
+        }
+        // the reference itself: x * g, then swish
+        float v = x.data()[4 * 5 * 7 + 3] * g.data()[1];
+        assertEquals(v, ref.scaleChannels(x, g, false).data()[4 * 5 * 7 + 3], 0f);
+        assertEquals(v / (1 + Math.exp(-v)), ref.scaleChannels(x, g, true).data()[4 * 5 * 7 + 3], 1e-6);
+    }
 }

@@ -191,38 +191,22 @@ public sealed interface Op {
 
     /**
      * {@code x * gate(x)}: {@code gate} maps {@code [N, C, ...]} to one factor per sample and channel
-     * ({@code [N, C, 1, 1, 1]}), which scales every position of that channel (a squeeze-and-excitation block).
+     * ({@code [N, C, 1, 1, 1]}), which scales every position of that channel (a squeeze-and-excitation block); with
+     * {@code swish} the swish after it runs in the same pass ({@link Fusion}).
      */
-    record Gate(String key, List<Op> gate) implements Op {
+    record Gate(String key, List<Op> gate, boolean swish) implements Op {
         public Gate {
             gate = List.copyOf(gate);
+        }
+
+        public Gate(String key, List<Op> gate) {
+            this(key, gate, false);
         }
 
         @Override
         public PreparedModule prepare(Backend backend) {
             PreparedModule g = Op.prepare(gate, backend);
-            return x -> {
-                Tensor f = g.forward(x);
-                int n = x.dim(0);
-                int c = x.dim(1);
-                if (f.numel() != n * c) {
-                    throw new IllegalArgumentException(key + ": the gate gives " + java.util.Arrays.toString(
-                            f.shape()) + " for input " + java.util.Arrays.toString(x.shape()) + ", not one value"
-                            + " per sample and channel");
-                }
-                float[] a = x.data();
-                float[] s = f.data();
-                float[] o = new float[a.length];
-                int per = a.length / (n * c);
-                for (int i = 0; i < n * c; i++) {
-                    float k = s[i];
-                    int at = i * per;
-                    for (int j = 0; j < per; j++) {
-                        o[at + j] = a[at + j] * k;
-                    }
-                }
-                return new Tensor(o, x.shape());
-            };
+            return x -> backend.scaleChannels(x, g.forward(x), swish);
         }
     }
 

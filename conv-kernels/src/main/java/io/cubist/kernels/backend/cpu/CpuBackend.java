@@ -124,6 +124,11 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     @Override
+    public Tensor scaleChannels(Tensor x, Tensor scale, boolean swish) {
+        return CpuElementwise.scaleChannels(x, scale, swish, threads);
+    }
+
+    @Override
     public Tensor linear(Tensor input, Tensor weight, Tensor bias) {
         return CpuElementwise.linear(input, weight, bias, threads);
     }

@@ -140,14 +140,15 @@ final class CpuConv extends CpuPreparedConv {
             need = Math.max(need, depthwiseReach(batch * cin, planes, grid, out));
         }
         float[] buf = scratch.get(need);
+        if (depthwise != null && !depthwiseBlocks) {
+            // each channel is split into its phases by the task that convolves it, while it is in cache
+            depthwiseGridForward(input.data(), in, buf, batch, cin, planes, grid, tapOff, out, y.data(), res, relu);
+            return y;
+        }
         threads.parallelFor(batch * cin, nc -> fill(input.data(), nc, in, grid, buf, nc * planes));
 
         if (depthwiseBlocks) {
             depthwiseForward(buf, batch, cin, planes, grid, out, y.data(), res, relu);
-            return y;
-        }
-        if (depthwise != null) {
-            depthwiseGridForward(buf, batch, cin, planes, grid, tapOff, out, y.data(), res, relu);
             return y;
         }
         OutputRuns runs = grid.runs(out);
@@ -220,14 +221,16 @@ final class CpuConv extends CpuPreparedConv {
     /**
      * Any other depthwise convolution (strided, a kernel {@link DepthwiseKernel} does not take): per channel and
      * output row, every tap is a contiguous run of the phase grid ({@code buf[tapOff + row + x]}), accumulated with
-     * one vector FMA per tap and lane group, then the epilogue. {@code tapOff} are the taps' grid offsets.
+     * one vector FMA per tap and lane group, then the epilogue. {@code tapOff} are the taps' grid offsets. Each task
+     * splits its own channel into phases first, so the split planes are still in cache when they are read.
      */
-    private void depthwiseGridForward(float[] buf, int batch, int cin, int planes, Grid grid, int[] tapOff, Dims3 out,
-                                      float[] y, float[] res, boolean relu) {
+    private void depthwiseGridForward(float[] input, Dims3 in, float[] buf, int batch, int cin, int planes, Grid grid,
+                                      int[] tapOff, Dims3 out, float[] y, float[] res, boolean relu) {
         int outVol = (int) out.product();
         int ow = out.w();
         int lanes = VS.length();
         threads.parallelFor(batch * cin, nc -> {
+            fill(input, nc, in, grid, buf, nc * planes);
             int c = nc % cin;
             float[] acc = new float[ow];
             float b = bias == null ? 0f : bias[c];

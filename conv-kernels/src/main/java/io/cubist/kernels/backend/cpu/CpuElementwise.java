@@ -89,6 +89,38 @@ final class CpuElementwise {
         return result;
     }
 
+    /** {@code x * scale[n, c]}, then swish when {@code swish}: one vector pass per plane, planes over the threads. */
+    static Tensor scaleChannels(Tensor x, Tensor scale, boolean swish, CpuThreads threads) {
+        int n = x.dim(0);
+        int c = x.dim(1);
+        if (scale.numel() != n * c) {
+            return ReferenceElementwise.scaleChannels(x, scale, swish); // its message names the shapes
+        }
+        float[] a = x.data();
+        float[] s = scale.data();
+        Tensor result = Tensor.zeros(x.shape());
+        float[] y = result.data();
+        int per = a.length / Math.max(1, n * c);
+        threads.parallelFor(n * c, p -> {
+            FloatVector k = FloatVector.broadcast(S, s[p]);
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            int base = p * per;
+            int j = 0;
+            for (; j <= per - S.length(); j += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, a, base + j).mul(k);
+                if (swish) {
+                    v = v.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
+                }
+                v.intoArray(y, base + j);
+            }
+            for (; j < per; j++) {
+                float v = a[base + j] * s[p];
+                y[base + j] = swish ? (float) (v / (1.0 + Math.exp(-(double) v))) : v;
+            }
+        });
+        return result;
+    }
+
     /** {@code y[r, o] = dot(x[r, :], W[o, :]) + b[o]}. */
     static Tensor linear(Tensor input, Tensor weight, Tensor bias, CpuThreads threads) {
         ReferenceElementwise.checkLinear(input, weight, bias);
