@@ -16,7 +16,10 @@ public record Probe(String video, double durationSec, double frameRate, long byt
         return new Probe(error.video(), Double.NaN, Double.NaN, bytesRead, error);
     }
 
-    /** About how many clips the video gives with these options (for the progress estimate; 1 when unknown). */
+    /**
+     * About how many rows the video gives with these options, a row per clip and view (for the progress estimate; 1
+     * when unknown).
+     */
     public long expectedClips(SegmentWork o) {
         if (error != null) {
             return 0;
@@ -27,9 +30,9 @@ public record Probe(String video, double durationSec, double frameRate, long byt
         double frames = Math.floor(durationSec * o.frameRate());
         long span = (long) (o.clipLength() - 1) * o.frameStep() + 1;
         if (frames < span) {
-            return o.tail() == TailPolicy.DROP ? 0 : 1;
+            return o.tail() == TailPolicy.DROP ? 0 : o.views();
         }
         long n = (long) ((frames - span) / o.clipStride()) + 1;
-        return o.tail() == TailPolicy.DROP ? n : n + 1;
+        return (o.tail() == TailPolicy.DROP ? n : n + 1) * o.views();
     }
 }
