@@ -42,7 +42,8 @@ public final class Concat implements Module {
         return new Concat(kind, branches, true);
     }
 
-    private Concat(String kind, List<List<Child>> branches, boolean ignored) {
+    // the flag only sets this signature apart: List<Child> and List<List<Child>> erase alike
+    private Concat(String kind, List<List<Child>> branches, boolean flat) {
         if (kind == null || kind.isBlank()) {
             throw new IllegalArgumentException("Concat: kind must be a class name, got '" + kind + "'");
         }

@@ -31,19 +31,28 @@ public final class ClassLabels {
         this.source = source;
     }
 
-    /** Kinetics-400's names for a 400-class classifier; the indices ({@code "class 17"}) for any other. */
-    public static ClassLabels forClasses(int classes) {
-        if (classes == 400) {
+    /** Kinetics-400's names, read once. */
+    private static final class Kinetics {
+        static final ClassLabels NAMES = read();
+
+        private static ClassLabels read() {
             String res = "labels/kinetics400.txt";
             try (InputStream in = ClassLabels.class.getClassLoader().getResourceAsStream(res)) {
                 if (in == null) {
                     throw new IllegalStateException(res + " is not on the class path (conf/labels/ in the source"
                             + " tree)");
                 }
-                return of(new String(in.readAllBytes(), StandardCharsets.UTF_8), "Kinetics-400", classes);
+                return of(new String(in.readAllBytes(), StandardCharsets.UTF_8), "Kinetics-400", 400);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + res + ": " + e, e);
             }
+        }
+    }
+
+    /** Kinetics-400's names for a 400-class classifier; the indices ({@code "class 17"}) for any other. */
+    public static ClassLabels forClasses(int classes) {
+        if (classes == 400) {
+            return Kinetics.NAMES;
         }
         List<String> idx = new ArrayList<>();
         for (int i = 0; i < classes; i++) {
