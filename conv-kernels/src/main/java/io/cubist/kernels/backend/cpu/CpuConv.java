@@ -271,56 +271,70 @@ final class CpuConv extends CpuPreparedConv {
         Dims3 pb = spec.padBefore();
         Dims3 s = spec.stride();
         int src = nc * (int) in.product();
+        // row by row of the (d, h) phases, every w phase of a row in turn, so a source row is read from memory once
         for (int pd = 0; pd < s.d(); pd++) {
             for (int ph = 0; ph < s.h(); ph++) {
+                boolean any = false;
                 for (int pw = 0; pw < s.w(); pw++) {
-                    if (!phaseRead[(pd * s.h() + ph) * s.w() + pw]) {
-                        continue;
-                    }
-                    int planeBase = dst + ((pd * s.h() + ph) * s.w() + pw) * grid.plane;
-                    for (int gd = 0; gd < grid.gd; gd++) {
-                        int id = gd * s.d() + pd >= grid.lpd ? -1 : mode.map(gd * s.d() + pd - pb.d(), in.d());
-                        for (int gh = 0; gh < grid.gh; gh++) {
-                            int ih = id < 0 || gh * s.h() + ph >= grid.lph ? -1
-                                    : mode.map(gh * s.h() + ph - pb.h(), in.h());
-                            int row = planeBase + (gd * grid.gh + gh) * grid.gw;
-                            if (ih < 0) {
-                                java.util.Arrays.fill(buf, row, row + grid.gw, 0f);
+                    any |= phaseRead[(pd * s.h() + ph) * s.w() + pw];
+                }
+                if (!any) {
+                    continue;
+                }
+                for (int gd = 0; gd < grid.gd; gd++) {
+                    int id = gd * s.d() + pd >= grid.lpd ? -1 : mode.map(gd * s.d() + pd - pb.d(), in.d());
+                    for (int gh = 0; gh < grid.gh; gh++) {
+                        int ih = id < 0 || gh * s.h() + ph >= grid.lph ? -1
+                                : mode.map(gh * s.h() + ph - pb.h(), in.h());
+                        int srcRow = ih < 0 ? -1 : src + (id * in.h() + ih) * in.w();
+                        for (int pw = 0; pw < s.w(); pw++) {
+                            if (!phaseRead[(pd * s.h() + ph) * s.w() + pw]) {
                                 continue;
                             }
-                            int srcRow = src + (id * in.h() + ih) * in.w();
-                            int from = 0;
-                            int to = 0;
-                            if (s.w() == 1) {
-                                // the unpadded part of the row is one contiguous copy
-                                from = pb.w();
-                                to = Math.min(pb.w() + in.w(), Math.min(grid.gw, grid.lpw));
-                                System.arraycopy(x, srcRow, buf, row + from, to - from);
-                            }
-                            if (s.w() > 1) {
-                                // the grid columns whose source lies inside the row: a strided copy
-                                int sw = s.w();
-                                from = Math.max(0, (pb.w() - pw + sw - 1) / sw);
-                                to = Math.min(grid.gw, Math.min(Math.floorDiv(pb.w() + in.w() - 1 - pw, sw) + 1,
-                                        Math.floorDiv(grid.lpw - 1 - pw, sw) + 1));
-                                int at = srcRow + from * sw + pw - pb.w();
-                                for (int gw = from; gw < to; gw++, at += sw) {
-                                    buf[row + gw] = x[at];
-                                }
-                            }
-                            for (int gw = 0; gw < grid.gw; gw++) {
-                                if (gw == from && to > from) {
-                                    gw = to - 1;
-                                    continue;
-                                }
-                                int q = gw * s.w() + pw;
-                                int iw = q >= grid.lpw ? -1 : mode.map(q - pb.w(), in.w());
-                                buf[row + gw] = iw >= 0 ? x[srcRow + iw] : 0f;
-                            }
+                            int row = dst + ((pd * s.h() + ph) * s.w() + pw) * grid.plane
+                                    + (gd * grid.gh + gh) * grid.gw;
+                            fillRow(x, srcRow, pw, in, grid, buf, row);
                         }
                     }
                 }
             }
+        }
+    }
+
+    /** One grid row of phase {@code pw} from source row {@code srcRow} (-1: a padding row, all zeros). */
+    private void fillRow(float[] x, int srcRow, int pw, Dims3 in, Grid grid, float[] buf, int row) {
+        if (srcRow < 0) {
+            java.util.Arrays.fill(buf, row, row + grid.gw, 0f);
+            return;
+        }
+        PaddingMode mode = spec.paddingMode();
+        Dims3 pb = spec.padBefore();
+        int sw = spec.stride().w();
+        int from;
+        int to;
+        if (sw == 1) {
+            // the unpadded part of the row is one contiguous copy
+            from = pb.w();
+            to = Math.min(pb.w() + in.w(), Math.min(grid.gw, grid.lpw));
+            System.arraycopy(x, srcRow, buf, row + from, to - from);
+        } else {
+            // the grid columns whose source lies inside the row: a strided copy
+            from = Math.max(0, (pb.w() - pw + sw - 1) / sw);
+            to = Math.min(grid.gw, Math.min(Math.floorDiv(pb.w() + in.w() - 1 - pw, sw) + 1,
+                    Math.floorDiv(grid.lpw - 1 - pw, sw) + 1));
+            int at = srcRow + from * sw + pw - pb.w();
+            for (int gw = from; gw < to; gw++, at += sw) {
+                buf[row + gw] = x[at];
+            }
+        }
+        for (int gw = 0; gw < grid.gw; gw++) {
+            if (gw == from && to > from) {
+                gw = to - 1;
+                continue;
+            }
+            int q = gw * sw + pw;
+            int iw = q >= grid.lpw ? -1 : mode.map(q - pb.w(), in.w());
+            buf[row + gw] = iw >= 0 ? x[srcRow + iw] : 0f;
         }
     }
 
