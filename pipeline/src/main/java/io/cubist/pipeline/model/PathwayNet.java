@@ -114,6 +114,11 @@ public final class PathwayNet implements Module {
     /** The slow and fast inputs' shapes for a clip of shape {@code in}. */
     private int[][] packShapes(int[] in) {
         Shapes.requireNcdhw(kind(), in, -1);
+        if (in[2] % alpha != 0) {
+            throw new IllegalArgumentException("a two-pathway clip needs a multiple of " + alpha + " frames (the slow"
+                    + " pathway takes every " + alpha + "th and the fusions stride " + alpha + " in time), got "
+                    + in[2]);
+        }
         int[] slow = in.clone();
         slow[2] = slowFrames(in[2], alpha).length;
         return new int[][] {slow, in.clone()};

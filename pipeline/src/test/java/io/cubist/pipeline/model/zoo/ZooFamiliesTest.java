@@ -204,4 +204,12 @@ class ZooFamiliesTest {
         int[] want = java.util.Arrays.stream(frames.split(",")).mapToInt(Integer::parseInt).toArray();
         assertArrayEquals(want, io.cubist.pipeline.model.PathwayNet.slowFrames(t, alpha));
     }
+
+    /** A SlowFast clip whose length alpha does not divide is refused saying so, before any layer runs. */
+    @Test
+    void slowFastNeedsAMultipleOfAlphaFrames() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ModelZoo.network("slowfast_r50").featureShape(new int[] {1, 3, 30, 224, 224}));
+        assertTrue(e.getMessage().contains("needs a multiple of 4 frames"), e.getMessage());
+    }
 }
