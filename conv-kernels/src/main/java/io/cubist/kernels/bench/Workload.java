@@ -24,4 +24,19 @@ public interface Workload {
 
     /** One forward pass; its output is kept until the next run so that no work can be skipped. */
     void run();
+
+    /**
+     * One part of a run, for {@code bench --profile}: its name (a module key), its median-free mean wall time per run
+     * and its FLOPs per run ({@code 2 * MACs}; 0 for parts without convolutions or linear layers).
+     */
+    record Part(String name, double msPerRun, long flops) {
+    }
+
+    /**
+     * Where the time of a run goes: {@code runs} more runs, each part timed as it runs (parts one after another add
+     * up to the run). Empty for a workload that has no parts (a single layer).
+     */
+    default java.util.List<Part> profile(int runs) {
+        return java.util.List.of();
+    }
 }

@@ -47,7 +47,7 @@ final class BenchCommand implements Command {
 
     @Override
     public Set<String> switches() {
-        return Set.of("json");
+        return Set.of("json", "profile");
     }
 
     @Override
@@ -75,6 +75,9 @@ final class BenchCommand implements Command {
                 --runs         timed runs (default 10)
                 --seed         seed of the random weights and input (default 0)
                 --json         print exactly one JSON object on stdout instead of the table
+                --profile      with --model: R more runs with every top-level part timed (a residual block, an
+                               Inception block, a convolution ... by its module key): ms per run, share of the run,
+                               GFLOP/s; in --json as "profile"
                 --model, --batch  whole-model mode: %s
 
                 example:
@@ -141,10 +144,23 @@ final class BenchCommand implements Command {
             }
             Timings t = Timings.measure(w, warmup, warmupSeconds(flags), runs);
             Map<String, Object> report = report(flags, w, backend, threads, t, peak);
+            List<Workload.Part> parts = flags.has("profile") ? w.profile(runs) : List.of();
+            if (flags.has("profile")) {
+                report.put("profile", parts.stream().map(p -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("part", p.name());
+                    m.put("ms", p.msPerRun());
+                    m.put("flops", p.flops());
+                    return m;
+                }).toList());
+            }
             if (flags.has("json")) {
                 System.out.println(Json.write(report));
             } else {
                 System.out.println(table(w, report, t, peak));
+                if (!parts.isEmpty()) {
+                    System.out.println(profileTable(parts));
+                }
             }
             return 0;
         } finally {
@@ -213,6 +229,21 @@ final class BenchCommand implements Command {
         if (r.get("fraction_of_peak") instanceof Double f) {
             line(b, "of peak", fmt("%.1f%%", 100 * f));
         }
+        return b.toString().stripTrailing();
+    }
+
+    /** One line per part: ms per run, its share of the parts' sum, GFLOP/s where it has FLOPs. */
+    static String profileTable(List<Workload.Part> parts) {
+        double total = parts.stream().mapToDouble(Workload.Part::msPerRun).sum();
+        int width = Math.max(4, parts.stream().mapToInt(p -> p.name().length()).max().orElse(4));
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%n%-" + width + "s  %9s  %6s  %9s%n", "part", "ms/run", "share", "GFLOP/s"));
+        for (Workload.Part p : parts) {
+            b.append(String.format(Locale.ROOT, "%-" + width + "s  %9.3f  %5.1f%%  %9s%n", p.name(), p.msPerRun(),
+                    100 * p.msPerRun() / Math.max(total, 1e-9),
+                    p.flops() > 0 ? String.format(Locale.ROOT, "%.1f", p.flops() / (p.msPerRun() * 1e6)) : ""));
+        }
+        b.append(String.format(Locale.ROOT, "%-" + width + "s  %9.3f  %5.1f%%%n", "sum", total, 100.0));
         return b.toString().stripTrailing();
     }
 

@@ -82,6 +82,26 @@ class BenchCommandTest {
         assertEquals(1000.0 / (Double) j.get("ms_median"), clipsPerSec, 1e-9 * clipsPerSec);
     }
 
+    /**
+     * --profile: every top-level part of the model in forward order, the residual blocks by their keys and the
+     * classifier as head; the parts' FLOPs add up to the model's, whatever the times.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void profileTimesEveryPart() {
+        Result r = cubist("bench", "--model", "x3d_xs", "--batch", "1", "--threads", "2", "--warmup", "0",
+                "--warmup-seconds", "0", "--runs", "1", "--json", "--profile");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> j = Json.parseObject(r.out().strip());
+        List<Map<String, Object>> parts = (List<Map<String, Object>>) j.get("profile");
+        List<Object> names = parts.stream().map(p -> p.get("part")).toList();
+        assertEquals("blocks.0.conv.conv_t", names.get(0));
+        assertTrue(names.contains("blocks.1.res_blocks.0") && names.contains("blocks.4.res_blocks.6"), names.toString());
+        assertEquals("head", names.get(names.size() - 1));
+        assertEquals(j.get("flops"), parts.stream().mapToLong(p -> (Long) p.get("flops")).sum());
+        assertTrue(parts.stream().allMatch(p -> (Double) p.get("ms") >= 0));
+    }
+
     @Test
     void memoryBoundLayersHaveNoGflops() {
         Result r = cubist("bench", "--layer", "{\"module\": \"ReLU\"}", "--input-shape", "2,3", "--threads", "1",

@@ -67,6 +67,28 @@ public final class Model {
     }
 
     /**
+     * {@link #prepare(Backend)}, timing each top-level part of the backbone and the classifier into {@code profile}
+     * ({@link Profile}): where a forward pass spends its time.
+     */
+    public PreparedModel prepare(Backend backend, Profile profile) {
+        List<Op> body = Fusion.fuse(network.backbone().lower(weights, ""));
+        PreparedModule b = Op.prepare(body, backend, profile);
+        PreparedModule h = null;
+        if (network.head() != null) {
+            List<Op> head = Fusion.fuse(network.head().lower(weights, network.headName()));
+            PreparedModule hp = Op.prepare(head, backend);
+            profile.declare("head");
+            h = x -> {
+                long t0 = System.nanoTime();
+                io.cubist.kernels.tensor.Tensor y = hp.forward(x);
+                profile.add("head", System.nanoTime() - t0);
+                return y;
+            };
+        }
+        return new PreparedModel(network, backend, b, h, List.of(), LayerPool.AVG, Taps.NONE);
+    }
+
+    /**
      * Prepares the model across the devices of {@code plan}: each grouped convolution's groups split over the plan's
      * slots in proportion to their speed, per-channel layers run where their channels lie, and the rest (ungrouped
      * convolutions, the classifier) on the plan's first slot. Activations cross devices only where a layer needs

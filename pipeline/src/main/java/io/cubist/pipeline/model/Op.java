@@ -316,6 +316,56 @@ public sealed interface Op {
         return new Tensor(out, shape);
     }
 
+    /**
+     * The module key an op stands for, for {@link Profile}s: a convolution's or batch norm's without the tensor
+     * name, a block's own; an op without one (pools, ReLU, flatten) by its kind.
+     */
+    static String label(Op op) {
+        String key = null;
+        if (op instanceof Conv c) {
+            key = c.key();
+        } else if (op instanceof BatchNorm b) {
+            key = b.key();
+        } else if (op instanceof Linear l) {
+            key = l.key();
+        } else if (op instanceof Residual r) {
+            key = r.key();
+        } else if (op instanceof Concat c) {
+            key = c.key();
+        } else if (op instanceof Gate g) {
+            key = g.key();
+        } else if (op instanceof Pathways p) {
+            key = p.key();
+        }
+        if (key == null || key.isEmpty()) {
+            return op.getClass().getSimpleName();
+        }
+        return key.endsWith(".weight") ? key.substring(0, key.length() - ".weight".length()) : key;
+    }
+
+    /** {@link #prepare(List, Backend)}, timing each op into {@code profile} under its {@link #label}. */
+    static PreparedModule prepare(List<Op> ops, Backend backend, Profile profile) {
+        List<PreparedModule> steps = new java.util.ArrayList<>();
+        for (Op op : ops) {
+            PreparedModule p = op.prepare(backend);
+            String name = label(op);
+            profile.declare(name);
+            steps.add(x -> {
+                long t0 = System.nanoTime();
+                Tensor y = p.forward(x);
+                profile.add(name, System.nanoTime() - t0);
+                return y;
+            });
+        }
+        return x -> {
+            Tensor y = x;
+            for (PreparedModule s : steps) {
+                y = s.forward(y);
+            }
+            return y;
+        };
+    }
+
     /** The ops run one after another; the empty list is the identity. */
     static PreparedModule prepare(List<Op> ops, Backend backend) {
         List<PreparedModule> steps = ops.stream().map(o -> o.prepare(backend)).toList();

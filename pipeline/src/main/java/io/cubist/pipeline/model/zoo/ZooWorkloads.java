@@ -4,9 +4,12 @@ import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.bench.ModelWorkloads;
 import io.cubist.kernels.bench.Workload;
 import io.cubist.kernels.tensor.Tensor;
+import io.cubist.pipeline.model.Model;
 import io.cubist.pipeline.model.Network;
 import io.cubist.pipeline.model.PreparedModel;
+import io.cubist.pipeline.model.Profile;
 import io.cubist.pipeline.model.RandomWeights;
+import io.cubist.pipeline.model.SummaryRow;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -32,7 +35,8 @@ public final class ZooWorkloads implements ModelWorkloads {
         Network net = ModelZoo.network(model);
         int[] clip = ModelZoo.describe(model).defaultInput();
         int[] in = {batch, 3, clip[2], clip[3], clip[4]};
-        PreparedModel prepared = net.load(RandomWeights.torchvisionInit(net.stateDict(), seed)).prepare(backend);
+        Model loaded = net.load(RandomWeights.torchvisionInit(net.stateDict(), seed));
+        PreparedModel prepared = loaded.prepare(backend);
         Tensor clips = Tensor.random(seed, in);
         int[] out = net.featureShape(in);
         long flops = 2 * net.macs(in);
@@ -67,6 +71,27 @@ public final class ZooWorkloads implements ModelWorkloads {
             @Override
             public void run() {
                 last = prepared.forward(clips);
+            }
+
+            /** A second copy prepared with a {@link Profile}; a part's FLOPs are its summary rows'. */
+            @Override
+            public List<Part> profile(int runs) {
+                Profile profile = new Profile();
+                PreparedModel p = loaded.prepare(backend, profile);
+                p.forward(clips); // warm: the first call sizes scratch buffers
+                profile.reset();
+                for (int i = 0; i < runs; i++) {
+                    last = p.forward(clips);
+                }
+                List<SummaryRow> rows = net.summary(in).rows();
+                List<Part> parts = new java.util.ArrayList<>();
+                for (Profile.Part part : profile.parts()) {
+                    String prefix = part.name().equals("head") ? net.headName() : part.name();
+                    long macs = rows.stream().filter(r -> r.name().equals(prefix) || r.name().startsWith(prefix + "."))
+                            .mapToLong(SummaryRow::macs).sum();
+                    parts.add(new Part(part.name(), part.nanos() / 1e6 / Math.max(1, runs), 2 * macs));
+                }
+                return parts;
             }
         };
     }
