@@ -14,6 +14,10 @@ global pooling, which has no MKLDNN kernel; for the families whose other layers 
 swish and gates, I3D's padding, SlowFast's frame selection) every Conv3d alone is forced through oneDNN, its input
 and output converted).
 Cubist side: ``bin/cubist bench --model NAME --batch N --threads T --json`` (same warm-up, runs and median).
+With ``--ort`` also ONNX Runtime's CPU provider (its Java package, ``tools/fetch_onnxruntime.sh``; ``--ort-jar`` or
+``$ORT_JAR`` to give the jar): the PyTorch model exported by ``tools/export_onnx.py`` (opset 13), ``T`` intra-op
+threads, all graph optimizations, run by ``tools/OrtBench.java``; the ratio is then to the best of PyTorch's two
+paths and ONNX Runtime.
 Prints a markdown table with the ratio Cubist clips/s / PyTorch clips/s and the load average when each ran:
 timings on a shared machine are noise, so compare ratios from one quiet run.
 """
@@ -125,6 +129,17 @@ def cubist_clips_per_sec(name, batch, threads, warmup, runs):
     return json.loads(out.stdout.strip().splitlines()[-1])["clips_per_sec"]
 
 
+def ort_clips_per_sec(name, batch, threads, warmup, runs, jar, work):
+    import export_onnx
+    path = os.path.join(work, name + ".onnx")
+    if not os.path.exists(path):
+        export_onnx.export(name, path)
+    shape = ",".join(str(d) for d in clip_shape(name, batch))
+    out = subprocess.run(["java", "-cp", jar, os.path.join(ROOT, "tools", "OrtBench.java"), path, shape,
+                          str(threads), str(warmup), str(runs)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["clips_per_sec"]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default="r3d_18,mc3_18,r2plus1d_18")
@@ -132,18 +147,39 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--ort", action="store_true", help="also time ONNX Runtime (see tools/fetch_onnxruntime.sh)")
+    ap.add_argument("--ort-jar", default=os.environ.get("ORT_JAR"))
     a = ap.parse_args(argv)
+    jar = None
+    if a.ort:
+        jar = a.ort_jar or subprocess.run([os.path.join(ROOT, "tools", "fetch_onnxruntime.sh")], capture_output=True,
+                                          text=True, check=True).stdout.strip()
+    import tempfile
+    work = tempfile.mkdtemp(prefix="cubist-onnx-")
     print(f"threads {a.threads}, warm-up {a.warmup}, median of {a.runs}; torch {torch.__version__}")
-    print("| model | batch | Cubist clips/s | PyTorch default | PyTorch oneDNN | ratio to PyTorch's best | load avg |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    if jar:
+        print("| model | batch | Cubist clips/s | PyTorch default | PyTorch oneDNN | ONNX Runtime | ratio to the best"
+              " | load avg |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    else:
+        print("| model | batch | Cubist clips/s | PyTorch default | PyTorch oneDNN | ratio to PyTorch's best | load avg |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
     for name in a.models.split(","):
         for batch in (int(b) for b in a.batch.split(",")):
             c = cubist_clips_per_sec(name, batch, a.threads, a.warmup, a.runs)
             d, o, why = torch_clips_per_sec(name, batch, a.threads, a.warmup, a.runs)
             best = max(d, o or 0.0)
             onednn = f"{o:.2f}" if o else f"n/a ({why})"
-            print(f"| {name} | {batch} | {c:.2f} | {d:.2f} | {onednn} | {c / best:.2f} | {os.getloadavg()[0]:.1f} |",
-                  flush=True)
+            if jar:
+                ort = ort_clips_per_sec(name, batch, a.threads, a.warmup, a.runs, jar, work)
+                best = max(best, ort)
+                print(f"| {name} | {batch} | {c:.2f} | {d:.2f} | {onednn} | {ort:.2f} | {c / best:.2f} |"
+                      f" {os.getloadavg()[0]:.1f} |", flush=True)
+            else:
+                print(f"| {name} | {batch} | {c:.2f} | {d:.2f} | {onednn} | {c / best:.2f} |"
+                      f" {os.getloadavg()[0]:.1f} |", flush=True)
+    import shutil
+    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
