@@ -104,8 +104,10 @@ final class EmbedCommand implements Command {
             throw new UsageException("embed: --" + e.getMessage());
         }
         int views = flags.positiveInt("views", 1);
-        if (!ClipTransform.VIEW_COUNTS.contains(views)) {
-            throw new UsageException("embed: --views must be 1, 3 or 10, got " + views);
+        try {
+            ClipTransform.checkViews(views);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("embed: --" + e.getMessage());
         }
         int topK = flags.has("top-k") ? flags.positiveInt("top-k", 5) : 0;
         Path labelsPath = flags.has("labels") ? flags.inputFile("labels") : null;

@@ -19,8 +19,8 @@ public record ClipFeature(String video, int clip, double startSec, double endSec
                           float[] logits, Map<String, float[]> layers) {
 
     public ClipFeature {
-        layers = layers == null ? Map.of() : java.util.Collections.unmodifiableMap(
-                new java.util.LinkedHashMap<>(layers));
+        layers = layers == null || layers.isEmpty() ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(layers));
     }
 
     /** A feature of one view, without logits or layers. */

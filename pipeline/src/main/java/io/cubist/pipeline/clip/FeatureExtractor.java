@@ -163,7 +163,7 @@ public final class FeatureExtractor {
         for (int i = 0; i < n; i++) {
             float[] v = row(o.features(), i, n);
             if (allFinite(v)) {
-                Map<String, float[]> layers = new LinkedHashMap<>();
+                Map<String, float[]> layers = o.layers().isEmpty() ? Map.of() : new LinkedHashMap<>();
                 for (Map.Entry<String, Tensor> e : o.layers().entrySet()) {
                     layers.put(e.getKey(), row(e.getValue(), i, n));
                 }

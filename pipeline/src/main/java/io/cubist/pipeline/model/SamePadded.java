@@ -134,13 +134,8 @@ public final class SamePadded implements Module {
         } else {
             ops.add(new Op.SamePad(conv.kernel(), conv.stride()));
         }
-        String wk = Module.join(Module.join(path, "conv3d"), "weight");
-        ops.add(new Op.Conv(wk, spec, Shapes.weight(weights, wk, spec.weightShape()), spec.bias()
-                ? Shapes.weight(weights, Module.join(Module.join(path, "conv3d"), "bias"),
-                new int[] {spec.outChannels()}) : null, false));
-        for (Child c : children.subList(1, children.size())) {
-            ops.addAll(c.module().lower(weights, Module.join(path, c.name())));
-        }
+        ops.addAll(Conv3d.lower(spec, weights, Module.join(path, "conv3d")));
+        ops.addAll(Chain.lower(children.subList(1, children.size()), weights, path, Taps.NONE));
         return ops;
     }
 

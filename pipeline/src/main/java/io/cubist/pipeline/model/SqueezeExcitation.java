@@ -4,7 +4,6 @@ import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.conv.ReceptiveField;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.pipeline.weights.StateDict;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -80,11 +79,7 @@ public final class SqueezeExcitation implements Module {
 
     @Override
     public List<Op> lower(StateDict weights, String path) {
-        List<Op> gate = new ArrayList<>();
-        for (Child c : children) {
-            gate.addAll(c.module().lower(weights, Module.join(path, c.name())));
-        }
-        return List.of(new Op.Gate(path, gate));
+        return List.of(new Op.Gate(path, Chain.lower(children, weights, path, Taps.NONE)));
     }
 
     @Override

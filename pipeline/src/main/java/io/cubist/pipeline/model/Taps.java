@@ -18,7 +18,6 @@ public final class Taps {
 
     private final Set<String> wanted;
     private final Map<String, Tensor> kept = new LinkedHashMap<>();
-    private final java.util.Set<String> placed = new java.util.LinkedHashSet<>();
 
     public Taps(List<String> names) {
         this.wanted = Set.copyOf(names);
@@ -29,17 +28,11 @@ public final class Taps {
     }
 
     Op.Tap tap(String key) {
-        placed.add(key);
         return new Op.Tap(key, this);
     }
 
     void keep(String key, Tensor value) {
         kept.put(key, value);
-    }
-
-    /** The keys a tap was placed for, in lowering order. */
-    Set<String> placed() {
-        return placed;
     }
 
     /** The outputs kept since the last call, and forgets them. */

@@ -10,6 +10,7 @@ import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Direct (non-transposed) convolution as an implicit GEMM: {@code Y[m][n] = sum_k A[m][k] * B[k][n]} with
@@ -45,7 +46,6 @@ final class CpuConv extends CpuPreparedConv {
      */
     private final float[] depthwise;
     private final boolean depthwiseBlocks;
-    private static final jdk.incubator.vector.VectorSpecies<Float> VS = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
 
     CpuConv(ConvSpec spec, Tensor weight, Tensor bias, CpuThreads threads) {
         super(spec, weight, bias, threads);
@@ -228,7 +228,7 @@ final class CpuConv extends CpuPreparedConv {
                                       int[] tapOff, Dims3 out, float[] y, float[] res, boolean relu) {
         int outVol = (int) out.product();
         int ow = out.w();
-        int lanes = VS.length();
+        int lanes = DepthwiseKernel.S.length();
         threads.parallelFor(batch * cin, nc -> {
             fill(input, nc, in, grid, buf, nc * planes);
             int c = nc % cin;
@@ -241,10 +241,10 @@ final class CpuConv extends CpuPreparedConv {
                     int x = 0;
                     // each lane group accumulates every tap in a register
                     for (; x <= ow - lanes; x += lanes) {
-                        jdk.incubator.vector.FloatVector a = jdk.incubator.vector.FloatVector.zero(VS);
+                        FloatVector a = FloatVector.zero(DepthwiseKernel.S);
                         for (int t = 0; t < taps; t++) {
-                            a = jdk.incubator.vector.FloatVector.fromArray(VS, buf, row + tapOff[t] + x)
-                                    .fma(jdk.incubator.vector.FloatVector.broadcast(VS, depthwise[wBase + t]), a);
+                            a = FloatVector.fromArray(DepthwiseKernel.S, buf, row + tapOff[t] + x)
+                                    .fma(FloatVector.broadcast(DepthwiseKernel.S, depthwise[wBase + t]), a);
                         }
                         a.intoArray(acc, x);
                     }
