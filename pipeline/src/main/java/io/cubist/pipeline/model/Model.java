@@ -55,15 +55,7 @@ public final class Model {
      * @throws IllegalArgumentException naming the closest layers when one is not a layer of the network
      */
     public PreparedModel prepare(Backend backend, List<String> layers, LayerPool pool) {
-        network.checkLayers(layers);
-        Taps taps = layers.isEmpty() ? Taps.NONE : new Taps(layers);
-        List<Op> body = Fusion.fuse(network.backbone().lower(weights, "", taps));
-        PreparedModule b = Op.prepare(body, backend);
-        PreparedModule h = null;
-        if (network.head() != null) {
-            h = Op.prepare(Fusion.fuse(network.head().lower(weights, network.headName())), backend);
-        }
-        return new PreparedModel(network, backend, b, h, layers, pool, taps);
+        return prepare(backend, layers, pool, null);
     }
 
     /**
@@ -71,21 +63,22 @@ public final class Model {
      * ({@link Profile}): where a forward pass spends its time.
      */
     public PreparedModel prepare(Backend backend, Profile profile) {
-        List<Op> body = Fusion.fuse(network.backbone().lower(weights, ""));
-        PreparedModule b = Op.prepare(body, backend, profile);
+        return prepare(backend, List.of(), LayerPool.AVG, profile);
+    }
+
+    private PreparedModel prepare(Backend backend, List<String> layers, LayerPool pool, Profile profile) {
+        network.checkLayers(layers);
+        Taps taps = layers.isEmpty() ? Taps.NONE : new Taps(layers);
+        List<Op> body = Fusion.fuse(network.backbone().lower(weights, "", taps));
+        PreparedModule b = profile == null ? Op.prepare(body, backend) : Op.prepare(body, backend, profile);
         PreparedModule h = null;
         if (network.head() != null) {
-            List<Op> head = Fusion.fuse(network.head().lower(weights, network.headName()));
-            PreparedModule hp = Op.prepare(head, backend);
-            profile.declare("head");
-            h = x -> {
-                long t0 = System.nanoTime();
-                io.cubist.kernels.tensor.Tensor y = hp.forward(x);
-                profile.add("head", System.nanoTime() - t0);
-                return y;
-            };
+            h = Op.prepare(Fusion.fuse(network.head().lower(weights, network.headName())), backend);
+            if (profile != null) {
+                h = profile.timed("head", h);
+            }
         }
-        return new PreparedModel(network, backend, b, h, List.of(), LayerPool.AVG, Taps.NONE);
+        return new PreparedModel(network, backend, b, h, layers, pool, taps);
     }
 
     /**

@@ -347,15 +347,7 @@ public sealed interface Op {
     static PreparedModule prepare(List<Op> ops, Backend backend, Profile profile) {
         List<PreparedModule> steps = new java.util.ArrayList<>();
         for (Op op : ops) {
-            PreparedModule p = op.prepare(backend);
-            String name = label(op);
-            profile.declare(name);
-            steps.add(x -> {
-                long t0 = System.nanoTime();
-                Tensor y = p.forward(x);
-                profile.add(name, System.nanoTime() - t0);
-                return y;
-            });
+            steps.add(profile.timed(label(op), op.prepare(backend)));
         }
         return x -> {
             Tensor y = x;

@@ -18,14 +18,24 @@ public final class Profile {
 
     private final Map<String, long[]> parts = new LinkedHashMap<>();
 
-    synchronized void add(String name, long nanos) {
+    /** {@code m}, timed as the part {@code name} (declared now, so parts keep the order of the forward pass). */
+    PreparedModule timed(String name, PreparedModule m) {
+        declare(name);
+        return x -> {
+            long t0 = System.nanoTime();
+            io.cubist.kernels.tensor.Tensor y = m.forward(x);
+            add(name, System.nanoTime() - t0);
+            return y;
+        };
+    }
+
+    private synchronized void add(String name, long nanos) {
         long[] p = parts.computeIfAbsent(name, k -> new long[2]);
         p[0]++;
         p[1] += nanos;
     }
 
-    /** Registers a part before it runs, so parts keep the order of the forward pass. */
-    synchronized void declare(String name) {
+    private synchronized void declare(String name) {
         parts.computeIfAbsent(name, k -> new long[2]);
     }
 
