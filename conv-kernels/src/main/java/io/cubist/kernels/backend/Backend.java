@@ -1,15 +1,20 @@
 package io.cubist.kernels.backend;
 
+import io.cubist.kernels.backend.reference.ReferenceOps;
 import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.ops.DeformSpec;
+import io.cubist.kernels.ops.OpSpec;
 import io.cubist.kernels.ops.PoolSpec;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
+import java.util.function.Supplier;
 
 /**
  * A compute engine for every op of the {@code cubist op} contract. Engines: {@code reference} (plain loops, the
- * oracle every other engine is tested against), {@code cpu} (Vector API), {@code opencl} (Aparapi). Found through
- * {@link Backends}, which ranks them and never silently swaps one that was asked for by name.
+ * oracle every other engine is tested against), {@code cpu} (Vector API), {@code opencl} (Aparapi). Opened through
+ * {@link Backends#open} from one {@link EngineRequest}; {@link BackendProvider}s rank them, and one asked for by name
+ * is never silently swapped. An engine must prepare convolutions; every other op has a default that runs the
+ * reference loops, and the per-op methods below are conveniences over {@link #prepare(OpSpec)}.
  *
  * <p>Unless stated otherwise tensors are NCDHW ({@code [N, C, D, H, W]}); inputs are never modified and every
  * method returns a new tensor.
@@ -19,76 +24,107 @@ public interface Backend {
     /** The name users select it by: {@code reference}, {@code cpu}, {@code opencl}. */
     String name();
 
-    /** Higher ranks are preferred when no backend is named. */
-    int rank();
-
-    /** Null if the backend can run here, else why not (a missing OpenCL driver, a JVM flag). */
-    String unavailableReason();
-
     /**
      * Validates {@code weight} ({@link ConvSpec#weightShape()}) and {@code bias} ({@code [out]}, or null when
      * {@code spec.bias()} is false) and packs them for repeated {@link PreparedConv#forward} calls.
      */
     PreparedConv prepare(ConvSpec spec, Tensor weight, Tensor bias);
 
+    /**
+     * Prepares any other op from its spec, weights included, for repeated {@link PreparedOp#forward} calls. The
+     * default runs the reference engine's loops; an engine overrides it for the ops it has kernels for.
+     */
+    default PreparedOp prepare(OpSpec spec) {
+        return ReferenceOps.prepare(spec);
+    }
+
+    /**
+     * Runs {@code body}, one forward pass, in which tensors this engine makes may stay in its own memory (a device's)
+     * and be handed from op to op there; what {@code body} reads on the host ({@link Tensor#data()}) inside the
+     * pass comes over then. Tensors made inside must not be read after it returns unless they were read inside.
+     * Engines that compute in host memory just run it. Passes on one engine do not nest.
+     */
+    default <T> T pass(Supplier<T> body) {
+        return body.get();
+    }
+
+    /**
+     * Reads {@code tensors} to the host ({@link Tensor#data()}) in as few transfers as the engine can: inside a
+     * {@link #pass}, the outputs a caller keeps.
+     */
+    default void fetch(java.util.List<Tensor> tensors) {
+        tensors.forEach(Tensor::data);
+    }
+
+    /** What this engine moved to and from its device and launched so far ({@link Traffic#NONE} in host memory). */
+    default Traffic traffic() {
+        return Traffic.NONE;
+    }
+
+    /** One line for logs and manifests: the engine and what it runs on (threads, device). */
+    default String describe() {
+        return name();
+    }
+
     /** {@code F.max_pool3d} on {@code [N, C, D, H, W]}; padded positions count as minus infinity. */
-    Tensor maxPool3d(PoolSpec spec, Tensor input);
+    default Tensor maxPool3d(PoolSpec spec, Tensor input) {
+        return prepare(new OpSpec.MaxPool(spec)).forward(input);
+    }
 
     /** {@code F.avg_pool3d} on {@code [N, C, D, H, W]}. */
-    Tensor avgPool3d(PoolSpec spec, Tensor input);
+    default Tensor avgPool3d(PoolSpec spec, Tensor input) {
+        return prepare(new OpSpec.AvgPool(spec)).forward(input);
+    }
 
-    /**
-     * {@code F.adaptive_avg_pool3d}: output index {@code i} of an axis averages input
-     * {@code [floor(i*in/out), ceil((i+1)*in/out))}.
-     */
-    Tensor adaptiveAvgPool3d(Tensor input, Dims3 outputSize);
+    /** {@link OpSpec.AdaptiveAvgPool}. */
+    default Tensor adaptiveAvgPool3d(Tensor input, Dims3 outputSize) {
+        return prepare(new OpSpec.AdaptiveAvgPool(outputSize)).forward(input);
+    }
 
-    /**
-     * {@code F.batch_norm} in inference: {@code y = (x - mean) / sqrt(var + eps) * weight + bias} per channel
-     * (dimension 1); {@code input} has rank >= 2; {@code weight}/{@code bias} may be null (1 and 0).
-     */
-    Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, double eps);
+    /** {@link OpSpec.BatchNorm}. */
+    default Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                             double eps) {
+        return prepare(new OpSpec.BatchNorm(runningMean, runningVar, weight, bias, eps)).forward(input);
+    }
 
     /** {@code F.relu}, any shape. */
-    Tensor relu(Tensor input);
+    default Tensor relu(Tensor input) {
+        return prepare(new OpSpec.Pointwise(OpSpec.Function.RELU)).forward(input);
+    }
 
-    /** {@code torch.sigmoid}: {@code 1 / (1 + exp(-x))}, any shape. The default runs the reference loop. */
+    /** {@code torch.sigmoid}, any shape. */
     default Tensor sigmoid(Tensor input) {
-        return io.cubist.kernels.backend.reference.ReferenceElementwise.sigmoid(input, false);
+        return prepare(new OpSpec.Pointwise(OpSpec.Function.SIGMOID)).forward(input);
     }
 
-    /** Swish / {@code F.silu}: {@code x * sigmoid(x)}, any shape. The default runs the reference loop. */
+    /** Swish / {@code F.silu}: {@code x * sigmoid(x)}, any shape. */
     default Tensor swish(Tensor input) {
-        return io.cubist.kernels.backend.reference.ReferenceElementwise.sigmoid(input, true);
+        return prepare(new OpSpec.Pointwise(OpSpec.Function.SWISH)).forward(input);
     }
 
-    /**
-     * {@code x * scale} with {@code scale} one value per sample and channel ({@code [N, C, 1, ...]} or {@code [N, C]})
-     * broadcast over the positions of {@code x [N, C, ...]}, then swish when {@code swish}: a squeeze-and-excitation
-     * gate and the activation after it in one pass. The default runs the reference loop.
-     */
+    /** {@link OpSpec.ScaleChannels}. */
     default Tensor scaleChannels(Tensor x, Tensor scale, boolean swish) {
-        return io.cubist.kernels.backend.reference.ReferenceElementwise.scaleChannels(x, scale, swish);
+        return prepare(new OpSpec.ScaleChannels(swish)).forward(x, scale);
     }
 
     /** {@code F.linear}: {@code y = x W^T + b}, {@code x [..., in]}, {@code W [out, in]}, {@code b [out]} or null. */
-    Tensor linear(Tensor input, Tensor weight, Tensor bias);
+    default Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        return prepare(new OpSpec.Linear(weight, bias)).forward(input);
+    }
 
-    /**
-     * Pixel shuffle over the last {@code spatialDims} (2 or 3) dimensions: {@code [N, C*r^s, ...] -> [N, C, ...*r]};
-     * input channel {@code c*r^s + i*r^(s-1) + ... } feeds output position offset {@code (i, ...)}.
-     * {@code spatialDims = 2} is {@code F.pixel_shuffle} on {@code [N, C, H, W]}; 3 is Cubist's
-     * {@code pixel_shuffle3d} on {@code [N, C, D, H, W]}.
-     */
-    Tensor pixelShuffle(Tensor input, int factor, int spatialDims);
+    /** {@link OpSpec.Shuffle} up: {@code F.pixel_shuffle} ({@code spatialDims} 2) and {@code pixel_shuffle3d} (3). */
+    default Tensor pixelShuffle(Tensor input, int factor, int spatialDims) {
+        return prepare(new OpSpec.Shuffle(factor, spatialDims, true)).forward(input);
+    }
 
     /** The inverse of {@link #pixelShuffle}: {@code F.pixel_unshuffle} and {@code pixel_unshuffle3d}. */
-    Tensor pixelUnshuffle(Tensor input, int factor, int spatialDims);
+    default Tensor pixelUnshuffle(Tensor input, int factor, int spatialDims) {
+        return prepare(new OpSpec.Shuffle(factor, spatialDims, false)).forward(input);
+    }
 
-    /**
-     * {@code deform_conv3d} as defined in DESIGN.md: {@code input [N, C, D, H, W]}, {@code offset
-     * [N, 3*G*K, oD, oH, oW]}, {@code weight [O, C/groups, kd, kh, kw]}, {@code bias [O]} or null,
-     * {@code mask [N, G*K, oD, oH, oW]} or null.
-     */
-    Tensor deformConv3d(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias, Tensor mask);
+    /** {@link OpSpec.Deform}: {@code deform_conv3d} as defined in DESIGN.md. */
+    default Tensor deformConv3d(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias,
+                                Tensor mask) {
+        return prepare(new OpSpec.Deform(spec, weight, bias)).forward(input, offset, mask);
+    }
 }

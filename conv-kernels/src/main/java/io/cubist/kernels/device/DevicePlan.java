@@ -95,6 +95,11 @@ public final class DevicePlan {
         return slots.get(0).backend();
     }
 
+    /** Every slot's backend, in slot order. */
+    public List<Backend> backends() {
+        return slots.stream().map(Slot::backend).toList();
+    }
+
     /** Bytes copied between slots so far (gathers and scatters of activations; weights are not counted). */
     public long bytesMoved() {
         return bytesMoved.get();

@@ -11,14 +11,11 @@ import java.util.Map;
 
 /**
  * The devices this JVM can see: every OpenCL device of every platform (through Aparapi's JNI binding, found once per
- * JVM) and the {@code cpu} engine. Chooses the OpenCL device by {@value #PROPERTY}: a type ({@code gpu}, {@code cpu},
- * {@code accelerator}), an index among the OpenCL devices, or a substring of the device name; unset means the
- * first GPU, else the first accelerator, else the first CPU device.
+ * JVM) and the {@code cpu} engine. {@link #choose} picks an OpenCL device by a selector: a type ({@code gpu},
+ * {@code cpu}, {@code accelerator}), an index among the OpenCL devices, or a substring of the device name; none means
+ * the first GPU, else the first accelerator, else the first CPU device.
  */
 public final class Devices {
-    /** System property choosing the OpenCL device. */
-    public static final String PROPERTY = "cubist.opencl.device";
-
     /**
      * {@code -Dcubist.opencl.verbose=true} keeps Aparapi's own log at its default level (why a kernel could not be
      * compiled, fallbacks); otherwise only its severe messages show: Cubist checks where kernels ran itself.
@@ -118,11 +115,6 @@ public final class Devices {
         return List.copyOf(a);
     }
 
-    /** The OpenCL device {@value #PROPERTY} names, or the default choice when it is unset. */
-    public static Device chooseOpenCl() {
-        return choose(openCl(), System.getProperty(PROPERTY));
-    }
-
     /**
      * The device of {@code devices} that {@code selector} names: {@code gpu}, {@code cpu} or {@code accelerator}
      * (the first of that type), a non-negative index, or a case-insensitive substring of the name. Null or blank
@@ -153,14 +145,14 @@ public final class Devices {
                         return d;
                     }
                 }
-                throw new IllegalArgumentException(PROPERTY + "=" + s + ": no OpenCL device of type " + t.label()
+                throw new IllegalArgumentException("OpenCL device '" + s + "': no OpenCL device of type " + t.label()
                         + "; found " + list(devices));
             }
         }
         if (lower.chars().allMatch(Character::isDigit)) {
             int i = Integer.parseInt(lower);
             if (i >= devices.size()) {
-                throw new IllegalArgumentException(PROPERTY + "=" + s + ": there are " + devices.size()
+                throw new IllegalArgumentException("OpenCL device '" + s + "': there are " + devices.size()
                         + " OpenCL devices (indices 0.." + (devices.size() - 1) + "): " + list(devices));
             }
             return devices.get(i);
@@ -170,7 +162,7 @@ public final class Devices {
                 return d;
             }
         }
-        throw new IllegalArgumentException(PROPERTY + "=" + s + " matches no OpenCL device type (gpu, cpu,"
+        throw new IllegalArgumentException("OpenCL device '" + s + "' matches no OpenCL device type (gpu, cpu,"
                 + " accelerator), index or name; found " + list(devices));
     }
 

@@ -7,13 +7,52 @@ import java.util.SplittableRandom;
  * A dense float32 tensor in row-major (C) order. Convolution code views it as {@code [N, C, D, H, W]};
  * 1D and 2D tensors are the same data with unit dimensions inserted (see {@link #as5d(int)}).
  *
- * <p>The data array is owned by the tensor and exposed for kernels; {@link #reshape} shares it.
+ * <p>The data array is owned by the tensor and exposed for kernels; {@link #reshape} shares it. A tensor an engine
+ * made in its own memory ({@link #resident}) has no array until something on the host reads it: {@link #data()}
+ * then copies the values over once, and the engine can keep using its own copy ({@link #resident()}).
  */
 public final class Tensor {
     public static final int MAX_RANK = 8;
 
+    /**
+     * Values held in an engine's memory (a device buffer). Tensors are not modified once made, so the copy stays
+     * valid for as long as the engine says it does; reading it after that is the engine's error to report.
+     */
+    public interface Resident {
+        /** Copies the values, {@code into.length} of them, into {@code into}. */
+        void download(float[] into);
+    }
+
+    /** The values: on the host, in an engine, or both; shared by {@link #reshape}s. */
+    private static final class Storage {
+        final int length;
+        final Resident resident;
+        volatile float[] host;
+
+        Storage(float[] host, Resident resident, int length) {
+            this.host = host;
+            this.resident = resident;
+            this.length = length;
+        }
+
+        float[] host() {
+            float[] h = host;
+            if (h == null) {
+                synchronized (this) {
+                    h = host;
+                    if (h == null) {
+                        h = new float[length];
+                        resident.download(h);
+                        host = h;
+                    }
+                }
+            }
+            return h;
+        }
+    }
+
     private final int[] shape;
-    private final float[] data;
+    private final Storage storage;
 
     public Tensor(float[] data, int... shape) {
         if (shape.length > MAX_RANK) {
@@ -25,7 +64,35 @@ public final class Tensor {
                     + " elements but the data has " + data.length);
         }
         this.shape = shape.clone();
-        this.data = data;
+        this.storage = new Storage(data, null, data.length);
+    }
+
+    private Tensor(Storage storage, int[] shape) {
+        if (numel(shape) != storage.length) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + numel(shape)
+                    + " elements but the data has " + storage.length);
+        }
+        this.shape = shape.clone();
+        this.storage = storage;
+    }
+
+    /** A tensor whose values are in an engine's memory; the host array is made when {@link #data()} is read. */
+    public static Tensor resident(Resident values, int... shape) {
+        long n = numel(shape);
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " is too large");
+        }
+        return new Tensor(new Storage(null, java.util.Objects.requireNonNull(values, "values"), (int) n), shape);
+    }
+
+    /** The engine's copy of the values, or null for a tensor made on the host. */
+    public Resident resident() {
+        return storage.resident;
+    }
+
+    /** Whether the values are on the host (made there, or already read back from the engine). */
+    public boolean onHost() {
+        return storage.host != null;
     }
 
     public static Tensor zeros(int... shape) {
@@ -40,9 +107,10 @@ public final class Tensor {
     /** Uniform values in [-1, 1) from a fixed seed: for tests and benchmarks. */
     public static Tensor random(long seed, int... shape) {
         Tensor t = zeros(shape);
+        float[] d = t.data();
         SplittableRandom r = new SplittableRandom(seed);
-        for (int i = 0; i < t.data.length; i++) {
-            t.data[i] = (float) (r.nextDouble() * 2 - 1);
+        for (int i = 0; i < t.numel(); i++) {
+            d[i] = (float) (r.nextDouble() * 2 - 1);
         }
         return t;
     }
@@ -79,20 +147,20 @@ public final class Tensor {
     }
 
     public int numel() {
-        return data.length;
+        return storage.length;
     }
 
     /** The backing array (row-major). Kernels read and write it directly. */
     public float[] data() {
-        return data;
+        return storage.host();
     }
 
     public Tensor reshape(int... newShape) {
-        return new Tensor(data, newShape);
+        return new Tensor(storage, newShape);
     }
 
     public Tensor copy() {
-        return new Tensor(data.clone(), shape);
+        return new Tensor(data().clone(), shape);
     }
 
     /**
@@ -124,8 +192,10 @@ public final class Tensor {
                     + Arrays.toString(other.shape));
         }
         double m = 0;
+        float[] data = data();
+        float[] od = other.data();
         for (int i = 0; i < data.length; i++) {
-            double d = Math.abs((double) data[i] - other.data[i]);
+            double d = Math.abs((double) data[i] - od[i]);
             if (!(d <= m)) {
                 m = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
             }
@@ -135,7 +205,7 @@ public final class Tensor {
 
     public double maxAbs() {
         double m = 0;
-        for (float v : data) {
+        for (float v : data()) {
             m = Math.max(m, Math.abs(v));
         }
         return m;

@@ -86,7 +86,8 @@ class DevicePlanTest {
         String why = Devices.openClUnavailableReason();
         org.junit.jupiter.api.Assumptions.assumeTrue(why == null, () -> "no OpenCL here: " + why);
         try (CpuBackend cpu = new CpuBackend(1); CpuBackend one = new CpuBackend(1)) {
-            OpenClBackend ocl = new OpenClBackend(Devices.chooseOpenCl());
+            OpenClBackend ocl = (OpenClBackend) io.cubist.kernels.backend.Backends.open(
+                    io.cubist.kernels.backend.EngineRequest.of(OpenClBackend.NAME));
             Tensor x = Tensor.random(8, N, 8, 3, 6, 5);
             Tensor want = runChain(DevicePlan.of(List.of(new DevicePlan.Slot("cpu", one, 1))), x);
             DevicePlan mixed = DevicePlan.of(List.of(new DevicePlan.Slot("cpu", cpu, 1),

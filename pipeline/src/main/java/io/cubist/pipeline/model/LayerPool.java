@@ -1,5 +1,7 @@
 package io.cubist.pipeline.model;
 
+import io.cubist.kernels.backend.Backend;
+import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
 import java.util.Locale;
 
@@ -24,24 +26,15 @@ public enum LayerPool {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** This pooling of one layer output {@code [N, C, ...]}. */
-    public Tensor apply(Tensor t) {
+    /** This pooling of one layer output {@code [N, C, ...]}, on {@code backend} (where the output lies). */
+    public Tensor apply(Backend backend, Tensor t) {
         if (this == NONE || t.rank() <= 2) {
             return t;
         }
         int n = t.dim(0);
         int c = t.dim(1);
-        int per = t.numel() / (n * c);
-        float[] d = t.data();
-        float[] o = new float[n * c];
-        for (int i = 0; i < n * c; i++) {
-            double s = 0;
-            for (int j = 0; j < per; j++) {
-                s += d[i * per + j];
-            }
-            o[i] = (float) (s / per);
-        }
-        return new Tensor(o, n, c);
+        int per = t.numel() / Math.max(1, n * c);
+        return backend.adaptiveAvgPool3d(t.reshape(n, c, 1, 1, per), Dims3.of(1)).reshape(n, c);
     }
 
     @Override

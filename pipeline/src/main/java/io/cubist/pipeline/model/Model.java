@@ -78,7 +78,7 @@ public final class Model {
                 h = profile.timed("head", h);
             }
         }
-        return new PreparedModel(network, backend, b, h, layers, pool, taps);
+        return new PreparedModel(network, List.of(backend), b, h, layers, pool, taps);
     }
 
     /**
@@ -93,6 +93,6 @@ public final class Model {
         if (network.head() != null) {
             h = Op.prepare(Fusion.fuse(network.head().lower(weights, network.headName())), plan.primary());
         }
-        return new PreparedModel(network, plan.primary(), b, h, List.of(), LayerPool.AVG, Taps.NONE);
+        return new PreparedModel(network, plan.backends(), b, h, List.of(), LayerPool.AVG, Taps.NONE);
     }
 }

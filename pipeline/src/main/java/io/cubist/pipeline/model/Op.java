@@ -2,7 +2,9 @@ package io.cubist.pipeline.model;
 
 import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.PreparedConv;
+import io.cubist.kernels.backend.PreparedOp;
 import io.cubist.kernels.conv.ConvSpec;
+import io.cubist.kernels.ops.OpSpec;
 import io.cubist.kernels.ops.PoolSpec;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
@@ -54,7 +56,7 @@ public sealed interface Op {
             implements Op {
         @Override
         public PreparedModule prepare(Backend backend) {
-            return x -> backend.batchNorm(x, runningMean, runningVar, weight, bias, eps);
+            return one(backend, new OpSpec.BatchNorm(runningMean, runningVar, weight, bias, eps));
         }
     }
 
@@ -62,7 +64,7 @@ public sealed interface Op {
     record Relu() implements Op {
         @Override
         public PreparedModule prepare(Backend backend) {
-            return backend::relu;
+            return one(backend, new OpSpec.Pointwise(OpSpec.Function.RELU));
         }
     }
 
@@ -70,7 +72,7 @@ public sealed interface Op {
     record MaxPool(PoolSpec spec) implements Op {
         @Override
         public PreparedModule prepare(Backend backend) {
-            return x -> backend.maxPool3d(spec, x);
+            return one(backend, new OpSpec.MaxPool(spec));
         }
     }
 
@@ -78,7 +80,7 @@ public sealed interface Op {
     record AvgPool(PoolSpec spec) implements Op {
         @Override
         public PreparedModule prepare(Backend backend) {
-            return x -> backend.avgPool3d(spec, x);
+            return one(backend, new OpSpec.AvgPool(spec));
         }
     }
 
@@ -86,7 +88,7 @@ public sealed interface Op {
     record AdaptiveAvgPool(Dims3 outputSize) implements Op {
         @Override
         public PreparedModule prepare(Backend backend) {
-            return x -> backend.adaptiveAvgPool3d(x, outputSize);
+            return one(backend, new OpSpec.AdaptiveAvgPool(outputSize));
         }
     }
 
@@ -102,7 +104,7 @@ public sealed interface Op {
     record Linear(String key, Tensor weight, Tensor bias) implements Op {
         @Override
         public PreparedModule prepare(Backend backend) {
-            return x -> backend.linear(x, weight, bias);
+            return one(backend, new OpSpec.Linear(weight, bias));
         }
     }
 
@@ -133,21 +135,11 @@ public sealed interface Op {
                 return x -> conv.forward(head.forward(x), sc.forward(x), relu);
             }
             PreparedModule m = Op.prepare(main, backend);
+            PreparedOp add = backend.prepare(new OpSpec.Add(relu));
             return x -> {
                 Tensor y = m.forward(x);
                 Tensor r = sc.forward(x);
-                if (!java.util.Arrays.equals(y.shape(), r.shape())) {
-                    throw new IllegalArgumentException(key + ": main path gives " + java.util.Arrays.toString(
-                            y.shape()) + " but the shortcut gives " + java.util.Arrays.toString(r.shape()));
-                }
-                float[] a = y.data();
-                float[] b = r.data();
-                float[] o = new float[a.length]; // y may be x itself; never write into an input
-                for (int i = 0; i < o.length; i++) {
-                    float s = a[i] + b[i];
-                    o[i] = relu && s < 0f ? 0f : s;
-                }
-                return new Tensor(o, y.shape());
+                return named(key, () -> add.forward(y, r));
             };
         }
     }
@@ -167,12 +159,13 @@ public sealed interface Op {
         @Override
         public PreparedModule prepare(Backend backend) {
             List<PreparedModule> bs = branches.stream().map(b -> Op.prepare(b, backend)).toList();
+            PreparedOp cat = backend.prepare(new OpSpec.Concat());
             return x -> {
                 Tensor[] ys = new Tensor[bs.size()];
                 for (int i = 0; i < ys.length; i++) {
                     ys[i] = bs.get(i).forward(x);
                 }
-                return Op.catChannels(key, ys);
+                return named(key, () -> cat.forward(ys));
             };
         }
     }
@@ -182,8 +175,8 @@ public sealed interface Op {
         @Override
         public PreparedModule prepare(Backend backend) {
             return switch (function) {
-                case SIGMOID -> backend::sigmoid;
-                case SWISH -> backend::swish;
+                case SIGMOID -> one(backend, new OpSpec.Pointwise(OpSpec.Function.SIGMOID));
+                case SWISH -> one(backend, new OpSpec.Pointwise(OpSpec.Function.SWISH));
                 case IDENTITY -> x -> x;
             };
         }
@@ -206,55 +199,16 @@ public sealed interface Op {
         @Override
         public PreparedModule prepare(Backend backend) {
             PreparedModule g = Op.prepare(gate, backend);
-            return x -> backend.scaleChannels(x, g.forward(x), swish);
+            PreparedOp scale = backend.prepare(new OpSpec.ScaleChannels(swish));
+            return x -> scale.forward(x, g.forward(x));
         }
     }
 
-    /**
-     * TensorFlow's {@code "SAME"} padding for a layer of {@code kernel} and {@code stride} that runs next without
-     * padding: per axis of {@code [N, C, D, H, W]} a total of {@code max(k - s, 0)} when {@code s} divides the size,
-     * else {@code max(k - size % s, 0)}, {@code total / 2} zeros before and the rest after (as the InceptionI3d
-     * port's {@code compute_pad} and {@code F.pad}); the output has {@code ceil(size / s)} positions.
-     */
+    /** TensorFlow's {@code "SAME"} padding ({@link OpSpec.SamePad}) for the layer of {@code kernel} and {@code stride}. */
     record SamePad(Dims3 kernel, Dims3 stride) implements Op {
-        /** {@code {before, after}} of one axis of size {@code size}. */
-        public static int[] padding(int k, int s, int size) {
-            int total = size % s == 0 ? Math.max(k - s, 0) : Math.max(k - size % s, 0);
-            return new int[] {total / 2, total - total / 2};
-        }
-
         @Override
         public PreparedModule prepare(Backend backend) {
-            return x -> {
-                int[] in = x.shape();
-                int[][] p = new int[3][];
-                int[] out = in.clone();
-                boolean any = false;
-                for (int a = 0; a < 3; a++) {
-                    p[a] = padding(kernel.get(a), stride.get(a), in[2 + a]);
-                    out[2 + a] = in[2 + a] + p[a][0] + p[a][1];
-                    any |= p[a][0] + p[a][1] > 0;
-                }
-                if (!any) {
-                    return x;
-                }
-                float[] src = x.data();
-                float[] dst = new float[Math.toIntExact(Tensor.numel(out))];
-                int d = in[2];
-                int h = in[3];
-                int w = in[4];
-                int planes = in[0] * in[1];
-                for (int nc = 0; nc < planes; nc++) {
-                    for (int z = 0; z < d; z++) {
-                        for (int y = 0; y < h; y++) {
-                            int from = ((nc * d + z) * h + y) * w;
-                            int to = ((nc * out[2] + z + p[0][0]) * out[3] + y + p[1][0]) * out[4] + p[2][0];
-                            System.arraycopy(src, from, dst, to, w);
-                        }
-                    }
-                }
-                return new Tensor(dst, out);
-            };
+            return one(backend, new OpSpec.SamePad(kernel, stride));
         }
     }
 
@@ -285,35 +239,19 @@ public sealed interface Op {
         }
     }
 
-    /**
-     * {@code torch.cat(ys, dim=1)}: outputs {@code [N, C_i, D, H, W]} with the same N, D, H and W stacked along the
-     * channels in order; anything else is an error naming {@code key}.
-     */
-    static Tensor catChannels(String key, Tensor... ys) {
-        int channels = 0;
-        int[] s0 = ys[0].shape();
-        for (int i = 0; i < ys.length; i++) {
-            int[] s = ys[i].shape();
-            if (s.length < 2 || s.length != s0.length || s[0] != s0[0]
-                    || !java.util.Arrays.equals(s, 2, s.length, s0, 2, s0.length)) {
-                throw new IllegalArgumentException(key + ": branch " + i + " gives " + java.util.Arrays.toString(s)
-                        + " but branch 0 gives " + java.util.Arrays.toString(s0) + "; only the channels may differ");
-            }
-            channels += s[1];
+    /** A one-input op the backend prepares once. */
+    static PreparedModule one(Backend backend, OpSpec spec) {
+        PreparedOp p = backend.prepare(spec);
+        return p::forward;
+    }
+
+    /** Runs {@code body}, naming {@code key} in the message of a shape error. */
+    static Tensor named(String key, java.util.function.Supplier<Tensor> body) {
+        try {
+            return body.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
         }
-        int[] shape = s0.clone();
-        int n = shape[0];
-        shape[1] = channels;
-        float[] out = new float[Math.toIntExact(Tensor.numel(shape))];
-        int at = 0;
-        for (int b = 0; b < n; b++) {
-            for (Tensor y : ys) {
-                int per = y.numel() / n; // C_i * D * H * W of one sample
-                System.arraycopy(y.data(), b * per, out, at, per);
-                at += per;
-            }
-        }
-        return new Tensor(out, shape);
     }
 
     /**

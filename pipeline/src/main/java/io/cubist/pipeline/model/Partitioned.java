@@ -1,11 +1,15 @@
 package io.cubist.pipeline.model;
 
 import io.cubist.kernels.backend.Backend;
+import io.cubist.kernels.backend.PreparedOp;
 import io.cubist.kernels.device.DevicePlan;
 import io.cubist.kernels.device.Sharded;
+import io.cubist.kernels.ops.OpSpec;
 import io.cubist.kernels.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs a lowered, fused op list ({@link Op}) across the slots of a {@link DevicePlan}: grouped convolutions split
@@ -21,10 +25,10 @@ final class Partitioned {
         Sharded forward(Sharded x);
     }
 
-    /** A per-channel op applied to a slot's part, which starts at channel {@code c0}. */
+    /** The per-channel op for a slot's part: {@code n} channels from channel {@code c0}. */
     @FunctionalInterface
     private interface ChannelOp {
-        Tensor apply(Backend backend, Tensor part, int c0);
+        OpSpec spec(int c0, int n);
     }
 
     private Partitioned() {
@@ -48,36 +52,42 @@ final class Partitioned {
             return x -> p.forward(x, c.relu());
         }
         if (op instanceof Op.Relu) {
-            return perChannel(plan, (b, t, c0) -> b.relu(t));
+            return perChannel(plan, (c0, n) -> new OpSpec.Pointwise(OpSpec.Function.RELU));
         }
         if (op instanceof Op.MaxPool m) {
-            return perChannel(plan, (b, t, c0) -> b.maxPool3d(m.spec(), t));
+            return perChannel(plan, (c0, n) -> new OpSpec.MaxPool(m.spec()));
         }
         if (op instanceof Op.AvgPool a) {
-            return perChannel(plan, (b, t, c0) -> b.avgPool3d(a.spec(), t));
+            return perChannel(plan, (c0, n) -> new OpSpec.AvgPool(a.spec()));
         }
         if (op instanceof Op.AdaptiveAvgPool a) {
-            return perChannel(plan, (b, t, c0) -> b.adaptiveAvgPool3d(t, a.outputSize()));
+            return perChannel(plan, (c0, n) -> new OpSpec.AdaptiveAvgPool(a.outputSize()));
         }
-        if (op instanceof Op.BatchNorm n) {
-            return perChannel(plan, (b, t, c0) -> b.batchNorm(t, slice(n.runningMean(), c0, t.dim(1)),
-                    slice(n.runningVar(), c0, t.dim(1)), slice(n.weight(), c0, t.dim(1)),
-                    slice(n.bias(), c0, t.dim(1)), n.eps()));
+        if (op instanceof Op.BatchNorm b) {
+            return perChannel(plan, (c0, n) -> new OpSpec.BatchNorm(slice(b.runningMean(), c0, n),
+                    slice(b.runningVar(), c0, n), slice(b.weight(), c0, n), slice(b.bias(), c0, n), b.eps()));
         }
         PreparedModule whole = op.prepare(plan.primary());
         int slots = plan.slots().size();
         return x -> Sharded.whole(whole.forward(plan.gather(x)), slots);
     }
 
+    /** A per-channel op, prepared once per slot and channel range on that slot's backend. */
     private static Step perChannel(DevicePlan plan, ChannelOp f) {
+        Map<String, PreparedOp> prepared = new ConcurrentHashMap<>();
         return x -> {
             int n = x.slots();
             int[] counts = new int[n];
             Tensor[] parts = new Tensor[n];
             for (int i = 0; i < n; i++) {
                 if (x.part(i) != null) {
-                    parts[i] = f.apply(plan.slots().get(i).backend(), x.part(i), x.start(i));
-                    counts[i] = x.channels(i);
+                    int slot = i;
+                    int c0 = x.start(i);
+                    int c = x.channels(i);
+                    PreparedOp p = prepared.computeIfAbsent(slot + "/" + c0 + "/" + c,
+                            k -> plan.slots().get(slot).backend().prepare(f.spec(c0, c)));
+                    parts[i] = p.forward(x.part(i));
+                    counts[i] = c;
                 }
             }
             return Sharded.of(counts, parts);

@@ -1,6 +1,8 @@
 package io.cubist.pipeline.model;
 
 import io.cubist.kernels.backend.Backend;
+import io.cubist.kernels.backend.PreparedOp;
+import io.cubist.kernels.ops.OpSpec;
 import io.cubist.kernels.conv.ReceptiveField;
 import io.cubist.kernels.tensor.Tensor;
 import io.cubist.pipeline.weights.StateDict;
@@ -295,36 +297,27 @@ public final class PathwayNet implements Module {
         List<PreparedModule> fu = op.fusions().stream().map(f -> f == null ? null
                 : Op.prepare(Fusion.fuse(f), backend)).toList();
         List<PreparedModule> pl = op.pools().stream().map(ops -> Op.prepare(ops, backend)).toList();
+        PreparedOp cat = backend.prepare(new OpSpec.Concat());
         int alpha = op.alpha();
+        // the slow pathway's frames depend on the clip length: one prepared selection per length seen
+        java.util.Map<Integer, PreparedOp> slow = new java.util.concurrent.ConcurrentHashMap<>();
         return x -> {
-            Tensor[] xs = {slowPathway(x, alpha), x};
+            PreparedOp frames = slow.computeIfAbsent(x.dim(2),
+                    t -> backend.prepare(new OpSpec.Frames(slowFrames(t, alpha))));
+            Tensor[] xs = {frames.forward(x), x};
             for (int i = 0; i < st.size(); i++) {
                 for (int p = 0; p < 2; p++) {
                     xs[p] = st.get(i).get(p).forward(xs[p]);
                 }
                 if (fu.get(i) != null) {
-                    xs[0] = Op.catChannels(op.key() + "." + i, xs[0], fu.get(i).forward(xs[1]));
+                    Tensor slowOut = xs[0];
+                    Tensor fused = fu.get(i).forward(xs[1]);
+                    xs[0] = Op.named(op.key() + "." + i, () -> cat.forward(slowOut, fused));
                 }
             }
-            return Op.catChannels(op.key() + ".pool", pl.get(0).forward(xs[0]), pl.get(1).forward(xs[1]));
+            Tensor a = pl.get(0).forward(xs[0]);
+            Tensor b = pl.get(1).forward(xs[1]);
+            return Op.named(op.key() + ".pool", () -> cat.forward(a, b));
         };
-    }
-
-    /** {@code x.index_select(2, slowFrames(T, alpha))}. */
-    static Tensor slowPathway(Tensor x, int alpha) {
-        int[] s = x.shape();
-        int[] idx = slowFrames(s[2], alpha);
-        int plane = s[3] * s[4];
-        int[] out = s.clone();
-        out[2] = idx.length;
-        float[] src = x.data();
-        float[] dst = new float[Math.toIntExact(Tensor.numel(out))];
-        int nc = s[0] * s[1];
-        for (int c = 0; c < nc; c++) {
-            for (int t = 0; t < idx.length; t++) {
-                System.arraycopy(src, (c * s[2] + idx[t]) * plane, dst, (c * idx.length + t) * plane, plane);
-            }
-        }
-        return new Tensor(dst, out);
     }
 }

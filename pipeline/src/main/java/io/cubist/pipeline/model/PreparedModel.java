@@ -26,16 +26,19 @@ public final class PreparedModel {
 
     private final Network network;
     private final Backend backend;
+    /** Every engine the model runs on: a forward pass is a pass on each ({@link Backend#pass}). */
+    private final List<Backend> engines;
     private final PreparedModule backbone;
     private final PreparedModule head;
     private final List<String> layers;
     private final LayerPool pool;
     private final Taps taps;
 
-    PreparedModel(Network network, Backend backend, PreparedModule backbone, PreparedModule head,
+    PreparedModel(Network network, List<Backend> engines, PreparedModule backbone, PreparedModule head,
                   List<String> layers, LayerPool pool, Taps taps) {
         this.network = network;
-        this.backend = backend;
+        this.engines = List.copyOf(new java.util.LinkedHashSet<>(engines));
+        this.backend = this.engines.get(0);
         this.backbone = backbone;
         this.head = head;
         this.layers = List.copyOf(layers);
@@ -56,8 +59,14 @@ public final class PreparedModel {
         return network;
     }
 
+    /** The engine the model's unsplit layers run on (the first of {@link #engines()}). */
     public Backend backend() {
         return backend;
+    }
+
+    /** Every engine the model runs on; one unless it was prepared over a device plan. */
+    public List<Backend> engines() {
+        return engines;
     }
 
     /** Runs clips {@code [N, C, T, H, W]} (already normalized); an input the network cannot take is an error. */
@@ -68,16 +77,36 @@ public final class PreparedModel {
             throw new IllegalArgumentException(network.name() + " cannot take clips of shape "
                     + java.util.Arrays.toString(clips.shape()) + ": " + e.getMessage(), e);
         }
-        Tensor f = backbone.forward(clips);
-        Map<String, Tensor> kept = taps.take();
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (String l : layers) {
-            Tensor t = kept.get(l);
-            if (t == null) {
-                throw new IllegalStateException(network.name() + ": layer " + l + " did not run");
+        return pass(0, () -> {
+            Tensor f = backbone.forward(clips);
+            Map<String, Tensor> kept = taps.take();
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (String l : layers) {
+                Tensor t = kept.get(l);
+                if (t == null) {
+                    throw new IllegalStateException(network.name() + ": layer " + l + " did not run");
+                }
+                out.put(l, pool.apply(backend, t));
             }
-            out.put(l, pool.apply(t));
+            Tensor logits = head == null ? null : head.forward(f);
+            // the outputs come to the host together, before the pass ends and the device reuses their memory
+            List<Tensor> keep = new java.util.ArrayList<>(out.values());
+            keep.add(0, f);
+            if (logits != null) {
+                keep.add(logits);
+            }
+            for (Backend e : engines) {
+                e.fetch(keep);
+            }
+            return new Output(f, logits, out);
+        });
+    }
+
+    /** {@code body} inside a pass on every engine from the {@code i}-th on. */
+    private Output pass(int i, java.util.function.Supplier<Output> body) {
+        if (i == engines.size()) {
+            return body.get();
         }
-        return new Output(f, head == null ? null : head.forward(f), out);
+        return engines.get(i).pass(() -> pass(i + 1, body));
     }
 }

@@ -68,7 +68,7 @@ public final class SamePadded implements Module {
     private Dims3 padded(int[] in) {
         int[] p = new int[3];
         for (int a = 0; a < 3; a++) {
-            int[] ba = Op.SamePad.padding(kernel().get(a), stride().get(a), in[2 + a]);
+            int[] ba = io.cubist.kernels.ops.OpSpec.SamePad.padding(kernel().get(a), stride().get(a), in[2 + a]);
             p[a] = in[2 + a] + ba[0] + ba[1];
         }
         return new Dims3(p[0], p[1], p[2]);

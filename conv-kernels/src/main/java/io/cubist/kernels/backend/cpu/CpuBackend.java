@@ -2,7 +2,9 @@ package io.cubist.kernels.backend.cpu;
 
 import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.PreparedConv;
-import io.cubist.kernels.backend.reference.ReferenceBackend;
+import io.cubist.kernels.backend.PreparedOp;
+import io.cubist.kernels.backend.reference.ReferenceOps;
+import io.cubist.kernels.ops.OpSpec;
 import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.ops.DeformSpec;
 import io.cubist.kernels.ops.PoolSpec;
@@ -17,8 +19,16 @@ import java.util.List;
  */
 public final class CpuBackend implements Backend, AutoCloseable {
     public static final String NAME = "cpu";
-    /** Which Winograd engines run: {@code true} (the default) or {@code f4}, {@code f2}, {@code false}. */
-    public static final String WINOGRAD_PROPERTY = "cubist.cpu.winograd";
+    /**
+     * Engine option: which Winograd engines run: {@code true} (the default: F(4x4,3x3) where it pays, F(2x2,3x3)
+     * elsewhere) or {@code f4}, {@code f2} (F(2x2) only), {@code false} (direct only).
+     */
+    public static final String WINOGRAD = "winograd";
+    /** Engine option: {@code true} (the default) packs panels of B in GEMMs, {@code false} reads the input as is. */
+    public static final String PACK = "pack";
+    /** The options and their allowed values, the default first. */
+    public static final java.util.Map<String, List<String>> OPTIONS = java.util.Map.of(
+            WINOGRAD, List.of("true", "f4", "f2", "false"), PACK, List.of("true", "false"));
     /**
      * A shorter reduction (input channels per group x temporal taps) leaves too little work per transformed element
      * to pay for Winograd's transforms. Measured (same JVM, alternating, 2 threads, with the fused F(4x4) engine):
@@ -30,26 +40,29 @@ public final class CpuBackend implements Backend, AutoCloseable {
     private static final int TEMPORAL_WINOGRAD_MIN_CHANNELS = 32;
 
     private final CpuThreads threads;
-    private final ReferenceBackend reference = new ReferenceBackend();
     /** Whether Winograd runs at all, and whether F(4x4) may (else F(2x2) only). */
     private final boolean winograd;
     private final boolean winogradF4;
 
-    /** The ServiceLoader constructor: threads from {@value CpuThreads#PROPERTY}, else every processor. */
-    public CpuBackend() {
-        this(CpuThreads.defaultThreads());
+    /** {@code threads} workers, default options. */
+    public CpuBackend(int threads) {
+        this(threads, java.util.Map.of());
     }
 
-    public CpuBackend(int threads) {
-        String w = System.getProperty(WINOGRAD_PROPERTY, "true");
-        if (!List.of("true", "f4", "f2", "false").contains(w)) {
-            throw new IllegalArgumentException("-D" + WINOGRAD_PROPERTY + " must be true or f4 (F(4x4,3x3) where it"
-                    + " pays, F(2x2,3x3) elsewhere; the default), f2 (F(2x2,3x3) only) or false (no Winograd), got '"
-                    + w + "'");
+    /**
+     * {@code threads} workers and {@code options} ({@link #OPTIONS}; missing ones take their default), as
+     * {@link io.cubist.kernels.backend.Backends#open} validated them.
+     */
+    public CpuBackend(int threads, java.util.Map<String, String> options) {
+        String w = options.getOrDefault(WINOGRAD, "true");
+        String p = options.getOrDefault(PACK, "true");
+        if (!OPTIONS.get(WINOGRAD).contains(w) || !OPTIONS.get(PACK).contains(p)) {
+            throw new IllegalArgumentException("cpu engine options: winograd=" + String.join("|",
+                    OPTIONS.get(WINOGRAD)) + ", pack=" + String.join("|", OPTIONS.get(PACK)) + "; got " + options);
         }
         this.winograd = !w.equals("false");
         this.winogradF4 = !w.equals("f2");
-        this.threads = new CpuThreads(threads);
+        this.threads = new CpuThreads(threads, p.equals("true"));
     }
 
     public int threads() {
@@ -62,13 +75,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     @Override
-    public int rank() {
-        return 10;
-    }
-
-    @Override
-    public String unavailableReason() {
-        return null;
+    public String describe() {
+        return NAME + " (" + threads.threads() + " threads)";
     }
 
     @Override
@@ -88,65 +96,43 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     @Override
-    public Tensor maxPool3d(PoolSpec spec, Tensor input) {
-        return CpuPool.maxPool3d(spec, input, threads);
-    }
-
-    @Override
-    public Tensor avgPool3d(PoolSpec spec, Tensor input) {
-        return CpuPool.avgPool3d(spec, input, threads);
-    }
-
-    @Override
-    public Tensor adaptiveAvgPool3d(Tensor input, Dims3 outputSize) {
-        return CpuPool.adaptiveAvgPool3d(input, outputSize, threads);
-    }
-
-    @Override
-    public Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
-                            double eps) {
-        return CpuElementwise.batchNorm(input, runningMean, runningVar, weight, bias, eps, threads);
-    }
-
-    @Override
-    public Tensor relu(Tensor input) {
-        return CpuElementwise.relu(input);
-    }
-
-    @Override
-    public Tensor sigmoid(Tensor input) {
-        return CpuElementwise.sigmoid(input, false, threads);
-    }
-
-    @Override
-    public Tensor swish(Tensor input) {
-        return CpuElementwise.sigmoid(input, true, threads);
-    }
-
-    @Override
-    public Tensor scaleChannels(Tensor x, Tensor scale, boolean swish) {
-        return CpuElementwise.scaleChannels(x, scale, swish, threads);
-    }
-
-    @Override
-    public Tensor linear(Tensor input, Tensor weight, Tensor bias) {
-        return CpuElementwise.linear(input, weight, bias, threads);
-    }
-
-    @Override
-    public Tensor pixelShuffle(Tensor input, int factor, int spatialDims) {
-        return reference.pixelShuffle(input, factor, spatialDims);
-    }
-
-    @Override
-    public Tensor pixelUnshuffle(Tensor input, int factor, int spatialDims) {
-        return reference.pixelUnshuffle(input, factor, spatialDims);
-    }
-
-    @Override
-    public Tensor deformConv3d(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias,
-                               Tensor mask) {
-        return CpuDeform.deformConv3d(spec, input, offset, weight, bias, mask, threads);
+    public PreparedOp prepare(OpSpec spec) {
+        if (spec instanceof OpSpec.MaxPool m) {
+            return in -> CpuPool.maxPool3d(m.pool(), ReferenceOps.one(spec, in), threads);
+        }
+        if (spec instanceof OpSpec.AvgPool a) {
+            return in -> CpuPool.avgPool3d(a.pool(), ReferenceOps.one(spec, in), threads);
+        }
+        if (spec instanceof OpSpec.AdaptiveAvgPool a) {
+            return in -> CpuPool.adaptiveAvgPool3d(ReferenceOps.one(spec, in), a.size(), threads);
+        }
+        if (spec instanceof OpSpec.BatchNorm b) {
+            return in -> CpuElementwise.batchNorm(ReferenceOps.one(spec, in), b.runningMean(), b.runningVar(),
+                    b.weight(), b.bias(), b.eps(), threads);
+        }
+        if (spec instanceof OpSpec.Pointwise p) {
+            return switch (p.function()) {
+                case RELU -> in -> CpuElementwise.relu(ReferenceOps.one(spec, in));
+                case SIGMOID -> in -> CpuElementwise.sigmoid(ReferenceOps.one(spec, in), false, threads);
+                case SWISH -> in -> CpuElementwise.sigmoid(ReferenceOps.one(spec, in), true, threads);
+            };
+        }
+        if (spec instanceof OpSpec.ScaleChannels s) {
+            return in -> {
+                ReferenceOps.arity(spec, in);
+                return CpuElementwise.scaleChannels(in[0], in[1], s.swish(), threads);
+            };
+        }
+        if (spec instanceof OpSpec.Linear l) {
+            return in -> CpuElementwise.linear(ReferenceOps.one(spec, in), l.weight(), l.bias(), threads);
+        }
+        if (spec instanceof OpSpec.Deform d) {
+            return in -> {
+                ReferenceOps.arity(spec, in);
+                return CpuDeform.deformConv3d(d.spec(), in[0], in[1], d.weight(), d.bias(), in[2], threads);
+            };
+        }
+        return ReferenceOps.prepare(spec);
     }
 
     /** Stops the worker threads (a ServiceLoader instance lives as long as the JVM and needs no close). */

@@ -7,42 +7,34 @@ import java.util.stream.IntStream;
 
 /**
  * A fixed thread budget for the CPU kernels: one {@link ForkJoinPool} of {@code threads} workers, so a kernel never
- * uses more cores than the user gave it ({@code --threads}, or {@value #PROPERTY}), whatever else the JVM runs.
+ * uses more cores than the user gave it ({@code --threads}), whatever else the JVM runs; and the engine's settings the
+ * kernels share (whether GEMMs pack panels of B).
  */
 public final class CpuThreads implements AutoCloseable {
-    /** System property with the default thread count (else the number of available processors). */
-    public static final String PROPERTY = "cubist.threads";
-
     private final int threads;
+    private final boolean pack;
     private final ForkJoinPool pool;
 
     public CpuThreads(int threads) {
+        this(threads, true);
+    }
+
+    public CpuThreads(int threads, boolean pack) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
+        this.pack = pack;
         this.pool = threads == 1 ? null : new ForkJoinPool(threads);
-    }
-
-    /** The default budget: {@value #PROPERTY} if set, else every available processor. */
-    public static int defaultThreads() {
-        String p = System.getProperty(PROPERTY);
-        if (p != null && !p.isBlank()) {
-            try {
-                int n = Integer.parseInt(p.trim());
-                if (n >= 1) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new IllegalArgumentException("-D" + PROPERTY + " must be an integer >= 1, got '" + p + "'");
-        }
-        return Runtime.getRuntime().availableProcessors();
     }
 
     public int threads() {
         return threads;
+    }
+
+    /** Whether GEMMs copy slices of B into L1-sized panels (engine option {@code pack}). */
+    public boolean pack() {
+        return pack;
     }
 
     /** Runs {@code body(i)} for {@code i in [0, tasks)} on this budget and waits for all of them. */

@@ -54,8 +54,6 @@ final class ImplicitGemm {
     private static final int PANEL_ROWS = 64;
     /** Packing pays when enough row blocks reuse the panel. */
     private static final int PACK_MIN_BLOCKS = 4;
-    /** {@code -Dcubist.cpu.pack=false} reads B straight from the input buffer (for comparison). */
-    private static final boolean PACK = !"false".equals(System.getProperty("cubist.cpu.pack"));
 
     private ImplicitGemm() {
     }
@@ -128,7 +126,7 @@ final class ImplicitGemm {
                 return;
             }
             float[] acc = ACC.get(rowsRun(rows, mb0, mb1) * ldc);
-            compute(a, rows, buf, p, mb0, mb1, t0, t1, acc, 0, ldc);
+            compute(a, rows, buf, p, mb0, mb1, t0, t1, acc, 0, ldc, threads.pack());
             store(acc, ldc, mb0 * MR, Math.min(rows, mb1 * MR), t0 * NR, t1 * NR, p, y, epi);
         });
     }
@@ -142,10 +140,11 @@ final class ImplicitGemm {
      * The sums of problem {@code p}'s row blocks {@code [mb0, mb1)} over tiles {@code [t0, t1)}, not stored: row
      * {@code r} of the range (row {@code mb0 * MR + r} of the problem) at {@code acc[accOff + r * ldc]}, tile
      * {@code ti} at column {@code (ti - t0) * NR}. Thin problems ({@value #THIN_ROWS} rows or fewer) run row by row.
-     * The caller checks the read ranges ({@link #checkReads}).
+     * The caller checks the read ranges ({@link #checkReads}). With {@code pack} a slice of B is copied into an
+     * L1-sized panel first when enough row blocks reuse it (the cpu engine's option {@code pack}).
      */
     static void compute(float[] a, int rows, float[] buf, Problem p, int mb0, int mb1, int t0, int t1, float[] acc,
-                        int accOff, int ldc) {
+                        int accOff, int ldc, boolean pack) {
         int k = p.offs.length;
         if (k == 0) {
             // no taps reach these outputs: bias only
@@ -165,7 +164,7 @@ final class ImplicitGemm {
                 }
                 continue;
             }
-            if (PACK && mb1 - mb0 >= PACK_MIN_BLOCKS) {
+            if (pack && mb1 - mb0 >= PACK_MIN_BLOCKS) {
                 // copy this slice of B for the task's tiles into a contiguous panel that stays in L1 while
                 // every row block streams through it (scattered input rows would come from L2 each time)
                 for (int s0 = k0; s0 < k1; s0 += PANEL_ROWS) {

@@ -6,55 +6,49 @@ import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
 import java.lang.ref.Cleaner;
+import java.util.Arrays;
 
 /**
- * A convolution prepared on an OpenCL device: the weights are packed once and uploaded once, by the first call
- * (Aparapi explicit buffers: nothing touches the device before an input has passed validation); each call uploads
- * the input (and residual), runs one kernel and reads the output back. Depthwise layers
- * ({@code groups == C_in > 1}, not transposed) run {@link DepthwiseKernel}; everything else, transposed included,
- * the tiled {@link ConvKernel}.
+ * A convolution prepared on an OpenCL device: the weights are packed once and kept in the device's weight arrays
+ * (uploaded before the next launch); each call runs one launch on tensors in the device's arena, uploading an input
+ * only when it is not there already ({@link OclDevice#place}). Depthwise layers ({@code groups == C_in > 1}, not
+ * transposed) run one work item per output; everything else, transposed included, the tiled implicit GEMM of
+ * {@link DeviceKernel}.
  */
 final class OclConv implements PreparedConv {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final ConvSpec spec;
     private final OclDevice device;
-    private final ConvKernel tiled;
-    private final DepthwiseKernel depthwise;
-    /** Whether the weights are on the device: uploaded by the first call, after its input was validated. */
-    private boolean uploaded;
+    private final boolean depthwise;
+    private final OclDevice.Region w;
+    private final OclDevice.Region b;
+    private final OclDevice.Region table;
 
     OclConv(ConvSpec spec, Tensor weight, Tensor bias, OclDevice device) {
         ReferenceConv.checkParameters(spec, weight, bias);
         this.spec = spec;
         this.device = device;
-        float[] w = weight.data().clone();
+        float[] wd = weight.data();
         if (spec.flip()) {
-            w = flip(w, spec.kernel());
+            wd = flip(wd, spec.kernel());
         }
-        float[] b = bias == null ? new float[1] : bias.data().clone();
-        boolean dw = !spec.transposed() && spec.groups() > 1 && spec.groups() == spec.inChannels();
-        if (dw) {
-            DepthwiseKernel k = device.pin(new DepthwiseKernel());
-            k.w = w;
-            k.bias = b;
-            depthwise = k;
-            tiled = null;
-            CLEANER.register(this, retire(device, k));
-        } else {
-            ConvKernel k = device.pin(new ConvKernel());
-            k.w = spec.transposed() ? packTransposed(w, spec) : w;
-            k.kTab = kTable(spec);
-            k.bias = b;
-            tiled = k;
-            depthwise = null;
-            CLEANER.register(this, retire(device, k));
-        }
+        this.depthwise = !spec.transposed() && spec.groups() > 1 && spec.groups() == spec.inChannels();
+        this.w = device.addWeights(depthwise || !spec.transposed() ? wd : packTransposed(wd, spec));
+        this.b = bias == null ? null : device.addWeights(bias.data());
+        this.table = depthwise ? null : device.addTable(kTable(spec));
+        CLEANER.register(this, release(device, w, b, table));
     }
 
-    /** The cleaning action: hand the kernel to the device (it must not capture this object). */
-    private static Runnable retire(OclDevice device, com.aparapi.Kernel k) {
-        return () -> device.retire(k);
+    /** The cleaning action: frees the weights' regions (it must not capture this object). */
+    private static Runnable release(OclDevice device, OclDevice.Region... regions) {
+        return () -> {
+            for (OclDevice.Region r : regions) {
+                if (r != null) {
+                    device.release(r);
+                }
+            }
+        };
     }
 
     /** Per reduction index {@code k = ci*taps + tap}: {@code ci}, then the tap's dilated offsets (d, h, w). */
@@ -124,79 +118,31 @@ final class OclConv implements PreparedConv {
         if (!spec.transposed()) {
             spec.checkPaddingFits(in);
         }
-        Tensor y = Tensor.zeros(ReferenceConv.outputShape(spec, input, out));
-        float[] res = PreparedConv.residualData(spec, residual, y);
-        if (y.numel() == 0) {
-            return y;
+        int[] yShape = ReferenceConv.outputShape(spec, input, out);
+        if (residual != null && !Arrays.equals(residual.shape(), yShape)) {
+            throw new IllegalArgumentException(spec.name() + ": residual shape " + Arrays.toString(residual.shape())
+                    + " differs from the output shape " + Arrays.toString(yShape));
         }
-        if (depthwise != null) {
-            runDepthwise(input.data(), s5[0], in, out, y.data(), res, relu);
-        } else {
-            runTiled(input.data(), s5[0], in, out, y.data(), res, relu);
-        }
-        return y;
-    }
-
-    private void runTiled(float[] x, int batch, Dims3 in, Dims3 out, float[] y, float[] res, boolean relu) {
-        ConvKernel k = tiled;
-        synchronized (device) {
-            k.x = x;
-            k.y = y;
-            k.res = res == null ? new float[1] : res;
+        return device.op(() -> {
+            Tensor y = device.allocate(yShape);
+            if (y.numel() == 0) {
+                return y;
+            }
+            int x = device.place(input);
+            int r = residual == null ? 0 : device.place(residual);
+            DeviceKernel k = device.kernel();
+            k.xOff = x;
+            k.yOff = OclDevice.offset(y);
+            k.rOff = r;
+            k.wOff = w.offset;
+            k.bOff = b == null ? 0 : b.offset;
+            k.tOff = table == null ? 0 : table.offset;
+            k.n = s5[0];
             k.cin = spec.inChannels();
             k.cout = spec.outChannels();
             k.groups = spec.groups();
             k.cinG = k.cin / k.groups;
             k.coutG = k.cout / k.groups;
-            setGeometry(in, out);
-            k.mode = spec.paddingMode().ordinal();
-            k.transposed = spec.transposed() ? 1 : 0;
-            k.pointwise = !spec.transposed() && spec.kernel().allEqual(1) && spec.stride().allEqual(1)
-                    && spec.padBefore().allEqual(0) && in.equals(out) ? 1 : 0;
-            k.hasBias = spec.bias() ? 1 : 0;
-            k.hasRes = res == null ? 0 : 1;
-            k.relu = relu ? 1 : 0;
-            k.kTotal = k.cinG * (int) spec.kernel().product();
-            k.positions = (int) out.product();
-            k.mTiles = (k.coutG + ConvKernel.TM - 1) / ConvKernel.TM;
-            k.pTiles = (k.positions + ConvKernel.TP - 1) / ConvKernel.TP;
-            if (!uploaded) {
-                k.put(k.w).put(k.kTab).put(k.bias);
-                uploaded = true;
-            }
-            k.put(k.x).put(k.res);
-            long items = (long) batch * k.groups * k.mTiles * k.pTiles * ConvKernel.LOCAL;
-            device.execute(k, Math.toIntExact(items), ConvKernel.LOCAL);
-            k.get(k.y);
-            release(k);
-        }
-    }
-
-    private void setGeometry(Dims3 in, Dims3 out) {
-        ConvKernel k = tiled;
-        k.inD = in.d();
-        k.inH = in.h();
-        k.inW = in.w();
-        k.outD = out.d();
-        k.outH = out.h();
-        k.outW = out.w();
-        k.sd = spec.stride().d();
-        k.sh = spec.stride().h();
-        k.sw = spec.stride().w();
-        k.pd = spec.padBefore().d();
-        k.ph = spec.padBefore().h();
-        k.pw = spec.padBefore().w();
-    }
-
-    private void runDepthwise(float[] x, int batch, Dims3 in, Dims3 out, float[] y, float[] res, boolean relu) {
-        DepthwiseKernel k = depthwise;
-        synchronized (device) {
-            k.x = x;
-            k.y = y;
-            k.res = res == null ? new float[1] : res;
-            k.cin = spec.inChannels();
-            k.cout = spec.outChannels();
-            k.coutG = k.cout / spec.groups();
             k.inD = in.d();
             k.inH = in.h();
             k.inW = in.w();
@@ -217,26 +163,25 @@ final class OclConv implements PreparedConv {
             k.dw = spec.dilation().w();
             k.mode = spec.paddingMode().ordinal();
             k.hasBias = spec.bias() ? 1 : 0;
-            k.hasRes = res == null ? 0 : 1;
+            k.hasRes = residual == null ? 0 : 1;
             k.relu = relu ? 1 : 0;
-            k.total = y.length;
-            if (!uploaded) {
-                k.put(k.w).put(k.bias);
-                uploaded = true;
+            k.positions = (int) out.product();
+            if (depthwise) {
+                k.op = DeviceKernel.DEPTHWISE;
+                k.total = y.numel();
+                device.launch(y.numel(), DeviceKernel.LOCAL);
+            } else {
+                k.op = DeviceKernel.CONV;
+                k.transposed = spec.transposed() ? 1 : 0;
+                k.pointwise = !spec.transposed() && spec.kernel().allEqual(1) && spec.stride().allEqual(1)
+                        && spec.padBefore().allEqual(0) && in.equals(out) ? 1 : 0;
+                k.kTotal = k.cinG * (int) spec.kernel().product();
+                k.mTiles = (k.coutG + DeviceKernel.TM - 1) / DeviceKernel.TM;
+                k.pTiles = (k.positions + DeviceKernel.TP - 1) / DeviceKernel.TP;
+                long items = (long) s5[0] * k.groups * k.mTiles * k.pTiles * DeviceKernel.LOCAL;
+                device.launch(Math.toIntExact(items), DeviceKernel.LOCAL);
             }
-            k.put(k.x).put(k.res);
-            device.execute(k, y.length, OpenClBackend.LOCAL);
-            k.get(k.y);
-            k.x = OpenClBackend.EMPTY;
-            k.y = OpenClBackend.EMPTY;
-            k.res = OpenClBackend.EMPTY;
-        }
-    }
-
-    /** Drops the per-call arrays so the kernel does not keep a clip's activations alive between calls. */
-    private static void release(ConvKernel k) {
-        k.x = OpenClBackend.EMPTY;
-        k.y = OpenClBackend.EMPTY;
-        k.res = OpenClBackend.EMPTY;
+            return y;
+        });
     }
 }

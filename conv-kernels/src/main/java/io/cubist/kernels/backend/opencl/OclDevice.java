@@ -1,88 +1,448 @@
 package io.cubist.kernels.backend.opencl;
 
-import com.aparapi.Kernel;
 import com.aparapi.Range;
 import com.aparapi.device.OpenCLDevice;
 import com.aparapi.internal.kernel.KernelManager;
+import io.cubist.kernels.backend.Traffic;
 import io.cubist.kernels.device.Device;
 import io.cubist.kernels.device.Devices;
+import io.cubist.kernels.tensor.Tensor;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
- * The one OpenCL device a backend instance runs on, and the only place kernels are launched: every launch is pinned
- * to the device ({@link KernelManager#setPreferredDevices} and a {@link Range} bound to it) and afterwards checked
- * to have run there. Aparapi otherwise falls back to its Java thread pool without a word (and has been seen to drop
- * a work item doing so); here that is an {@link IllegalStateException} naming the kernel and where it ran.
+ * One OpenCL device and its memory, and the only place kernels are launched. Its one {@link DeviceKernel} owns the
+ * device buffers: prepared weights ({@link #addWeights}, uploaded once, before the next launch), an activation
+ * arena that each forward {@link #pass} bump-allocates from the start (so a model's intermediate tensors never leave
+ * the device), and staging arrays for what crosses. Every byte that crosses and every launch is counted
+ * ({@link #traffic()}).
  *
- * <p>Every use of a kernel on this device (setting its arrays, {@code put}, launch, {@code get}) happens while
- * holding this object's monitor: one launch at a time per device, as a device's queue runs them anyway.
+ * <p>Every launch is pinned to the device ({@link KernelManager#setPreferredDevices} and a {@link Range} bound to it)
+ * and checked to have run there: Aparapi otherwise falls back to its Java thread pool without a word; here that is
+ * an {@link IllegalStateException} naming where it ran. One pass at a time per device: a pass holds the device's
+ * lock from start to end, and an op called outside a pass runs in a pass of its own whose result comes back to the
+ * host before it ends.
+ *
+ * <p>Aparapi binds a buffer to each Java array and re-creates it, copying from the host array, when the array is
+ * replaced or moved by the garbage collector. The arena is therefore never smaller than {@value #MIN_ARENA_BYTES}
+ * bytes, which G1 (the default collector) allocates as a humongous object it does not move, and it is only
+ * replaced between passes, when nothing in it is live.
  */
 final class OclDevice {
     static final boolean VERBOSE = Devices.VERBOSE;
+    /** The smallest arena: 32 MiB. */
+    static final int MIN_ARENA_BYTES = 32 << 20;
+    /** Arena offsets are multiples of this (64 bytes). */
+    private static final int ALIGN = 16;
+
+    /** Thrown inside a pass when the arena is too small; the pass grows it and runs again. */
+    private static final class ArenaFull extends RuntimeException {
+        final OclDevice device;
+        final long needed;
+
+        ArenaFull(OclDevice device, long needed) {
+            super(null, null, false, false);
+            this.device = device;
+            this.needed = needed;
+        }
+    }
+
+    /** A region of the weight arrays; {@code offset} moves when the store is compacted. */
+    static final class Region {
+        volatile int offset;
+        final int length;
+        final boolean ints;
+        volatile boolean live = true;
+        final float[] floats;
+        final int[] table;
+
+        Region(float[] floats, int[] table) {
+            this.floats = floats;
+            this.table = table;
+            this.ints = table != null;
+            this.length = ints ? table.length : floats.length;
+        }
+    }
+
+    /** A tensor's values in the arena during one pass. */
+    final class Values implements Tensor.Resident {
+        final long pass;
+        final int offset;
+        final int length;
+        float[] fetched;
+
+        Values(long pass, int offset, int length) {
+            this.pass = pass;
+            this.offset = offset;
+            this.length = length;
+        }
+
+        OclDevice device() {
+            return OclDevice.this;
+        }
+
+        @Override
+        public void download(float[] into) {
+            if (fetched == null) {
+                fetch(List.of(this));
+            }
+            System.arraycopy(fetched, 0, into, 0, length);
+            fetched = null;
+        }
+    }
 
     private final Device device;
     private final OpenCLDevice handle;
-    private final AtomicLong launches = new AtomicLong();
-    /** Kernels whose owner became unreachable, disposed by the next launch (never on the cleaner's thread). */
-    private final ConcurrentLinkedQueue<Kernel> retired = new ConcurrentLinkedQueue<>();
+    private final DeviceKernel kernel;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private final List<Region> regions = new ArrayList<>();
+    private boolean weightsDirty;
+    private float[] wts = new float[1];
+    private int[] tabs = new int[1];
+
+    private float[] arena;
+    private long pass;
+    private boolean inPass;
+    private int top;
+
+    private long toDevice;
+    private long fromDevice;
+    private long launches;
+    private long weightBytes;
 
     OclDevice(Device device) {
         this.device = device;
         this.handle = Devices.aparapiHandle(device);
+        DeviceKernel k = new DeviceKernel();
+        LinkedHashSet<com.aparapi.device.Device> only = new LinkedHashSet<>();
+        only.add(handle);
+        KernelManager.instance().setPreferredDevices(k, only);
+        k.setExplicit(true);
+        this.kernel = k;
+        this.arena = new float[MIN_ARENA_BYTES / 4];
+        this.weightBytes = MIN_ARENA_BYTES; // Aparapi creates the arena's buffer from the host array
     }
 
     Device device() {
         return device;
     }
 
-    long launches() {
-        return launches.get();
+    Traffic traffic() {
+        lock.lock();
+        try {
+            return new Traffic(toDevice, fromDevice, launches, weightBytes);
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** A new kernel pinned to this device, its buffers managed explicitly ({@code put}/{@code get}). */
-    <K extends Kernel> K pin(K kernel) {
-        LinkedHashSet<com.aparapi.device.Device> only = new LinkedHashSet<>();
-        only.add(handle);
-        KernelManager.instance().setPreferredDevices(kernel, only);
-        kernel.setExplicit(true);
+    // ---- weights
+
+    /** Keeps {@code data} on the device from the next launch on; the region's offset is read at each launch. */
+    Region addWeights(float[] data) {
+        return add(new Region(data.clone(), null));
+    }
+
+    /** Keeps the integer table {@code data} on the device from the next launch on. */
+    Region addTable(int[] data) {
+        return add(new Region(null, data.clone()));
+    }
+
+    private Region add(Region r) {
+        lock.lock();
+        try {
+            regions.add(r);
+            weightsDirty = true;
+            return r;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops a region (its owner became unreachable); safe from any thread. The space is reused at a later upload. */
+    void release(Region r) {
+        r.live = false;
+    }
+
+    /** Lays the live regions out afresh and uploads them when something was added since the last launch. */
+    private void syncWeights() {
+        if (!weightsDirty) {
+            return;
+        }
+        regions.removeIf(r -> !r.live);
+        int f = 0;
+        int t = 0;
+        for (Region r : regions) {
+            if (r.ints) {
+                t += r.length;
+            } else {
+                f += r.length;
+            }
+        }
+        float[] nw = new float[Math.max(1, f)];
+        int[] nt = new int[Math.max(1, t)];
+        f = 0;
+        t = 0;
+        for (Region r : regions) {
+            if (r.ints) {
+                System.arraycopy(r.table, 0, nt, t, r.length);
+                r.offset = t;
+                t += r.length;
+            } else {
+                System.arraycopy(r.floats, 0, nw, f, r.length);
+                r.offset = f;
+                f += r.length;
+            }
+        }
+        // new arrays: Aparapi creates their buffers from them at the next launch, which is the upload
+        wts = nw;
+        tabs = nt;
+        kernel.wts = nw;
+        kernel.tabs = nt;
+        weightBytes += 4L * (nw.length + nt.length);
+        weightsDirty = false;
+    }
+
+    // ---- passes and the arena
+
+    /** Whether this thread is inside a pass on this device. */
+    boolean inPass() {
+        return lock.isHeldByCurrentThread() && inPass;
+    }
+
+    /**
+     * Runs {@code body} as one forward pass: the arena is allocated from its start, and a pass that runs out of
+     * arena grows it and runs again from the beginning (the body must not have effects beyond its result).
+     */
+    <T> T pass(Supplier<T> body) {
+        if (inPass()) {
+            return body.get();
+        }
+        lock.lock();
+        try {
+            while (true) {
+                pass++;
+                top = 0;
+                inPass = true;
+                try {
+                    return body.get();
+                } catch (ArenaFull full) {
+                    if (full.device != this) {
+                        throw full;
+                    }
+                    grow(full.needed);
+                } finally {
+                    inPass = false;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void grow(long needed) {
+        long size = Math.max(needed + needed / 4, 2L * arena.length);
+        if (size > Integer.MAX_VALUE - 64) {
+            if (needed > Integer.MAX_VALUE - 64) {
+                throw new IllegalStateException("opencl: a forward pass needs " + (needed * 4 >> 20) + " MiB of"
+                        + " device memory, more than one arena can hold (8 GiB); run smaller batches");
+            }
+            size = Integer.MAX_VALUE - 64;
+        }
+        arena = new float[(int) size];
+        weightBytes += 4L * size; // Aparapi creates the new buffer from the host array
+    }
+
+    /** A tensor of {@code shape} allocated in the arena of the current pass. */
+    Tensor allocate(int... shape) {
+        long n = Tensor.numel(shape);
+        if (n > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("tensor of shape " + java.util.Arrays.toString(shape)
+                    + " is too large");
+        }
+        long at = (top + ALIGN - 1L) / ALIGN * ALIGN;
+        if (at + n > arena.length) {
+            throw new ArenaFull(this, at + n);
+        }
+        top = (int) (at + n);
+        return Tensor.resident(new Values(pass, (int) at, (int) n), shape);
+    }
+
+    /** Where {@code t}'s values are in the arena: where they already are, else uploaded into it now. */
+    int place(Tensor t) {
+        if (t.resident() instanceof Values v && v.device() == this && v.pass == pass) {
+            return v.offset;
+        }
+        Tensor dst = allocate(t.shape());
+        int off = ((Values) dst.resident()).offset;
+        float[] src = t.data();
+        if (src.length == 0) {
+            return off;
+        }
+        boolean fresh = kernel.up.length != src.length;
+        float[] staging = fresh ? new float[src.length] : kernel.up;
+        System.arraycopy(src, 0, staging, 0, src.length);
+        kernel.up = staging;
+        if (!fresh) {
+            kernel.put(staging); // a new array is copied when Aparapi creates its buffer
+        }
+        toDevice += 4L * src.length;
+        kernel.op = DeviceKernel.UPLOAD;
+        kernel.total = src.length;
+        kernel.yOff = off;
+        kernel.ioOff = 0;
+        launch(src.length, DeviceKernel.LOCAL);
+        return off;
+    }
+
+    /**
+     * Reads {@code tensors} to the host: those of this pass on this device in one transfer, any others as they
+     * come (another device's, or already on the host).
+     */
+    void fetchAll(List<Tensor> tensors) {
+        List<Values> mine = new ArrayList<>();
+        if (inPass()) {
+            for (Tensor t : tensors) {
+                if (t != null && !t.onHost() && t.resident() instanceof Values v && v.device() == this
+                        && v.pass == pass && v.fetched == null && !mine.contains(v)) {
+                    mine.add(v);
+                }
+            }
+        }
+        if (!mine.isEmpty()) {
+            fetch(mine);
+        }
+        for (Tensor t : tensors) {
+            if (t != null) {
+                t.data();
+            }
+        }
+    }
+
+    /** Brings the values of {@code values} to the host in one transfer ({@link Values#fetched}). */
+    void fetch(List<Values> values) {
+        if (!inPass()) {
+            throw new IllegalStateException("opencl: a device tensor was read after its forward pass ended; read"
+                    + " what you need inside Backend.pass");
+        }
+        int total = 0;
+        for (Values v : values) {
+            if (v.pass != pass) {
+                throw new IllegalStateException("opencl: a device tensor of an earlier forward pass was read");
+            }
+            total += v.length;
+        }
+        if (total == 0) {
+            values.forEach(v -> v.fetched = new float[0]);
+            return;
+        }
+        int from = values.get(0).offset;
+        if (values.size() > 1) {
+            // gathered into one region first, so one launch fills the staging array and one read brings it over
+            Tensor gathered = allocate(total);
+            from = offset(gathered);
+            int at = from;
+            for (Values v : values) {
+                copy(v.offset, at, v.length);
+                at += v.length;
+            }
+        }
+        if (kernel.down.length != total) {
+            kernel.down = new float[total];
+            toDevice += 4L * total; // Aparapi creates the new buffer from the host array
+        }
+        kernel.op = DeviceKernel.DOWNLOAD;
+        kernel.total = total;
+        kernel.xOff = from;
+        kernel.ioOff = 0;
+        launch(total, DeviceKernel.LOCAL);
+        kernel.get(kernel.down);
+        fromDevice += 4L * total;
+        int at = 0;
+        for (Values v : values) {
+            v.fetched = java.util.Arrays.copyOfRange(kernel.down, at, at + v.length);
+            at += v.length;
+        }
+    }
+
+    /** Copies {@code length} arena elements from {@code from} to {@code to} on the device. */
+    void copy(int from, int to, int length) {
+        if (length == 0) {
+            return;
+        }
+        kernel.op = DeviceKernel.BLOCKS;
+        kernel.total = length;
+        kernel.block = length;
+        kernel.xStride = length;
+        kernel.yStride = length;
+        kernel.xOff = from;
+        kernel.yOff = to;
+        launch(length, DeviceKernel.LOCAL);
+    }
+
+    /**
+     * The kernel, for setting a launch's fields, with the weights laid out (so {@link Region#offset}s read after
+     * this hold for the launch); only inside a pass, after the launch's inputs were {@link #place}d.
+     */
+    DeviceKernel kernel() {
+        if (!inPass()) {
+            throw new IllegalStateException("opencl: launches happen inside a pass");
+        }
+        syncWeights();
         return kernel;
     }
 
     /**
-     * Hands a kernel over for disposal; safe from any thread (a {@link java.lang.ref.Cleaner} action). Aparapi's
-     * native side is not known to be safe against a dispose racing a launch, so the disposal itself happens under
-     * this device's lock, at the next launch.
+     * Runs one op: inside a pass as it is (its result stays on the device for the next op); outside, in a pass of
+     * its own whose result is read back before it ends.
      */
-    void retire(Kernel kernel) {
-        retired.add(kernel);
+    Tensor op(Supplier<Tensor> body) {
+        if (inPass()) {
+            return body.get();
+        }
+        return pass(() -> {
+            Tensor y = body.get();
+            y.data();
+            return y;
+        });
+    }
+
+    /** The arena offset of a tensor {@link #allocate} made in this pass. */
+    static int offset(Tensor t) {
+        return ((Values) t.resident()).offset;
     }
 
     /**
-     * Runs {@code kernel} over {@code items} work items in work-groups of {@code local} (the global size is rounded
-     * up to a multiple; kernels guard their tail), then checks it ran on this device.
+     * Runs the kernel as its fields are set over {@code items} work items in work-groups of {@code local} (the
+     * global size is rounded up to a multiple; the kernel guards its tail), then checks it ran on this device.
      */
-    void execute(Kernel kernel, int items, int local) {
-        assert Thread.holdsLock(this) : "launches hold the device lock";
-        for (Kernel r = retired.poll(); r != null; r = retired.poll()) {
-            r.dispose();
+    void launch(int items, int local) {
+        if (!inPass()) {
+            throw new IllegalStateException("opencl: launches happen inside a pass");
+        }
+        syncWeights();
+        if (kernel.mem != arena) {
+            kernel.mem = arena;
         }
         int global = Math.max(local, (items + local - 1) / local * local);
         try {
             kernel.execute(Range.create(handle, global, local));
         } catch (RuntimeException | AssertionError e) {
             // with assertions on, Aparapi asserts instead of falling back; either way the kernel did not run here
-            throw new IllegalStateException("opencl: " + kernel.getClass().getSimpleName() + " could not run on "
-                    + device.id() + " (" + device.name() + "): " + e.getMessage() + hint(), e);
+            throw new IllegalStateException("opencl: the kernel could not run on " + device.id() + " ("
+                    + device.name() + "): " + e.getMessage() + hint(), e);
         }
-        launches.incrementAndGet();
+        launches++;
         com.aparapi.device.Device ran = kernel.getTargetDevice();
         if (!kernel.isRunningCL() || ran != handle) {
-            throw new IllegalStateException("opencl: " + kernel.getClass().getSimpleName() + " did not run on "
-                    + device.id() + " (" + device.name() + ") but on " + (ran == null ? "no device"
-                    : ran.getShortDescription()) + " (execution mode " + kernel.getExecutionMode() + "): Aparapi"
-                    + " fell back, usually because the kernel could not be translated or compiled" + hint());
+            throw new IllegalStateException("opencl: the kernel did not run on " + device.id() + " ("
+                    + device.name() + ") but on " + (ran == null ? "no device" : ran.getShortDescription())
+                    + " (execution mode " + kernel.getExecutionMode() + "): Aparapi fell back, usually because the"
+                    + " kernel could not be translated or compiled" + hint());
         }
     }
 

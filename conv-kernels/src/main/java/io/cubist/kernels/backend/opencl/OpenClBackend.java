@@ -2,65 +2,45 @@ package io.cubist.kernels.backend.opencl;
 
 import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.PreparedConv;
+import io.cubist.kernels.backend.PreparedOp;
+import io.cubist.kernels.backend.Traffic;
 import io.cubist.kernels.backend.reference.ReferenceConv;
 import io.cubist.kernels.backend.reference.ReferenceDeform;
 import io.cubist.kernels.backend.reference.ReferenceElementwise;
+import io.cubist.kernels.backend.reference.ReferenceOps;
 import io.cubist.kernels.backend.reference.ReferencePool;
 import io.cubist.kernels.backend.reference.ReferenceShuffle;
 import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.device.Device;
-import io.cubist.kernels.device.DeviceType;
-import io.cubist.kernels.device.Devices;
-import io.cubist.kernels.ops.DeformSpec;
+import io.cubist.kernels.ops.OpSpec;
 import io.cubist.kernels.ops.PoolSpec;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
+import java.lang.ref.Cleaner;
+import java.util.Arrays;
+import java.util.function.Supplier;
 
 /**
- * The {@code opencl} backend: kernels written for Aparapi, run on one OpenCL device chosen by
- * {@value Devices#PROPERTY} ({@link Devices#chooseOpenCl()}). Convolutions (direct, transposed, grouped, depthwise,
- * pointwise, every padding mode, with the fused bias/residual/ReLU epilogue), deformable convolution, pooling, batch
- * norm, ReLU, linear and the pixel shuffles all run on the device; a prepared convolution's weights go to the device
- * once. Every launch is checked to have run on the device ({@link OclDevice}); nothing falls back to the host.
- *
- * <p>Rank: above {@code cpu} (10) on a GPU or accelerator; below it on a CPU OpenCL device such as pocl, where the
- * Vector API engine is faster, so {@code opencl} there runs only when asked for by name.
+ * The {@code opencl} backend: every op as an Aparapi kernel ({@link DeviceKernel}) on one OpenCL device. Convolutions
+ * (direct, transposed, grouped, depthwise, pointwise, every padding mode, with the fused bias/residual/ReLU
+ * epilogue), deformable convolution, pooling, batch norm, the activations, the squeeze-and-excitation gate, linear,
+ * the pixel shuffles, sums, concatenation, padding and frame selection all run on the device. Weights go to the
+ * device once; inside a {@link #pass} every op's output stays in device memory for the next op, so a model's clip
+ * goes up once and its features come down once ({@link #traffic()} counts what crosses). Every launch is checked to
+ * have run on the device; nothing falls back to the host.
  */
 public final class OpenClBackend implements Backend {
     public static final String NAME = "opencl";
-    static final int LOCAL = 64;
-    static final float[] EMPTY = new float[1];
+    private static final Cleaner CLEANER = Cleaner.create();
 
-    private final Device chosen;
-    private final String unavailable;
-    private volatile OclDevice device;
-    private PoolKernel pool;
-    private ElementwiseKernel elementwise;
-    private ShuffleKernel shuffle;
-    private DeformKernel deform;
+    private final OclDevice device;
 
-    /** The ServiceLoader constructor: the device {@value Devices#PROPERTY} chooses. */
-    public OpenClBackend() {
-        Device d = null;
-        String why = Devices.openClUnavailableReason();
-        if (why == null) {
-            try {
-                d = Devices.chooseOpenCl();
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                why = e.getMessage();
-            }
-        }
-        this.chosen = d;
-        this.unavailable = why;
-    }
-
-    /** A backend on {@code device} (an OpenCL device from {@link Devices#openCl()}). */
-    public OpenClBackend(Device device) {
+    /** A backend on {@code device} (an OpenCL device from {@code Devices.openCl()}); opened by its provider. */
+    OpenClBackend(Device device) {
         if (!device.isOpenCl()) {
             throw new IllegalArgumentException(device.id() + " is not an OpenCL device");
         }
-        this.chosen = device;
-        this.unavailable = null;
+        this.device = new OclDevice(device);
     }
 
     @Override
@@ -68,276 +48,143 @@ public final class OpenClBackend implements Backend {
         return NAME;
     }
 
-    /** 20 on a GPU or accelerator (above cpu), 5 on a CPU device (below cpu, above reference), 5 when absent. */
-    @Override
-    public int rank() {
-        return chosen != null && chosen.type() != DeviceType.CPU && chosen.type() != DeviceType.OTHER ? 20 : 5;
-    }
-
-    @Override
-    public String unavailableReason() {
-        return unavailable;
-    }
-
-    /** The device this backend runs on, or null when it is unavailable. */
+    /** The device this backend runs on. */
     public Device device() {
-        return chosen;
+        return device.device();
+    }
+
+    @Override
+    public String describe() {
+        return NAME + " on " + device.device().id() + " (" + device.device().name() + ")";
+    }
+
+    @Override
+    public <T> T pass(Supplier<T> body) {
+        return device.pass(body);
+    }
+
+    @Override
+    public void fetch(java.util.List<Tensor> tensors) {
+        device.fetchAll(tensors);
+    }
+
+    @Override
+    public Traffic traffic() {
+        return device.traffic();
     }
 
     /** Kernel launches so far, every one checked to have run on {@link #device()}. */
     public long launches() {
-        OclDevice d = device;
-        return d == null ? 0 : d.launches();
-    }
-
-    private OclDevice dev() {
-        OclDevice d = device;
-        if (d == null) {
-            if (unavailable != null) {
-                throw new IllegalStateException("backend 'opencl' cannot run here: " + unavailable);
-            }
-            synchronized (this) {
-                d = device;
-                if (d == null) {
-                    device = d = new OclDevice(chosen);
-                }
-            }
-        }
-        return d;
+        return device.traffic().launches();
     }
 
     @Override
     public PreparedConv prepare(ConvSpec spec, Tensor weight, Tensor bias) {
         ReferenceConv.checkParameters(spec, weight, bias);
-        return new OclConv(spec, weight, bias, dev());
-    }
-
-    private synchronized PoolKernel poolKernel() {
-        if (pool == null) {
-            pool = dev().pin(new PoolKernel());
-        }
-        return pool;
-    }
-
-    private synchronized ShuffleKernel shuffleKernel() {
-        if (shuffle == null) {
-            shuffle = dev().pin(new ShuffleKernel());
-        }
-        return shuffle;
-    }
-
-    private synchronized DeformKernel deformKernel() {
-        if (deform == null) {
-            deform = dev().pin(new DeformKernel());
-        }
-        return deform;
-    }
-
-    private synchronized ElementwiseKernel elementwiseKernel() {
-        if (elementwise == null) {
-            elementwise = dev().pin(new ElementwiseKernel());
-        }
-        return elementwise;
+        return new OclConv(spec, weight, bias, device);
     }
 
     @Override
-    public Tensor maxPool3d(PoolSpec spec, Tensor input) {
-        int[] in = ReferencePool.batched("max_pool3d", input);
-        return pool(0, spec, input, in, spec.outputSize(new Dims3(in[2], in[3], in[4])));
+    public PreparedOp prepare(OpSpec spec) {
+        if (spec instanceof OpSpec.MaxPool m) {
+            return in -> pool(0, m.pool(), ReferenceOps.one(spec, in));
+        }
+        if (spec instanceof OpSpec.AvgPool a) {
+            return in -> pool(1, a.pool(), ReferenceOps.one(spec, in));
+        }
+        if (spec instanceof OpSpec.AdaptiveAvgPool a) {
+            return in -> adaptive(a.size(), ReferenceOps.one(spec, in));
+        }
+        if (spec instanceof OpSpec.BatchNorm b) {
+            return batchNorm(b);
+        }
+        if (spec instanceof OpSpec.Pointwise p) {
+            int fn = p.function().ordinal();
+            return in -> {
+                Tensor x = ReferenceOps.one(spec, in);
+                return elementwise(x, x.shape(), k -> {
+                    k.op = DeviceKernel.POINTWISE;
+                    k.fn = fn;
+                });
+            };
+        }
+        if (spec instanceof OpSpec.ScaleChannels s) {
+            return in -> scale(in, s.swish());
+        }
+        if (spec instanceof OpSpec.Linear l) {
+            return linear(l);
+        }
+        if (spec instanceof OpSpec.Shuffle s) {
+            return in -> shuffle(ReferenceOps.one(spec, in), s);
+        }
+        if (spec instanceof OpSpec.Deform d) {
+            return deform(d);
+        }
+        if (spec instanceof OpSpec.Add a) {
+            return in -> {
+                int[] shape = ReferenceOps.checkAdd(in);
+                return device.op(() -> {
+                    Tensor y = device.allocate(shape);
+                    if (y.numel() > 0) {
+                        int x0 = device.place(in[0]);
+                        int x1 = device.place(in[1]);
+                        DeviceKernel k = device.kernel();
+                        k.op = DeviceKernel.ADD;
+                        k.xOff = x0;
+                        k.rOff = x1;
+                        k.yOff = OclDevice.offset(y);
+                        k.relu = a.relu() ? 1 : 0;
+                        k.total = y.numel();
+                        device.launch(y.numel(), DeviceKernel.LOCAL);
+                    }
+                    return y;
+                });
+            };
+        }
+        if (spec instanceof OpSpec.Concat) {
+            return this::concat;
+        }
+        if (spec instanceof OpSpec.SamePad p) {
+            return in -> samePad(p, ReferenceOps.one(spec, in));
+        }
+        if (spec instanceof OpSpec.Frames f) {
+            return frames(f);
+        }
+        return ReferenceOps.prepare(spec);
     }
 
-    @Override
-    public Tensor avgPool3d(PoolSpec spec, Tensor input) {
-        int[] in = ReferencePool.checkAvgPool(spec, input);
-        return pool(1, spec, input, in, spec.outputSize(new Dims3(in[2], in[3], in[4])));
+    /** Sets a one-input launch's fields. */
+    private interface Setup {
+        void set(DeviceKernel k);
     }
 
-    @Override
-    public Tensor adaptiveAvgPool3d(Tensor input, Dims3 outputSize) {
-        int[] in = ReferencePool.checkAdaptive(input, outputSize);
-        PoolSpec unit = PoolSpec.avg(Dims3.of(1), Dims3.of(1), Dims3.of(0), false, true, 0);
-        return pool(2, unit, input, in, outputSize);
-    }
-
-    private Tensor pool(int op, PoolSpec spec, Tensor input, int[] in, Dims3 out) {
-        Tensor result = Tensor.zeros(in[0], in[1], out.d(), out.h(), out.w());
-        if (result.numel() > 0) {
-            PoolKernel k = poolKernel();
-            synchronized (dev()) {
-                k.op = op;
-                k.x = input.data();
-                k.y = result.data();
-                k.inD = in[2];
-                k.inH = in[3];
-                k.inW = in[4];
-                k.outD = out.d();
-                k.outH = out.h();
-                k.outW = out.w();
-                k.kd = spec.kernel().d();
-                k.kh = spec.kernel().h();
-                k.kw = spec.kernel().w();
-                k.sd = spec.stride().d();
-                k.sh = spec.stride().h();
-                k.sw = spec.stride().w();
-                k.pd = spec.padding().d();
-                k.ph = spec.padding().h();
-                k.pw = spec.padding().w();
-                k.dd = spec.dilation().d();
-                k.dh = spec.dilation().h();
-                k.dw = spec.dilation().w();
-                k.countIncludePad = spec.countIncludePad() ? 1 : 0;
-                k.divisorOverride = spec.divisorOverride();
-                k.total = result.numel();
-                k.lowest = Float.NEGATIVE_INFINITY;
-                k.put(k.x);
-                dev().execute(k, k.total, LOCAL);
-                k.get(k.y);
-                k.x = EMPTY;
-                k.y = EMPTY;
+    /** One work item per element of a new tensor of {@code outShape} computed from {@code x}. */
+    private Tensor elementwise(Tensor x, int[] outShape, Setup setup) {
+        return device.op(() -> {
+            Tensor y = device.allocate(outShape);
+            if (y.numel() > 0) {
+                int xo = device.place(x);
+                DeviceKernel k = device.kernel();
+                k.xOff = xo;
+                k.yOff = OclDevice.offset(y);
+                k.total = y.numel();
+                setup.set(k);
+                device.launch(y.numel(), DeviceKernel.LOCAL);
             }
-        }
-        return ReferencePool.unbatched(result, input);
+            return y;
+        });
     }
 
-    @Override
-    public Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
-                            double eps) {
-        int[] s = ReferenceElementwise.checkBatchNorm(input, runningMean, runningVar, weight, bias);
-        int c = s[1];
-        float[] scale = new float[c];
-        float[] shift = new float[c];
-        for (int ch = 0; ch < c; ch++) {
-            // y = (x - mean) / sqrt(var + eps) * weight + bias = x * scale + (bias - mean * scale)
-            double sc = (weight == null ? 1.0 : weight.data()[ch]) / Math.sqrt(runningVar.data()[ch] + eps);
-            scale[ch] = (float) sc;
-            shift[ch] = (float) ((bias == null ? 0.0 : bias.data()[ch]) - runningMean.data()[ch] * sc);
-        }
-        int inner = input.numel() / Math.max(1, s[0] * c);
-        return elementwise(1, input, s, scale, shift, c, Math.max(1, inner), 0, 0, false);
-    }
-
-    @Override
-    public Tensor relu(Tensor input) {
-        return elementwise(0, input, input.shape(), EMPTY, EMPTY, 1, 1, 0, 0, false);
-    }
-
-    @Override
-    public Tensor linear(Tensor input, Tensor weight, Tensor bias) {
-        ReferenceElementwise.checkLinear(input, weight, bias);
-        int[] s = input.shape();
-        int in = s[s.length - 1];
-        int out = weight.dim(0);
-        int[] os = s.clone();
-        os[os.length - 1] = out;
-        if (in == 0) {
-            return ReferenceElementwise.linear(input, weight, bias); // no products: y is the bias
-        }
-        return elementwise(2, input, os, weight.data(), bias == null ? EMPTY : bias.data(), 1, 1, in, out,
-                bias != null);
-    }
-
-    private Tensor elementwise(int op, Tensor input, int[] outShape, float[] a, float[] b, int channels, int inner,
-                               int inF, int outF, boolean hasBias) {
-        Tensor result = Tensor.zeros(outShape);
-        if (result.numel() == 0) {
-            return result;
-        }
-        ElementwiseKernel k = elementwiseKernel();
-        synchronized (dev()) {
-            k.op = op;
-            k.x = input.data();
-            k.y = result.data();
-            k.a = a;
-            k.b = b;
-            k.channels = channels;
-            k.inner = inner;
-            k.inF = inF;
-            k.outF = outF;
-            k.hasBias = hasBias ? 1 : 0;
-            k.total = result.numel();
-            k.put(k.x).put(k.a).put(k.b);
-            dev().execute(k, k.total, LOCAL);
-            k.get(k.y);
-            k.x = EMPTY;
-            k.y = EMPTY;
-            k.a = EMPTY;
-            k.b = EMPTY;
-        }
-        return result;
-    }
-
-    @Override
-    public Tensor pixelShuffle(Tensor input, int factor, int spatialDims) {
-        int[] os = ReferenceShuffle.outputShape(input, factor, spatialDims, true);
-        Tensor result = Tensor.zeros(os);
-        shuffle(true, result, input, os, factor, spatialDims);
-        return result;
-    }
-
-    @Override
-    public Tensor pixelUnshuffle(Tensor input, int factor, int spatialDims) {
-        int[] os = ReferenceShuffle.outputShape(input, factor, spatialDims, false);
-        Tensor result = Tensor.zeros(os);
-        shuffle(false, input, result, input.shape(), factor, spatialDims);
-        return result;
-    }
-
-    /** {@code big}: {@code [*, C, D*r, H*r, W*r]} of shape {@code bigShape}; {@code small}: the channel-stacked one. */
-    private void shuffle(boolean up, Tensor big, Tensor small, int[] bigShape, int r, int spatialDims) {
-        if (big.numel() == 0) {
-            return;
-        }
-        ShuffleKernel k = shuffleKernel();
-        synchronized (dev()) {
-            int s = bigShape.length;
-            k.up = up ? 1 : 0;
-            k.rd = spatialDims == 3 ? r : 1;
-            k.r = r;
-            k.c = bigShape[s - spatialDims - 1];
-            k.d = spatialDims == 3 ? bigShape[s - 3] / r : 1;
-            k.h = bigShape[s - 2] / r;
-            k.w = bigShape[s - 1] / r;
-            k.total = big.numel();
-            k.big = big.data();
-            k.small = small.data();
-            k.put(up ? k.small : k.big);
-            dev().execute(k, k.total, LOCAL);
-            k.get(up ? k.big : k.small);
-            k.big = EMPTY;
-            k.small = EMPTY;
-        }
-    }
-
-    @Override
-    public Tensor deformConv3d(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias,
-                               Tensor mask) {
-        ReferenceDeform.Shape s = ReferenceDeform.check(spec, input, offset, weight, bias, mask);
-        Tensor result = Tensor.zeros(s.n(), s.o(), s.out().d(), s.out().h(), s.out().w());
-        if (result.numel() == 0) {
-            return result;
-        }
-        DeformKernel k = deformKernel();
-        synchronized (dev()) {
-            k.x = input.data();
-            k.off = offset.data();
-            k.mask = mask == null ? EMPTY : mask.data();
-            k.w = weight.data();
-            k.bias = bias == null ? EMPTY : bias.data();
-            k.y = result.data();
-            k.c = s.c();
-            k.id = s.id();
-            k.ih = s.ih();
-            k.iw = s.iw();
-            k.o = s.o();
-            k.cg = s.cg();
-            k.og = s.og();
-            k.kd = s.kd();
-            k.kh = s.kh();
-            k.kw = s.kw();
-            k.g = s.g();
-            k.od = s.out().d();
-            k.oh = s.out().h();
-            k.ow = s.out().w();
+    private Tensor pool(int fn, PoolSpec spec, Tensor input) {
+        int[] in = fn == 0 ? ReferencePool.batched("max_pool3d", input) : ReferencePool.checkAvgPool(spec, input);
+        Dims3 out = spec.outputSize(new Dims3(in[2], in[3], in[4]));
+        Tensor y = elementwise(input, new int[] {in[0], in[1], out.d(), out.h(), out.w()}, k -> {
+            k.op = DeviceKernel.POOL;
+            k.fn = fn;
+            geometry(k, in, out);
+            k.kd = spec.kernel().d();
+            k.kh = spec.kernel().h();
+            k.kw = spec.kernel().w();
             k.sd = spec.stride().d();
             k.sh = spec.stride().h();
             k.sw = spec.stride().w();
@@ -347,24 +194,274 @@ public final class OpenClBackend implements Backend {
             k.dd = spec.dilation().d();
             k.dh = spec.dilation().h();
             k.dw = spec.dilation().w();
-            k.hasMask = mask == null ? 0 : 1;
-            k.hasBias = bias == null ? 0 : 1;
-            k.total = result.numel();
-            k.put(k.x).put(k.off).put(k.mask).put(k.w).put(k.bias);
-            dev().execute(k, k.total, LOCAL);
-            k.get(k.y);
-            k.x = EMPTY;
-            k.off = EMPTY;
-            k.mask = EMPTY;
-            k.w = EMPTY;
-            k.bias = EMPTY;
-            k.y = EMPTY;
+            k.countIncludePad = spec.countIncludePad() ? 1 : 0;
+            k.divisorOverride = spec.divisorOverride();
+            k.lowest = Float.NEGATIVE_INFINITY;
+        });
+        return ReferencePool.unbatched(y, input);
+    }
+
+    private Tensor adaptive(Dims3 out, Tensor input) {
+        int[] in = ReferencePool.checkAdaptive(input, out);
+        Tensor y = elementwise(input, new int[] {in[0], in[1], out.d(), out.h(), out.w()}, k -> {
+            k.op = DeviceKernel.POOL;
+            k.fn = 2;
+            geometry(k, in, out);
+        });
+        return ReferencePool.unbatched(y, input);
+    }
+
+    private static void geometry(DeviceKernel k, int[] in, Dims3 out) {
+        k.inD = in[2];
+        k.inH = in[3];
+        k.inW = in[4];
+        k.outD = out.d();
+        k.outH = out.h();
+        k.outW = out.w();
+    }
+
+    /** Batch norm as {@code x * scale + shift} per channel, both folded once from the statistics. */
+    private PreparedOp batchNorm(OpSpec.BatchNorm b) {
+        int c = b.runningMean().numel();
+        float[] scale = new float[c];
+        float[] shift = new float[c];
+        for (int ch = 0; ch < c; ch++) {
+            // y = (x - mean) / sqrt(var + eps) * weight + bias = x * scale + (bias - mean * scale)
+            double sc = (b.weight() == null ? 1.0 : b.weight().data()[ch]) / Math.sqrt(b.runningVar().data()[ch]
+                    + b.eps());
+            scale[ch] = (float) sc;
+            shift[ch] = (float) ((b.bias() == null ? 0.0 : b.bias().data()[ch]) - b.runningMean().data()[ch] * sc);
         }
-        return result;
+        OclDevice.Region a = device.addWeights(scale);
+        OclDevice.Region s = device.addWeights(shift);
+        PreparedOp op = in -> {
+            Tensor x = ReferenceOps.one(b, in);
+            int[] sh = ReferenceElementwise.checkBatchNorm(x, b.runningMean(), b.runningVar(), b.weight(), b.bias());
+            int inner = x.numel() / Math.max(1, sh[0] * sh[1]);
+            return elementwise(x, x.shape(), k -> {
+                k.op = DeviceKernel.AFFINE;
+                k.wOff = a.offset;
+                k.bOff = s.offset;
+                k.channels = sh[1];
+                k.inner = Math.max(1, inner);
+            });
+        };
+        CLEANER.register(op, release(a, s));
+        return op;
+    }
+
+    private Runnable release(OclDevice.Region... regions) {
+        OclDevice d = device;
+        return () -> {
+            for (OclDevice.Region r : regions) {
+                if (r != null) {
+                    d.release(r);
+                }
+            }
+        };
+    }
+
+    private Tensor scale(Tensor[] in, boolean swish) {
+        if (in.length != 2) {
+            throw new IllegalArgumentException("ScaleChannels takes 2 inputs, got " + in.length);
+        }
+        Tensor x = in[0];
+        Tensor s = in[1];
+        int n = x.dim(0);
+        int c = x.dim(1);
+        if (s.numel() != n * c) {
+            throw new IllegalArgumentException("scale " + Arrays.toString(s.shape()) + " is not one value per sample"
+                    + " and channel of " + Arrays.toString(x.shape()));
+        }
+        return device.op(() -> {
+            Tensor y = device.allocate(x.shape());
+            if (y.numel() > 0) {
+                int xo = device.place(x);
+                int so = device.place(s);
+                DeviceKernel k = device.kernel();
+                k.op = DeviceKernel.SCALE;
+                k.fn = swish ? 2 : 3;
+                k.xOff = xo;
+                k.sOff = so;
+                k.yOff = OclDevice.offset(y);
+                k.inner = Math.max(1, x.numel() / Math.max(1, n * c));
+                k.total = y.numel();
+                device.launch(y.numel(), DeviceKernel.LOCAL);
+            }
+            return y;
+        });
+    }
+
+    private PreparedOp linear(OpSpec.Linear l) {
+        OclDevice.Region w = device.addWeights(l.weight().data());
+        OclDevice.Region b = l.bias() == null ? null : device.addWeights(l.bias().data());
+        PreparedOp op = in -> {
+            Tensor x = ReferenceOps.one(l, in);
+            ReferenceElementwise.checkLinear(x, l.weight(), l.bias());
+            int[] s = x.shape();
+            int inF = s[s.length - 1];
+            int outF = l.weight().dim(0);
+            int[] os = s.clone();
+            os[os.length - 1] = outF;
+            if (inF == 0) {
+                return ReferenceElementwise.linear(x, l.weight(), l.bias()); // no products: y is the bias
+            }
+            return elementwise(x, os, k -> {
+                k.op = DeviceKernel.LINEAR;
+                k.wOff = w.offset;
+                k.bOff = b == null ? 0 : b.offset;
+                k.hasBias = b == null ? 0 : 1;
+                k.inF = inF;
+                k.outF = outF;
+            });
+        };
+        CLEANER.register(op, release(w, b));
+        return op;
+    }
+
+    private Tensor shuffle(Tensor input, OpSpec.Shuffle s) {
+        int[] os = ReferenceShuffle.outputShape(input, s.factor(), s.spatialDims(), s.up());
+        int[] big = s.up() ? os : input.shape();
+        int r = s.factor();
+        int sd = s.spatialDims();
+        int rank = big.length;
+        return elementwise(input, os, k -> {
+            k.op = DeviceKernel.SHUFFLE;
+            k.fn = s.up() ? 1 : 0;
+            k.rd = sd == 3 ? r : 1;
+            k.r = r;
+            k.channels = big[rank - sd - 1];
+            k.outD = sd == 3 ? big[rank - 3] / r : 1;
+            k.outH = big[rank - 2] / r;
+            k.outW = big[rank - 1] / r;
+            k.total = (int) Tensor.numel(big);
+        });
+    }
+
+    private PreparedOp deform(OpSpec.Deform d) {
+        OclDevice.Region w = device.addWeights(d.weight().data());
+        OclDevice.Region b = d.bias() == null ? null : device.addWeights(d.bias().data());
+        PreparedOp op = in -> {
+            ReferenceOps.arity(d, in);
+            Tensor x = in[0];
+            Tensor offset = in[1];
+            Tensor mask = in[2];
+            ReferenceDeform.Shape s = ReferenceDeform.check(d.spec(), x, offset, d.weight(), d.bias(), mask);
+            return device.op(() -> {
+                Tensor y = device.allocate(s.n(), s.o(), s.out().d(), s.out().h(), s.out().w());
+                if (y.numel() == 0) {
+                    return y;
+                }
+                int xo = device.place(x);
+                int oo = device.place(offset);
+                int mo = mask == null ? 0 : device.place(mask);
+                DeviceKernel k = device.kernel();
+                k.op = DeviceKernel.DEFORM;
+                k.xOff = xo;
+                k.rOff = oo;
+                k.sOff = mo;
+                k.yOff = OclDevice.offset(y);
+                k.wOff = w.offset;
+                k.bOff = b == null ? 0 : b.offset;
+                k.cin = s.c();
+                k.inD = s.id();
+                k.inH = s.ih();
+                k.inW = s.iw();
+                k.cout = s.o();
+                k.cinG = s.cg();
+                k.coutG = s.og();
+                k.kd = s.kd();
+                k.kh = s.kh();
+                k.kw = s.kw();
+                k.g = s.g();
+                k.outD = s.out().d();
+                k.outH = s.out().h();
+                k.outW = s.out().w();
+                k.sd = d.spec().stride().d();
+                k.sh = d.spec().stride().h();
+                k.sw = d.spec().stride().w();
+                k.pd = d.spec().padding().d();
+                k.ph = d.spec().padding().h();
+                k.pw = d.spec().padding().w();
+                k.dd = d.spec().dilation().d();
+                k.dh = d.spec().dilation().h();
+                k.dw = d.spec().dilation().w();
+                k.hasMask = mask == null ? 0 : 1;
+                k.hasBias = b == null ? 0 : 1;
+                k.total = y.numel();
+                device.launch(y.numel(), DeviceKernel.LOCAL);
+                return y;
+            });
+        };
+        CLEANER.register(op, release(w, b));
+        return op;
+    }
+
+    /** Each input's samples copied into its channel range of the output, sample by sample, one launch per input. */
+    private Tensor concat(Tensor... ys) {
+        int[] shape = ReferenceOps.checkConcat(ys);
+        return device.op(() -> {
+            Tensor y = device.allocate(shape);
+            int n = shape[0];
+            int perOut = n == 0 ? 0 : y.numel() / n;
+            int at = 0;
+            for (Tensor part : ys) {
+                int per = n == 0 ? 0 : part.numel() / n;
+                if (part.numel() > 0) {
+                    int xo = device.place(part);
+                    DeviceKernel k = device.kernel();
+                    k.op = DeviceKernel.BLOCKS;
+                    k.xOff = xo;
+                    k.yOff = OclDevice.offset(y) + at;
+                    k.block = per;
+                    k.xStride = per;
+                    k.yStride = perOut;
+                    k.total = part.numel();
+                    device.launch(part.numel(), DeviceKernel.LOCAL);
+                }
+                at += per;
+            }
+            return y;
+        });
+    }
+
+    private Tensor samePad(OpSpec.SamePad p, Tensor x) {
+        int[] in = ReferenceOps.check5d("SAME padding", x);
+        int[][] plan = p.plan(in);
+        if (Arrays.equals(in, plan[1])) {
+            return x;
+        }
+        int[] out = plan[1];
+        return elementwise(x, out, k -> {
+            k.op = DeviceKernel.PAD;
+            geometry(k, in, new Dims3(out[2], out[3], out[4]));
+            k.pd = plan[0][0];
+            k.ph = plan[0][1];
+            k.pw = plan[0][2];
+        });
+    }
+
+    private PreparedOp frames(OpSpec.Frames f) {
+        OclDevice.Region t = device.addTable(f.index());
+        PreparedOp op = in -> {
+            Tensor x = ReferenceOps.one(f, in);
+            int[] out = ReferenceOps.checkFrames(f, x);
+            int[] s = x.shape();
+            return elementwise(x, out, k -> {
+                k.op = DeviceKernel.FRAMES;
+                k.tOff = t.offset;
+                k.inD = s[2];
+                k.inH = s[3];
+                k.inW = s[4];
+                k.outD = out[2];
+            });
+        };
+        CLEANER.register(op, release(t));
+        return op;
     }
 
     @Override
     public String toString() {
-        return NAME + (chosen == null ? " (unavailable: " + unavailable + ")" : " on " + chosen.describe());
+        return describe();
     }
 }

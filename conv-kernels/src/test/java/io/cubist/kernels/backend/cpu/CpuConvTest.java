@@ -129,7 +129,7 @@ class CpuConvTest {
                 }
                 ConvSpec spec = sb.build();
                 // the fused epilogue too: a residual added and ReLU applied after the output transform
-                // odd cases keep to F(2x2) as -Dcubist.cpu.winograd=f2 makes it, even ones may take F(4x4)
+                // odd cases keep to F(2x2) as the option winograd=f2 makes it, even ones may take F(4x4)
                 boolean f4 = t % 2 == 0;
                 checkEngine(spec, t, 1 + r.nextInt(2), in, r, (w, b) -> new CpuWinograd(spec, w, b, threads, f4));
             }
@@ -138,19 +138,14 @@ class CpuConvTest {
 
     @Test
     void aWinogradSettingNotAllowedIsRefusedNamingTheAllowedOnes() {
-        String before = System.getProperty(CpuBackend.WINOGRAD_PROPERTY);
-        System.setProperty(CpuBackend.WINOGRAD_PROPERTY, "yes");
-        try {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CpuBackend(1));
-            assertTrue(e.getMessage().contains("'yes'") && e.getMessage().contains("f2")
-                    && e.getMessage().contains("false"), e.getMessage());
-        } finally {
-            if (before == null) {
-                System.clearProperty(CpuBackend.WINOGRAD_PROPERTY);
-            } else {
-                System.setProperty(CpuBackend.WINOGRAD_PROPERTY, before);
-            }
-        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> io.cubist.kernels.backend
+                .Backends.open(io.cubist.kernels.backend.EngineRequest.of("cpu").withOption("winograd", "yes")));
+        assertTrue(e.getMessage().contains("'yes'") && e.getMessage().contains("f2")
+                && e.getMessage().contains("false"), e.getMessage());
+        IllegalArgumentException u = assertThrows(IllegalArgumentException.class, () -> io.cubist.kernels.backend
+                .Backends.open(io.cubist.kernels.backend.EngineRequest.of("cpu").withOption("tiles=4")));
+        assertTrue(u.getMessage().contains("unknown engine option 'tiles'")
+                && u.getMessage().contains("winograd=true|f4|f2|false"), u.getMessage());
     }
 
     @Test

@@ -31,7 +31,7 @@ class OpenClBackendTest {
     static void device() {
         String why = Devices.openClUnavailableReason();
         assumeTrue(why == null, () -> "no OpenCL here: " + why);
-        ocl = new OpenClBackend(Devices.chooseOpenCl());
+        ocl = (OpenClBackend) Backends.open(io.cubist.kernels.backend.EngineRequest.of(OpenClBackend.NAME));
     }
 
     private static void close(String what, Tensor expected, Tensor actual) {
@@ -187,42 +187,16 @@ class OpenClBackendTest {
                 ocl.deformConv3d(ds, x, offset, w, Tensor.random(49, 6), mask));
         close("deform_conv3d without mask and bias", REF.deformConv3d(ds, x, offset, w, null, null),
                 ocl.deformConv3d(ds, x, offset, w, null, null));
-        assertEquals(before + 6, ocl.launches(), "one checked launch per op");
+        // outside a forward pass each op uploads its inputs, runs, and reads its result back: four shuffles of one
+        // input, deform with x, offset and mask, then without the mask
+        assertEquals(before + 4 * 3 + 5 + 4, ocl.launches(), "one checked launch per op, upload and read-back");
         assertNotNull(ocl.device());
-    }
-
-    /** A kernel Aparapi cannot translate to OpenCL (it calls a method on an object): it would fall back. */
-    static final class Untranslatable extends com.aparapi.Kernel {
-        final float[] y = new float[64];
-        final StringBuilder text = new StringBuilder("x");
-
-        @Override
-        public void run() {
-            y[getGlobalId()] = text.length();
-        }
-    }
-
-    @Test
-    void aKernelThatFallsBackToJavaIsAnErrorNotASilentSwap() {
-        OclDevice d = new OclDevice(ocl.device());
-        Untranslatable k = d.pin(new Untranslatable());
-        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> {
-                    synchronized (d) {
-                        d.execute(k, 64, 64);
-                    }
-                });
-        assertTrue(e.getMessage().matches("opencl: Untranslatable (did not|could not) run on " + ocl.device().id()
-                + "(?s).*"), e.getMessage());
-        k.dispose();
     }
 
     @Test
     void aCpuOpenClDeviceRanksBelowTheCpuEngine() {
-        Backend b = Backends.all().stream().filter(x -> x.name().equals(OpenClBackend.NAME)).findFirst()
-                .orElseThrow();
-        OpenClBackend o = (OpenClBackend) b;
-        if (o.device().type() == io.cubist.kernels.device.DeviceType.CPU) {
+        io.cubist.kernels.backend.BackendProvider o = Backends.provider(OpenClBackend.NAME);
+        if (o.devices().get(0).type() == io.cubist.kernels.device.DeviceType.CPU) {
             assertTrue(o.rank() < 10 && o.rank() > 0, "rank " + o.rank());
             assertEquals("cpu", Backends.available().get(0).name());
         } else {

@@ -71,7 +71,8 @@ class PartitionedAlexNetTest {
     void theCpuEngineAndAnOpenClDeviceEqualOne() {
         String why = Devices.openClUnavailableReason();
         assumeTrue(why == null, () -> "no OpenCL here: " + why);
-        OpenClBackend ocl = new OpenClBackend(Devices.chooseOpenCl());
+        OpenClBackend ocl = (OpenClBackend) io.cubist.kernels.backend.Backends.open(
+                io.cubist.kernels.backend.EngineRequest.of(OpenClBackend.NAME));
         try (CpuBackend cpu = new CpuBackend(1)) {
             long before = ocl.launches();
             partitioned(cpu, ocl, "cpu + " + ocl.device().id());
