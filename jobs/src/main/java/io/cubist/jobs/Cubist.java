@@ -364,6 +364,8 @@ public final class Cubist {
         private int partitions;
         private ExtractOptions.Mode mode = ExtractOptions.Mode.ERROR_IF_EXISTS;
         private int threads;
+        private List<String> devices = List.of();
+        private java.util.Map<String, String> engineOptions = java.util.Map.of();
 
         private Options() {
         }
@@ -529,6 +531,29 @@ public final class Cubist {
         }
 
         /**
+         * The devices each task runs on, as {@code --devices} takes them: {@code "opencl:0,opencl:1"}, {@code "cpu"},
+         * {@code "all"}. With several, a model's grouped layers are split across them as AlexNet split its two
+         * GPUs, and a model without grouped layers splits each batch across them.
+         */
+        public Options devices(String list) {
+            this.devices = io.cubist.kernels.backend.EngineRequest.parseDevices(list);
+            if (devices.isEmpty()) {
+                throw new IllegalArgumentException("devices needs a device list: opencl:0,opencl:1, cpu or all");
+            }
+            return this;
+        }
+
+        /** An engine setting, as {@code --engine-option key=value} ({@code winograd}, {@code pack}). */
+        public Options engineOption(String key, String value) {
+            java.util.Map<String, String> o = new java.util.LinkedHashMap<>(engineOptions);
+            o.put(key, value);
+            this.engineOptions = o;
+            io.cubist.kernels.backend.Backends.check(new io.cubist.kernels.backend.EngineRequest(backend, 0, List.of(),
+                    engineOptions));
+            return this;
+        }
+
+        /**
          * Also the outputs of these modules, one column each ({@code feature_layer3} for {@code layer3}; dots become
          * underscores): averaged over time and space ({@code "avg"}, the default) or the whole map flattened
          * ({@code "none"}, its shape in the column's metadata {@code cubist.shape}).
@@ -555,7 +580,8 @@ public final class Cubist {
         /** The model and sampling of these options, as the executors get them. */
         public SegmentSettings work() {
             return new SegmentSettings(model, weights, widths, backend, threads, batchSize, frameRate, clipLength,
-                    frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, views, outputs());
+                    frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, views, outputs(), devices,
+                    engineOptions);
         }
 
         /**
@@ -567,7 +593,7 @@ public final class Cubist {
                     "cubist-features-" + UUID.randomUUID()).getAbsolutePath();
             return new ExtractOptions(inputs, manifests, clips, out, model, weights, widths, backend, batchSize,
                     frameRate, clipLength, frameStep, clipStride, tail, segmentSeconds, decodeTimeout, partitions,
-                    mode, threads, retryErrors, views, outputs());
+                    mode, threads, retryErrors, views, outputs(), devices, engineOptions);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.cubist.jobs.extract.ExtractOptions;
 import io.cubist.jobs.extract.ExtractRows;
 import io.cubist.jobs.extract.FeatureOutputs;
 import io.cubist.jobs.extract.SegmentSettings;
+import io.cubist.kernels.backend.EngineRequest;
 import io.cubist.pipeline.clip.ClipTransform;
 import io.cubist.pipeline.clip.TailPolicy;
 import io.cubist.pipeline.model.zoo.ModelZoo;
@@ -68,6 +69,8 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
     private final IntParam topK;
     private final Param<String> backend;
     private final IntParam threads;
+    private final Param<String> devices;
+    private final Param<String> engineOptions;
     private final DoubleParam decodeTimeout;
     private final DoubleParam segmentSeconds;
     private final IntParam partitions;
@@ -114,6 +117,10 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
                 + " available");
         this.threads = new IntParam(this, "threads", "kernel threads per executor; 0: its cores",
                 ParamValidators.gtEq(0));
+        this.devices = new Param<>(this, "devices", "the devices each task runs on: opencl:0,opencl:1, cpu or"
+                + " all; empty: the engine's best, or the GPUs Spark gave the task");
+        this.engineOptions = new Param<>(this, "engineOptions", "engine settings, K=V comma-separated:"
+                + " winograd=true|f4|f2|false, pack=true|false");
         this.decodeTimeout = new DoubleParam(this, "decodeTimeout", "seconds a decode may go"
                 + " without a frame before the video is abandoned", ParamValidators.gt(0));
         this.segmentSeconds = new DoubleParam(this, "segmentSeconds", "long videos are split into"
@@ -143,6 +150,8 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
         setDefault(topK, 0);
         setDefault(backend, "");
         setDefault(threads, 0);
+        setDefault(devices, "");
+        setDefault(engineOptions, "");
         setDefault(decodeTimeout, ExtractOptions.DEFAULT_DECODE_TIMEOUT);
         setDefault(segmentSeconds, ExtractOptions.DEFAULT_SEGMENT_SECONDS);
         setDefault(partitions, 0);
@@ -220,6 +229,14 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
 
     public IntParam threads() {
         return threads;
+    }
+
+    public Param<String> devices() {
+        return devices;
+    }
+
+    public Param<String> engineOptions() {
+        return engineOptions;
     }
 
     public DoubleParam decodeTimeout() {
@@ -320,6 +337,19 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
         return with(threads, (Object) v);
     }
 
+    /**
+     * The devices each task runs on ({@code "opencl:0,opencl:1"}, {@code "cpu"}, {@code "all"}); with several, grouped
+     * layers are split across them and other models split each batch.
+     */
+    public VideoFeatureExtractor setDevices(String v) {
+        return with(devices, v == null ? "" : v);
+    }
+
+    /** Engine settings as {@code K=V} pairs, comma-separated ({@code "winograd=f2,pack=false"}). */
+    public VideoFeatureExtractor setEngineOptions(String v) {
+        return with(engineOptions, v == null ? "" : v);
+    }
+
     public VideoFeatureExtractor setDecodeTimeout(double seconds) {
         return with(decodeTimeout, (Object) seconds);
     }
@@ -357,7 +387,17 @@ public final class VideoFeatureExtractor extends Transformer implements DefaultP
                 $(backend).isEmpty() ? null : $(backend), num(threads), num(batchSize), real(fps), num(clipLength),
                 num(frameStep), num(clipStride), TailPolicy.parse($(tail)), real(decodeTimeout),
                 real(segmentSeconds), null, num(views), new FeatureOutputs(List.of($(layers)), $(layerPool),
-                num(topK)));
+                num(topK)), EngineRequest.parseDevices($(devices)), engineOptionMap());
+    }
+
+    private java.util.Map<String, String> engineOptionMap() {
+        EngineRequest r = EngineRequest.best();
+        for (String kv : $(engineOptions).split(",")) {
+            if (!kv.isBlank()) {
+                r = r.withOption(kv.strip());
+            }
+        }
+        return r.options();
     }
 
     // Scala's Int and Double params are Param<Object> from Java

@@ -89,6 +89,15 @@ public final class Backends {
         return List.copyOf(out);
     }
 
+    /**
+     * Checks what can be checked of {@code request} without opening anything: a known backend name and options
+     * that the engines taking them allow. Devices are left to where the engine opens (an executor's may differ).
+     */
+    public static void check(EngineRequest request) {
+        List<BackendProvider> chosen = request.backend() == null ? providers() : List.of(provider(request.backend()));
+        checkOptions(request, chosen);
+    }
+
     private static List<Map.Entry<BackendProvider, Device>> resolve(EngineRequest request) {
         BackendProvider named = request.backend() == null ? null : provider(request.backend());
         if (named != null && named.unavailableReason() != null) {

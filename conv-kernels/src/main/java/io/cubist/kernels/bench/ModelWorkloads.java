@@ -17,9 +17,10 @@ public interface ModelWorkloads {
 
     /**
      * The model with random weights from {@code seed} (or its released weights, where the zoo has them), prepared on
-     * {@code backend}, on a random clip batch of {@code batch} clips at the model's default clip size.
+     * {@code engines} (one per device; several split the work), on a random clip batch of {@code batch} clips at the
+     * model's default clip size.
      */
-    Workload create(String model, int batch, Backend backend, long seed);
+    Workload create(String model, int batch, java.util.List<Backend> engines, long seed);
 
     /** The first implementation on the class path, if any. */
     static Optional<ModelWorkloads> find() {

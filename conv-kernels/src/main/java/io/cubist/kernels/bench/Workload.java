@@ -25,6 +25,16 @@ public interface Workload {
     /** One forward pass; its output is kept until the next run so that no work can be skipped. */
     void run();
 
+    /** How the work is split across devices, a line per device; empty on one device. */
+    default java.util.List<String> plan() {
+        return java.util.List.of();
+    }
+
+    /** Bytes that crossed between devices (a group split's gathers and scatters) since the workload was made. */
+    default long bytesBetweenDevices() {
+        return 0;
+    }
+
     /**
      * One part of a run, for {@code bench --profile}: its name (a module key), its median-free mean wall time per run
      * and its FLOPs per run ({@code 2 * MACs}; 0 for parts without convolutions or linear layers).

@@ -41,6 +41,7 @@ public final class DevicePlan {
 
     private final List<Slot> slots;
     private final AtomicLong bytesMoved = new AtomicLong();
+    private final java.util.Set<Integer> groupCounts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private DevicePlan(List<Slot> slots) {
         if (slots.isEmpty()) {
@@ -98,6 +99,11 @@ public final class DevicePlan {
     /** Every slot's backend, in slot order. */
     public List<Backend> backends() {
         return slots.stream().map(Slot::backend).toList();
+    }
+
+    /** The group counts of the grouped convolutions prepared on this plan (each split by {@link #split}). */
+    public java.util.Set<Integer> groupCounts() {
+        return java.util.Set.copyOf(groupCounts);
     }
 
     /** Bytes copied between slots so far (gathers and scatters of activations; weights are not counted). */
@@ -244,6 +250,7 @@ public final class DevicePlan {
                 return;
             }
             groupSplit = split(spec.groups());
+            groupCounts.add(spec.groups());
             int g0 = 0;
             int wPerGroup = weight.numel() / spec.groups();
             int outPerGroup = spec.outChannels() / spec.groups();

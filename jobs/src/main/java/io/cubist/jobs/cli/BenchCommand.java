@@ -2,6 +2,8 @@ package io.cubist.jobs.cli;
 
 import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.Backends;
+import io.cubist.kernels.backend.EngineRequest;
+import io.cubist.kernels.backend.Traffic;
 import io.cubist.kernels.backend.cpu.CpuBackend;
 import io.cubist.kernels.backend.cpu.CpuThreads;
 import io.cubist.kernels.bench.FmaPeak;
@@ -41,8 +43,10 @@ final class BenchCommand implements Command {
 
     @Override
     public Set<String> valued() {
-        return new LinkedHashSet<>(List.of("layer", "input-shape", "model", "batch", "backend", "threads", "warmup",
+        LinkedHashSet<String> v = new LinkedHashSet<>(List.of("layer", "input-shape", "model", "batch", "warmup",
                 "warmup-seconds", "runs", "seed"));
+        v.addAll(EngineFlags.NAMES);
+        return v;
     }
 
     @Override
@@ -54,6 +58,7 @@ final class BenchCommand implements Command {
     public String usage() {
         return """
                 usage: cubist bench --layer LAYER.json --input-shape N,C,D,H,W [--backend NAME] [--threads T]
+                                    [--devices LIST] [--engine-option K=V]
                                     [--warmup W] [--warmup-seconds S] [--runs R] [--seed S] [--json]
 
                 Builds one torch.nn layer with random weights (fixed seed), prepares it once on the backend, runs
@@ -67,8 +72,7 @@ final class BenchCommand implements Command {
                                %s
                                %s
                 --input-shape  the input's shape, batch first: N,C,D,H,W (N,C,H,W for Conv2d, N,C,L for Conv1d)
-                --backend      %s (default: the best available; see cubist backends)
-                --threads      threads of the cpu backend and of the peak probe (default: every processor, %d)
+                --threads      also the threads of the peak probe (default: every processor, %d)
                 --warmup       untimed runs before timing, at least (default 3; 0 allowed)
                 --warmup-seconds  and keep warming up at least this long (default 2; the JIT compiles the
                                kernels only after many calls, so a few runs would time the interpreter)
@@ -78,6 +82,11 @@ final class BenchCommand implements Command {
                 --profile      with --model: R more runs with every top-level part timed (a residual block, an
                                Inception block, a convolution ... by its module key): ms per run, share of the run,
                                GFLOP/s; in --json as "profile"
+                engine:
+                %s
+                On a device (opencl) --json also has bytes_to_device_per_clip, bytes_from_device_per_clip and
+                launches_per_clip over the timed runs, and weight_bytes uploaded once; with several devices
+                "plan" (how the work is split) and bytes_between_devices_per_clip.
                 --model, --batch  whole-model mode: %s
 
                 example:
@@ -86,16 +95,16 @@ final class BenchCommand implements Command {
                                "kernel_size": 3, "padding": 1}}'""".formatted(PEAK_SECONDS,
                 String.join(", ", LayerSpec.MODULES.subList(0, 6)),
                 String.join(", ", LayerSpec.MODULES.subList(6, LayerSpec.MODULES.size())),
-                String.join("|", Backends.names()),
-                CpuThreads.defaultThreads(),
+                Runtime.getRuntime().availableProcessors(),
                 ModelWorkloads.find().map(m -> "one of " + String.join(", ", m.models())
                         + " with random weights on N clips").orElse("needs the model zoo, which this build does not"
-                        + " have"));
+                        + " have"), EngineFlags.usage());
     }
 
     @Override
     public int run(Flags flags) {
-        int threads = flags.positiveInt("threads", CpuThreads.defaultThreads());
+        EngineRequest request = EngineFlags.request(flags);
+        int threads = request.threadBudget();
         int warmup = nonNegativeInt(flags, "warmup", 3);
         int runs = flags.positiveInt("runs", 10);
         long seed = seed(flags);
@@ -130,48 +139,67 @@ final class BenchCommand implements Command {
             }
         }
 
-        Backend selected = Backends.select(flags.get("backend", null));
-        CpuBackend own = selected.name().equals(CpuBackend.NAME) ? new CpuBackend(threads) : null;
-        Backend backend = own != null ? own : selected;
+        List<Backend> engines = EmbedCommand.open(request);
+        Backend backend = engines.get(0);
+        if (layer != null && engines.size() > 1) {
+            throw new UsageException("bench: a single layer runs on one device; --devices with several goes with"
+                    + " --model");
+        }
+        FmaPeak.Result peak = FmaPeak.measure(threads, PEAK_SECONDS);
+        Workload w;
         try {
-            FmaPeak.Result peak = FmaPeak.measure(threads, PEAK_SECONDS);
-            Workload w;
             if (layer != null) {
                 w = new LayerWorkload(layer, shape, backend, seed);
             } else {
                 w = ModelWorkloads.find().orElseThrow().create(flags.required("model"),
-                        flags.positiveInt("batch", 1), backend, seed);
+                        flags.positiveInt("batch", 1), engines, seed);
             }
-            Timings t = Timings.measure(w, warmup, warmupSeconds(flags), runs);
-            Map<String, Object> report = report(flags, w, backend, threads, t, peak);
-            List<Workload.Part> parts = flags.has("profile") ? w.profile(runs) : List.of();
-            if (flags.has("profile")) {
-                report.put("profile", parts.stream().map(p -> {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("part", p.name());
-                    m.put("ms", p.msPerRun());
-                    m.put("flops", p.flops());
-                    return m;
-                }).toList());
-            }
-            if (flags.has("json")) {
-                System.out.println(Json.write(report));
-            } else {
-                System.out.println(table(w, report, t, peak));
-                if (!parts.isEmpty()) {
-                    System.out.println(profileTable(parts));
-                }
-            }
-            return 0;
-        } finally {
-            if (own != null) {
-                own.close();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("bench: " + e.getMessage());
+        }
+        Timings t = Timings.measure(w, warmup, warmupSeconds(flags), runs);
+        Map<String, Object> report = report(flags, w, engines, threads, t, peak);
+        // what crosses per clip, counted over one more run (the timed ones include nothing else to subtract)
+        Traffic before = EmbedCommand.traffic(engines);
+        long betweenBefore = w.bytesBetweenDevices();
+        w.run();
+        Traffic run = EmbedCommand.traffic(engines).minus(before);
+        int clipsPerRun = layer != null ? shape[0] : flags.positiveInt("batch", 1);
+        if (run.launches() > 0) {
+            report.put("bytes_to_device_per_clip", run.bytesToDevice() / (double) clipsPerRun);
+            report.put("bytes_from_device_per_clip", run.bytesFromDevice() / (double) clipsPerRun);
+            report.put("launches_per_clip", run.launches() / (double) clipsPerRun);
+            report.put("weight_bytes", EmbedCommand.traffic(engines).weightBytes());
+            report.put("buffer_bytes", EmbedCommand.traffic(engines).bufferBytes());
+        }
+        if (engines.size() > 1) {
+            report.put("plan", w.plan());
+            report.put("bytes_between_devices_per_clip", (w.bytesBetweenDevices() - betweenBefore)
+                    / (double) clipsPerRun);
+        }
+        List<Workload.Part> parts = flags.has("profile") ? w.profile(runs) : List.of();
+        if (flags.has("profile")) {
+            report.put("profile", parts.stream().map(p -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("part", p.name());
+                m.put("ms", p.msPerRun());
+                m.put("flops", p.flops());
+                return m;
+            }).toList());
+        }
+        if (flags.has("json")) {
+            System.out.println(Json.write(report));
+        } else {
+            System.out.println(table(w, report, t, peak));
+            if (!parts.isEmpty()) {
+                System.out.println(profileTable(parts));
             }
         }
+        return 0;
     }
 
-    private static Map<String, Object> report(Flags flags, Workload w, Backend backend, int threads, Timings t,
-                                              FmaPeak.Result peak) {
+    private static Map<String, Object> report(Flags flags, Workload w, List<Backend> engines, int threads,
+                                              Timings t, FmaPeak.Result peak) {
         double median = t.medianMs();
         OptionalLong flops = w.flops();
         Double gflops = flops.isPresent() ? flops.getAsLong() / (median * 1e6) : null;
@@ -185,7 +213,8 @@ final class BenchCommand implements Command {
         }
         r.put("input_shape", w.inputShape());
         r.put("output_shape", w.outputShape());
-        r.put("backend", backend.name());
+        r.put("backend", engines.get(0).name());
+        r.put("engines", engines.stream().map(Backend::describe).toList());
         r.put("threads", threads);
         r.put("warmup", t.warmup());
         r.put("runs", t.runs());
@@ -211,7 +240,8 @@ final class BenchCommand implements Command {
         line(b, "layer", w.description());
         line(b, "input", Arrays.toString(w.inputShape()));
         line(b, "output", Arrays.toString(w.outputShape()));
-        line(b, "backend", r.get("backend").toString());
+        line(b, "engines", String.join(" + ", w.plan().isEmpty() ? ((List<?>) r.get("engines")).stream()
+                .map(Object::toString).toList() : w.plan()));
         line(b, "threads", r.get("threads").toString());
         line(b, "time", fmt("%.3f ms median, %.3f ms min (%d runs after %d warmup)", t.medianMs(), t.minMs(),
                 t.runs(), t.warmup()));
@@ -228,6 +258,14 @@ final class BenchCommand implements Command {
                 peak.threads(), peak.lanes() * 32, peak.seconds()));
         if (r.get("fraction_of_peak") instanceof Double f) {
             line(b, "of peak", fmt("%.1f%%", 100 * f));
+        }
+        if (r.get("launches_per_clip") instanceof Double l) {
+            line(b, "per clip", fmt("%.0f bytes to the device, %.0f from it, %.1f launches (weights %d bytes,"
+                    + " once)", (Double) r.get("bytes_to_device_per_clip"), (Double) r.get("bytes_from_device_per_clip"),
+                    l, (Long) r.get("weight_bytes")));
+        }
+        if (r.get("bytes_between_devices_per_clip") instanceof Double x) {
+            line(b, "exchanged", fmt("%.0f bytes per clip between devices", x));
         }
         return b.toString().stripTrailing();
     }

@@ -31,12 +31,12 @@ final class DevicesCommand implements Command {
                 usage: cubist devices [--json]
 
                 Lists every OpenCL device of every platform (index, type, name, platform, compute units, global and
-                local memory, largest work-group) and the JVM's own cpu engine. The opencl backend runs on the
-                device -D%s=SELECTOR names (gpu, cpu, accelerator, an index, or part of the name; default: the
-                first GPU, else accelerator, else CPU device). Without OpenCL the reason is printed.
+                local memory, largest work-group) and the JVM's own cpu engine, by the ids --devices takes
+                (opencl:N, cpu). The opencl backend runs on the device --devices names (also gpu, accelerator, or
+                part of a name; default: the first GPU, else accelerator, else CPU device). Without OpenCL the
+                reason is printed. pocl exposes several CPU devices with POCL_DEVICES="pthread pthread".
 
-                --json   one JSON object: {"devices": [...], "opencl_device": ..., "opencl_unavailable": ...}"""
-                .formatted(Devices.PROPERTY);
+                --json   one JSON object: {"devices": [...], "opencl_device": ..., "opencl_unavailable": ...}""";
     }
 
     @Override
@@ -51,7 +51,7 @@ final class DevicesCommand implements Command {
         String choiceError = null;
         if (why == null) {
             try {
-                chosen = Devices.chooseOpenCl();
+                chosen = Devices.choose(Devices.openCl(), null);
             } catch (IllegalArgumentException e) {
                 choiceError = e.getMessage();
             }

@@ -2,6 +2,8 @@ package io.cubist.jobs.cli;
 
 import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.Backends;
+import io.cubist.kernels.backend.EngineRequest;
+import io.cubist.kernels.backend.Traffic;
 import io.cubist.kernels.backend.cpu.CpuBackend;
 import io.cubist.kernels.io.DType;
 import io.cubist.kernels.io.SafeTensors;
@@ -41,15 +43,18 @@ final class EmbedCommand implements Command {
 
     @Override
     public Set<String> valued() {
-        return new LinkedHashSet<>(List.of("model", "weights", "clips", "out", "backend", "threads", "batch-size",
+        LinkedHashSet<String> v = new LinkedHashSet<>(List.of("model", "weights", "clips", "out", "batch-size",
                 "widths", "layer", "pool", "views", "top-k", "labels"));
+        v.addAll(EngineFlags.NAMES);
+        return v;
     }
 
     @Override
     public String usage() {
         return """
                 usage: cubist embed --model NAME [--weights W.safetensors|W.pth] --clips CLIPS.safetensors
-                                    --out OUT.safetensors [--backend NAME] [--threads N] [--batch-size N]
+                                    --out OUT.safetensors [--backend NAME] [--threads N] [--devices LIST]
+                                    [--engine-option K=V] [--batch-size N]
                                     [--layer NAME[,NAME...]] [--pool avg|none] [--views 1|3|10] [--top-k K]
 
                 CLIPS holds one float tensor [N, 3, T, H, W], already normalized (the only tensor in the file, or
@@ -63,8 +68,6 @@ final class EmbedCommand implements Command {
                               .pth/.pt zip (torch.save(model.state_dict())), read without running pickle code;
                               see tools/export_torchvision.py. Without it the model runs on seeded random
                               weights and its features mean nothing.
-                --backend     %s (default: the best available; see cubist backends)
-                --threads     threads of the cpu backend (default: every processor)
                 --batch-size  clips per forward pass (default 1)
                 --widths      the four stage widths of a reduced variant (default 64,128,256,512)
                 --layer       also write these modules' outputs, by state_dict prefix (layer3, blocks.4,
@@ -78,8 +81,14 @@ final class EmbedCommand implements Command {
                               of the logits; Kinetics-400's names for a 400-class classifier): the check that
                               converted weights loaded right
                 --labels      class names for --top-k, one per line (default: Kinetics-400's for 400
-                              classes, else the class indices)""".formatted(
-                String.join(", ", ModelZoo.names()), String.join("|", Backends.names()));
+                              classes, else the class indices)
+
+                engine (see cubist backends, cubist devices):
+                %s
+
+                Printed: clips/s, and what crossed to and from a device per clip (bytes, kernel launches) when the
+                engine computes on one; with several devices, how the work is split.""".formatted(
+                String.join(", ", ModelZoo.names()), EngineFlags.usage());
     }
 
     @Override
@@ -91,11 +100,12 @@ final class EmbedCommand implements Command {
         Path out = Path.of(flags.required("out"));
         int batch = flags.positiveInt("batch-size", 1);
         int[] widths = flags.positiveInts("widths", 4, null);
-        Backend selected = Backends.select(flags.get("backend", null));
-        int threads = flags.has("threads") ? flags.positiveInt("threads", 1) : 0;
-        if (threads > 0 && !selected.name().equals(CpuBackend.NAME)) {
-            throw new UsageException("embed: --threads applies to the cpu backend, not '" + selected.name() + "'");
+        EngineRequest request = EngineFlags.request(flags);
+        if (flags.has("threads") && request.backend() != null && !request.backend().equals(CpuBackend.NAME)
+                && request.devices().stream().noneMatch(d -> d.equals(CpuBackend.NAME) || d.equals("all"))) {
+            throw new UsageException("embed: --threads applies to the cpu backend, not '" + request.backend() + "'");
         }
+        List<Backend> engines = open(request);
         List<String> layers = flags.has("layer") ? List.of(flags.get("layer", "").split(",")) : List.of();
         LayerPool pool;
         try {
@@ -135,38 +145,67 @@ final class EmbedCommand implements Command {
             labels = labelsPath != null ? ClassLabels.read(labelsPath, classes) : ClassLabels.forClasses(classes);
         }
 
-        CpuBackend own = threads > 0 ? new CpuBackend(threads) : null;
+        long t0 = System.nanoTime();
+        PreparedModel prepared;
         try {
-            Backend backend = own != null ? own : selected;
-            long t0 = System.nanoTime();
-            PreparedModel prepared = model.prepare(backend, layers, pool);
-            long t1 = System.nanoTime();
-            Map<String, Tensor> result = crops == null ? run(prepared, clips, batch) : runViews(prepared, clips, batch,
-                    crops);
-            long t2 = System.nanoTime();
-            if (labels != null) {
-                printTopK(result.get("logits"), labels, topK, views);
-            }
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("model", modelName);
-            meta.put("weights", model.source());
-            meta.put("backend", backend.name());
-            meta.put("clips", clipsPath.toString());
-            SafeTensors.write(out, result, meta);
-            int n = clips.dim(0);
-            double secs = (t2 - t1) / 1e9;
-            System.err.printf(Locale.ROOT, "cubist embed: %d clip%s through %s on %s%s in %.2f s (%.2f clips/s;"
-                    + " prepared in %.2f s): %s%s -> %s%n", n, n == 1 ? "" : "s", modelName, backend.name(),
-                    own != null ? " (" + own.threads() + " threads)" : "", secs, n / Math.max(secs, 1e-9),
-                    (t1 - t0) / 1e9, "features " + Arrays.toString(result.get("features").shape()),
-                    result.containsKey("logits") ? ", logits " + Arrays.toString(result.get("logits").shape()) : "",
-                    out);
-            return 0;
-        } finally {
-            if (own != null) {
-                own.close();
+            prepared = model.prepare(engines, layers, pool);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("embed: " + e.getMessage());
+        }
+        long t1 = System.nanoTime();
+        Traffic before = traffic(engines);
+        Map<String, Tensor> result = crops == null ? run(prepared, clips, batch) : runViews(prepared, clips, batch,
+                crops);
+        long t2 = System.nanoTime();
+        Traffic moved = traffic(engines).minus(before);
+        if (labels != null) {
+            printTopK(result.get("logits"), labels, topK, views);
+        }
+        String engineText = String.join(" + ", engines.stream().map(Backend::describe).toList());
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("model", modelName);
+        meta.put("weights", model.source());
+        meta.put("backend", engines.get(0).name());
+        meta.put("engines", engineText);
+        meta.put("clips", clipsPath.toString());
+        SafeTensors.write(out, result, meta);
+        int n = clips.dim(0);
+        double secs = (t2 - t1) / 1e9;
+        System.err.printf(Locale.ROOT, "cubist embed: %d clip%s through %s on %s in %.2f s (%.2f clips/s;"
+                + " prepared in %.2f s): %s%s -> %s%n", n, n == 1 ? "" : "s", modelName, engineText, secs,
+                n / Math.max(secs, 1e-9), (t1 - t0) / 1e9, "features " + Arrays.toString(result.get("features")
+                        .shape()), result.containsKey("logits") ? ", logits "
+                        + Arrays.toString(result.get("logits").shape()) : "", out);
+        if (engines.size() > 1) {
+            for (String line : prepared.describePlan()) {
+                System.err.println("cubist embed: plan: " + line);
             }
         }
+        if (moved.launches() > 0) {
+            int clipsRun = Math.max(1, n * views);
+            System.err.printf(Locale.ROOT, "cubist embed: per clip: %d bytes to the device, %d bytes from it, %d"
+                    + " kernel launches (weights: %d bytes, once)%n", moved.bytesToDevice() / clipsRun,
+                    moved.bytesFromDevice() / clipsRun, moved.launches() / clipsRun, traffic(engines).weightBytes());
+        }
+        return 0;
+    }
+
+    /** The engines a request names, or its error as a usage error. */
+    static List<Backend> open(EngineRequest request) {
+        try {
+            return Backends.openAll(request);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    /** The engines' traffic, summed. */
+    static Traffic traffic(List<Backend> engines) {
+        Traffic t = Traffic.NONE;
+        for (Backend b : engines) {
+            t = t.plus(b.traffic());
+        }
+        return t;
     }
 
     /** The clips tensor: the only one in the file, or the one named {@code clips}; a float [N, 3, T, H, W]. */

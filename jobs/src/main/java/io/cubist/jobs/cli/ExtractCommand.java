@@ -43,7 +43,7 @@ public final class ExtractCommand implements Command {
                 "batch-size", "fps", "clip-length", "frame-step", "clip-stride", "tail", "segment-seconds",
                 "decode-timeout", "partitions", "mode", "threads", "master", "task-cpus", "conf",
                 "progress-interval", "views", "packages", "exclude-packages", "repositories", "jars", "layer", "pool",
-                "top-k"));
+                "top-k", "devices", "engine-option"));
     }
 
     @Override
@@ -79,6 +79,10 @@ public final class ExtractCommand implements Command {
                   --top-k K           a top_k column: the K most likely classes of each clip with their
                                       probabilities (Kinetics-400's names for 400 classes; needs the classifier)
                   --threads N         kernel threads per executor (default: its cores)
+                  --devices LIST      the devices each task runs on: opencl:0,opencl:1 | cpu | all (default: the
+                                      engine's best, or the GPUs Spark gave the task: all of them); with several,
+                                      grouped layers are split across them, other models split each batch
+                  --engine-option K=V an engine setting (repeatable): winograd=true|f4|f2|false, pack=true|false
                 clips (defaults from the model's preset, conf/models/NAME.json)
                   --fps F             frames per second clips are sampled at, by timestamps
                   --clip-length T     frames per clip
@@ -177,6 +181,7 @@ public final class ExtractCommand implements Command {
             throw new UsageException("extract: --backend must be one of " + String.join(", ", Backends.names())
                     + ", got '" + backend + "'");
         }
+        io.cubist.kernels.backend.EngineRequest engine = EngineFlags.request(f);
         ExtractOptions.Mode mode;
         try {
             mode = ExtractOptions.Mode.parse(f.get("mode", ExtractOptions.Mode.ERROR_IF_EXISTS.flag()));
@@ -203,7 +208,7 @@ public final class ExtractCommand implements Command {
                     f.has("threads") ? f.positiveInt("threads", 1) : 0, f.has("retry-errors"),
                     f.positiveInt("views", 1), new FeatureOutputs(f.has("layer") ? List.of(f.get("layer", "")
                             .split(",")) : List.of(), f.get("pool", "avg"), f.has("top-k") ? f.positiveInt("top-k", 1)
-                            : 0));
+                            : 0), engine.devices(), engine.options());
         } catch (IllegalArgumentException e) {
             throw new UsageException("extract: " + e.getMessage());
         }

@@ -1,17 +1,18 @@
 package io.cubist.jobs.extract;
 
+import io.cubist.kernels.backend.Traffic;
 import io.cubist.pipeline.clip.ClipBatch;
 import io.cubist.pipeline.clip.ClipDatasetInfo;
 import io.cubist.pipeline.clip.ClipDatasetReader;
+import io.cubist.pipeline.clip.ClipFeature;
 import io.cubist.pipeline.clip.ClipLayout;
 import io.cubist.pipeline.clip.ClipTransform;
-import io.cubist.pipeline.model.PreparedModel;
-import io.cubist.pipeline.model.zoo.ModelPreset;
-import java.io.IOException;
-import io.cubist.pipeline.clip.ClipFeature;
 import io.cubist.pipeline.clip.ExtractResult;
 import io.cubist.pipeline.clip.FeatureExtractor;
+import io.cubist.pipeline.model.PreparedModel;
+import io.cubist.pipeline.model.zoo.ModelPreset;
 import io.cubist.pipeline.video.SeekableInput;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
@@ -34,6 +35,7 @@ final class ClipFileWork {
         long readNanos = 0;
         int nonFinite = 0;
         String engine = "unknown";
+        Traffic device = Traffic.NONE;
         ErrorRecord error = null;
         String leak;
         BufferAllocator allocator = ExecutorAllocators.forSegment(file);
@@ -43,6 +45,7 @@ final class ClipFileWork {
                 engine = lease.engine();
                 check(reader.info(), o, file.video());
                 PreparedModel model = lease.model();
+                Traffic before = model.traffic();
                 while (true) {
                     long r0 = System.nanoTime();
                     ClipBatch batch = reader.next(allocator);
@@ -56,6 +59,7 @@ final class ClipFileWork {
                         computeNanos += System.nanoTime() - c0;
                     }
                 }
+                device = model.traffic().minus(before);
             }
         } catch (IOException | RuntimeException e) {
             error = ErrorRecord.of(file.video(), "clips", e, 0);
@@ -66,7 +70,7 @@ final class ClipFileWork {
             error = VideoWork.error(file.video(), ExtractResult.nonFinite(file.video(), nonFinite), 0);
         }
         return new VideoWork.Outcome(readNanos / 1e9, computeNanos / 1e9, 0, engine,
-                leak == null ? List.of() : List.of(leak), error);
+                leak == null ? List.of() : List.of(leak), error, device);
     }
 
     /** The dataset's clips must be what the model's preset makes (any clip length). */

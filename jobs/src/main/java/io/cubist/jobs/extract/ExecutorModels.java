@@ -2,7 +2,7 @@ package io.cubist.jobs.extract;
 
 import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.Backends;
-import io.cubist.kernels.backend.cpu.CpuBackend;
+import io.cubist.kernels.backend.EngineRequest;
 import io.cubist.kernels.backend.opencl.OpenClBackend;
 import io.cubist.kernels.device.Device;
 import io.cubist.kernels.device.Devices;
@@ -11,6 +11,7 @@ import io.cubist.pipeline.model.PreparedModel;
 import io.cubist.pipeline.model.zoo.ModelZoo;
 import io.cubist.pipeline.weights.StateDictLoader;
 import java.io.File;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +28,6 @@ import org.apache.spark.resource.ResourceInformation;
  */
 final class ExecutorModels {
     private static final Map<String, Queue<PreparedModel>> FREE = new ConcurrentHashMap<>();
-    private static final Map<String, Backend> BACKENDS = new ConcurrentHashMap<>();
 
     private ExecutorModels() {
     }
@@ -41,14 +41,15 @@ final class ExecutorModels {
     }
 
     static Lease borrow(SegmentWork o) {
-        String key = o.modelLabel() + "|" + o.weights() + "|" + o.backend() + "|" + o.kernelThreads() + "|"
-                + o.outputs().layers() + "|" + o.outputs().pool();
+        EngineRequest engine = engine(o);
+        String key = o.modelLabel() + "|" + o.weights() + "|" + engine + "|" + o.outputs().layers() + "|"
+                + o.outputs().pool();
         Queue<PreparedModel> free = FREE.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
         PreparedModel m = free.poll();
         if (m == null) {
-            m = load(o);
+            m = load(o, engine);
         }
-        return new Lease(key, m, describe(m.backend(), o));
+        return new Lease(key, m, describe(m));
     }
 
     /** Reads the weights and builds the model from them (no packing): a file that does not fit throws. */
@@ -62,15 +63,15 @@ final class ExecutorModels {
         }
     }
 
-    private static PreparedModel load(SegmentWork o) {
-        Backend backend = backend(o);
+    private static PreparedModel load(SegmentWork o, EngineRequest engine) {
+        List<Backend> engines = Backends.openAll(engine);
         Model model;
         if (o.weights() != null) {
             model = ModelZoo.create(o.model(), o.widths(), StateDictLoader.load(weightsFile(o.weights()).toPath()));
         } else {
             model = ModelZoo.create(o.model(), o.widths(), null);
         }
-        return model.prepare(backend, o.outputs().layers(), o.outputs().layerPool());
+        return model.prepare(engines, o.outputs().layers(), o.outputs().layerPool());
     }
 
     /** The weights: the copy Spark shipped to this node (SparkContext.addFile), or the path itself. */
@@ -94,30 +95,30 @@ final class ExecutorModels {
         return u.getScheme() == null || u.getScheme().equals("file") ? new File(u.getPath()) : null;
     }
 
-    private static Backend backend(SegmentWork o) {
-        // GPUs Spark's resource scheduling gave this task (spark.executor.resource.gpu.amount and
-        // conf/gpu-discovery.sh): the task's models run on the OpenCL device behind its first address
+    /**
+     * The engine a task runs on: the settings' request, on the GPUs Spark's resource scheduling gave this task
+     * ({@code spark.task.resource.gpu.amount} and {@code conf/gpu-discovery.sh}) when it holds any and no devices
+     * were named: all of them, so a task holding two GPUs splits its model over both.
+     */
+    static EngineRequest engine(SegmentWork o) {
+        EngineRequest r = o.engine();
         TaskContext tc = TaskContext.get();
         ResourceInformation gpus = tc == null ? null : tc.resourcesJMap().get("gpu");
-        if (gpus != null && gpus.addresses().length > 0
-                && (o.backend() == null || o.backend().equals(OpenClBackend.NAME))) {
-            Device d = Devices.forGpuAddresses(java.util.Arrays.asList(gpus.addresses()), Devices.all()).get(0);
-            return BACKENDS.computeIfAbsent(OpenClBackend.NAME + "/" + d.name() + "/" + d.index(),
-                    k -> new OpenClBackend(d));
+        if (gpus != null && gpus.addresses().length > 0 && r.devices().isEmpty()
+                && (r.backend() == null || r.backend().equals(OpenClBackend.NAME))) {
+            List<String> ids = Devices.forGpuAddresses(java.util.Arrays.asList(gpus.addresses()), Devices.all())
+                    .stream().map(Device::id).toList();
+            r = r.withBackend(OpenClBackend.NAME).withDevices(ids);
         }
-        Backend chosen = Backends.select(o.backend());
-        if (!chosen.name().equals(CpuBackend.NAME)) {
-            return chosen;
-        }
-        return BACKENDS.computeIfAbsent(CpuBackend.NAME + "/" + o.kernelThreads(),
-                k -> new CpuBackend(Math.max(1, o.kernelThreads())));
+        return r;
     }
 
-    private static String describe(Backend b, SegmentWork o) {
-        String threads = b instanceof CpuBackend c ? " (" + c.threads() + " threads)"
-                : b instanceof OpenClBackend ocl && ocl.device() != null ? " (" + ocl.device().describe() + ")" : "";
+    /** The engines and their split, as the manifest records it per executor. */
+    private static String describe(PreparedModel m) {
         String executor = org.apache.spark.SparkEnv.get() == null ? "driver"
                 : org.apache.spark.SparkEnv.get().executorId();
-        return b.name() + threads + " on executor " + executor;
+        String engines = String.join(" + ", m.engines().stream().map(Backend::describe).toList());
+        return engines + (m.plan() == null ? "" : " [" + String.join("; ", m.describePlan()) + "]")
+                + " on executor " + executor;
     }
 }

@@ -183,8 +183,11 @@ public final class ExtractJob {
             CollectionAccumulator<ErrorRecord> noClips = sc.collectionAccumulator("cubist.no_clips");
             CollectionAccumulator<String> withClips = sc.collectionAccumulator("cubist.with_clips");
             CollectionAccumulator<SegmentProcessor.VideoBytes> bytesRead = sc.collectionAccumulator("cubist.bytes_read");
+            LongAccumulator toDevice = sc.longAccumulator("cubist.bytes_to_device");
+            LongAccumulator fromDevice = sc.longAccumulator("cubist.bytes_from_device");
+            LongAccumulator launches = sc.longAccumulator("cubist.launches");
             SegmentProcessor.Stats stats = new SegmentProcessor.Stats(clips, segmentsDone, decodeSec, computeSec,
-                    taskErrors, engines, warnings, noClips, withClips, bytesRead,
+                    taskErrors, engines, warnings, noClips, withClips, bytesRead, toDevice, fromDevice, launches,
                     clipsMode && !done.isEmpty() ? jsc.broadcast(new HashSet<>(done)) : null, hadoop);
 
             int partitions = segments.isEmpty() ? 1 : Math.min(segments.size(),
@@ -245,6 +248,15 @@ public final class ExtractJob {
             Set<String> engineSet = new TreeSet<>(engines.value());
             manifest.put("backend", backendOf(engineSet));
             manifest.put("engines", new ArrayList<>(engineSet));
+            if (launches.value() > 0) {
+                // what crossed between the host and the devices per clip (a view counts as a clip)
+                long clipRows = Math.max(1, clips.value());
+                Map<String, Object> device = new LinkedHashMap<>();
+                device.put("bytes_to_device_per_clip", toDevice.value() / (double) clipRows);
+                device.put("bytes_from_device_per_clip", fromDevice.value() / (double) clipRows);
+                device.put("launches_per_clip", launches.value() / (double) clipRows);
+                manifest.put("device", device);
+            }
             Map<String, Object> counts = new LinkedHashMap<>();
             counts.put("videos", (long) listed.size());
             counts.put("videos_skipped", (long) skipped);

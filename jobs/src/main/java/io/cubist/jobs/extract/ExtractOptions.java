@@ -35,12 +35,16 @@ import java.util.Locale;
  *                        (a timeout, or the storage failing to deliver: stage {@code input}) and replace those rows
  * @param views           test-time views per clip: 1, 3 or 10 (a {@code view} column in the output)
  * @param outputs         other layers' columns and the top classes beside {@code feature} ({@link FeatureOutputs})
+ * @param devices         the devices each task runs on ({@code --devices}; empty: the engine's best, or the GPUs Spark
+ *                        assigned the task)
+ * @param engineOptions   engine options ({@code --engine-option}), validated when the engine opens
  */
 public record ExtractOptions(List<String> inputs, List<String> manifests, String clips, String output, String model,
                              String weights, int[] widths, String backend, int batchSize, double frameRate,
                              int clipLength, int frameStep, int clipStride, TailPolicy tail, double segmentSeconds,
                              double decodeTimeout, int partitions, Mode mode, int kernelThreads,
-                             boolean retryErrors, int views, FeatureOutputs outputs)
+                             boolean retryErrors, int views, FeatureOutputs outputs, List<String> devices,
+                             java.util.Map<String, String> engineOptions)
         implements SegmentWork {
 
     private static final long serialVersionUID = 1L;
@@ -92,6 +96,17 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
                 FeatureOutputs.NONE);
     }
 
+    /** Options on the engine's default devices with its default settings. */
+    public ExtractOptions(List<String> inputs, List<String> manifests, String clips, String output, String model,
+                          String weights, int[] widths, String backend, int batchSize, double frameRate,
+                          int clipLength, int frameStep, int clipStride, TailPolicy tail, double segmentSeconds,
+                          double decodeTimeout, int partitions, Mode mode, int kernelThreads, boolean retryErrors,
+                          int views, FeatureOutputs outputs) {
+        this(inputs, manifests, clips, output, model, weights, widths, backend, batchSize, frameRate, clipLength,
+                frameStep, clipStride, tail, segmentSeconds, decodeTimeout, partitions, mode, kernelThreads,
+                retryErrors, views, outputs, List.of(), java.util.Map.of());
+    }
+
     /** Options with one view per clip. */
     public ExtractOptions(List<String> inputs, List<String> manifests, String clips, String output, String model,
                           String weights, int[] widths, String backend, int batchSize, double frameRate,
@@ -122,8 +137,11 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         if (outputs == null) {
             outputs = FeatureOutputs.NONE;
         }
+        devices = devices == null ? List.of() : List.copyOf(devices);
+        engineOptions = engineOptions == null ? java.util.Map.of() : java.util.Map.copyOf(engineOptions);
         new SegmentSettings(model, weights, widths, backend, kernelThreads, batchSize, frameRate, clipLength, frameStep,
-                clipStride, tail, decodeTimeout, segmentSeconds, clips, views, outputs); // checks the executor's
+                clipStride, tail, decodeTimeout, segmentSeconds, clips, views, outputs, devices,
+                engineOptions); // checks the executor's
         if (retryErrors && mode != Mode.SKIP_EXISTING) {
             throw new IllegalArgumentException("--retry-errors re-attempts failed videos of an existing output: give it"
                     + " with --mode skip-existing");
@@ -139,7 +157,8 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
     /** The executor's part of these options. */
     public SegmentSettings work() {
         return new SegmentSettings(model, weights, widths, backend, kernelThreads, batchSize, frameRate, clipLength,
-                frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, views, outputs);
+                frameStep, clipStride, tail, decodeTimeout, segmentSeconds, clips, views, outputs, devices,
+                engineOptions);
     }
 
     /** These options with the preset's frame rate and clip length and the derived clip stride filled in. */
@@ -147,7 +166,7 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         SegmentSettings w = work().resolved(preset, threads);
         return new ExtractOptions(inputs, manifests, clips, output, model, weights, widths, backend, batchSize,
                 w.frameRate(), w.clipLength(), frameStep, w.clipStride(), tail, segmentSeconds, decodeTimeout,
-                partitions, mode, w.kernelThreads(), retryErrors, views, outputs);
+                partitions, mode, w.kernelThreads(), retryErrors, views, outputs, devices, engineOptions);
     }
 
     /** The settings as written in the run manifest. */

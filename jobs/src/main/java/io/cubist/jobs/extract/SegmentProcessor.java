@@ -33,7 +33,8 @@ final class SegmentProcessor {
                  DoubleAccumulator computeSec, CollectionAccumulator<ErrorRecord> errors,
                  CollectionAccumulator<String> engines, CollectionAccumulator<String> warnings,
                  CollectionAccumulator<ErrorRecord> noClips, CollectionAccumulator<String> withClips,
-                 CollectionAccumulator<VideoBytes> bytesRead, Broadcast<HashSet<String>> skip,
+                 CollectionAccumulator<VideoBytes> bytesRead, LongAccumulator bytesToDevice,
+                 LongAccumulator bytesFromDevice, LongAccumulator launches, Broadcast<HashSet<String>> skip,
                  Broadcast<HadoopConf> hadoop)
             implements Serializable {
         private static final long serialVersionUID = 1L;
@@ -111,6 +112,9 @@ final class SegmentProcessor {
         stats.decodeSec().add(out.decodeSec());
         stats.computeSec().add(out.computeSec());
         stats.engines().add(out.engine());
+        stats.bytesToDevice().add(out.device().bytesToDevice());
+        stats.bytesFromDevice().add(out.device().bytesFromDevice());
+        stats.launches().add(out.device().launches());
         stats.bytesRead().add(new VideoBytes(s.video(), out.bytesRead()));
         for (String w : out.warnings()) {
             stats.warnings().add(s.video() + ": " + w);

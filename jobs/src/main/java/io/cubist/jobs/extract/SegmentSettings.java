@@ -13,11 +13,14 @@ import io.cubist.pipeline.model.zoo.ModelZoo;
  * @param clips a prepared clip dataset read instead of videos, or null
  * @param views test-time views per clip, 1, 3 or 10 ({@link SegmentWork#views()})
  * @param outputs what is written beside the feature ({@link SegmentWork#outputs()})
+ * @param devices the devices a task runs on ({@link SegmentWork#devices()})
+ * @param engineOptions engine options ({@link SegmentWork#engineOptions()})
  */
 public record SegmentSettings(String model, String weights, int[] widths, String backend, int kernelThreads,
                               int batchSize, double frameRate, int clipLength, int frameStep, int clipStride,
                               TailPolicy tail, double decodeTimeout, double segmentSeconds, String clips, int views,
-                              FeatureOutputs outputs)
+                              FeatureOutputs outputs, java.util.List<String> devices,
+                              java.util.Map<String, String> engineOptions)
         implements SegmentWork {
 
     private static final long serialVersionUID = 1L;
@@ -53,6 +56,19 @@ public record SegmentSettings(String model, String weights, int[] widths, String
             ModelZoo.network(model, widths).checkLayers(outputs.layers()); // a wrong name fails before any work
         }
         widths = widths == null ? null : widths.clone();
+        devices = devices == null ? java.util.List.of() : java.util.List.copyOf(devices);
+        engineOptions = engineOptions == null ? java.util.Map.of() : java.util.Map.copyOf(engineOptions);
+        // an unknown engine or option fails here, before any work is shipped (devices are the executors' to find)
+        io.cubist.kernels.backend.Backends.check(engine());
+    }
+
+    /** Settings on the engine's default devices with its default settings. */
+    public SegmentSettings(String model, String weights, int[] widths, String backend, int kernelThreads,
+                           int batchSize, double frameRate, int clipLength, int frameStep, int clipStride,
+                           TailPolicy tail, double decodeTimeout, double segmentSeconds, String clips, int views,
+                           FeatureOutputs outputs) {
+        this(model, weights, widths, backend, kernelThreads, batchSize, frameRate, clipLength, frameStep, clipStride,
+                tail, decodeTimeout, segmentSeconds, clips, views, outputs, java.util.List.of(), java.util.Map.of());
     }
 
     /** Settings with only the feature column. */
@@ -74,6 +90,6 @@ public record SegmentSettings(String model, String weights, int[] widths, String
         int t = clipLength > 0 ? clipLength : preset.clipLength();
         return new SegmentSettings(model, weights, widths, backend, kernelThreads > 0 ? kernelThreads : threads,
                 batchSize, fps, t, frameStep, clipStride > 0 ? clipStride : t * frameStep, tail, decodeTimeout,
-                segmentSeconds, clips, views, outputs);
+                segmentSeconds, clips, views, outputs, devices, engineOptions);
     }
 }

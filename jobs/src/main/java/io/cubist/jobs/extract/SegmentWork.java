@@ -25,6 +25,21 @@ public interface SegmentWork extends Serializable {
     /** Threads of the cpu backend per executor. */
     int kernelThreads();
 
+    /** The devices a task runs on ({@code --devices}); empty: the engine's best, or the GPUs Spark assigned it. */
+    default java.util.List<String> devices() {
+        return java.util.List.of();
+    }
+
+    /** Engine options ({@code --engine-option K=V}). */
+    default java.util.Map<String, String> engineOptions() {
+        return java.util.Map.of();
+    }
+
+    /** The engine these settings ask for, as one typed request. */
+    default io.cubist.kernels.backend.EngineRequest engine() {
+        return new io.cubist.kernels.backend.EngineRequest(backend(), kernelThreads(), devices(), engineOptions());
+    }
+
     /** The {@code model} column's value: the zoo name, with the widths of a reduced variant ({@code r3d_18@4-8-8-16}). */
     default String modelLabel() {
         int[] w = widths();

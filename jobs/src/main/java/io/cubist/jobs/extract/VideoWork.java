@@ -1,5 +1,6 @@
 package io.cubist.jobs.extract;
 
+import io.cubist.kernels.backend.Traffic;
 import io.cubist.pipeline.clip.ClipFeature;
 import io.cubist.pipeline.clip.ClipLayout;
 import io.cubist.pipeline.clip.ExtractResult;
@@ -29,9 +30,12 @@ import org.apache.arrow.memory.BufferAllocator;
  */
 final class VideoWork {
 
-    /** What a segment did: times, bytes read, the engine that ran it, warnings, and the error that ended it. */
+    /**
+     * What a segment did: times, bytes read, the engine that ran it, warnings, the error that ended it, and what its
+     * forward passes moved to and from a device.
+     */
     record Outcome(double decodeSec, double computeSec, long bytesRead, String engine, List<String> warnings,
-                   ErrorRecord error) {
+                   ErrorRecord error, Traffic device) {
     }
 
     private VideoWork() {
@@ -105,10 +109,13 @@ final class VideoWork {
         BufferAllocator allocator = ExecutorAllocators.forSegment(s);
         ExtractResult r = null;
         ErrorRecord error = null;
+        Traffic device = Traffic.NONE;
         try (ExecutorModels.Lease lease = ExecutorModels.borrow(o)) {
             engine = lease.engine();
+            Traffic before = lease.model().traffic();
             r = new FeatureExtractor(lease.model(), preset, settings, allocator).run(source, s.startSec(),
                     s.endSec(), sink);
+            device = lease.model().traffic().minus(before);
         } catch (RuntimeException e) { // the model could not be loaded
             error = ErrorRecord.of(s.video(), "model", e, s.index());
         }
@@ -122,12 +129,12 @@ final class VideoWork {
             }
         }
         if (r == null) {
-            return new Outcome(0, 0, 0, engine, warnings, error);
+            return new Outcome(0, 0, 0, engine, warnings, error, device);
         }
         warnings.addAll(r.warnings());
         VideoException failure = r.failure();
         return new Outcome(r.decodeSec(), r.modelSec(), Math.max(0, r.bytesRead()), engine, warnings,
-                failure == null ? null : error(s.video(), failure, s.index()));
+                failure == null ? null : error(s.video(), failure, s.index()), device);
     }
 
     /** The FFmpeg version the decoder was built from. */

@@ -82,6 +82,41 @@ public final class Model {
     }
 
     /**
+     * Prepares the model on the engines {@code --devices} opened, one per device: on one, as
+     * {@link #prepare(Backend, List, LayerPool)}; on several, a network with grouped convolutions is split as AlexNet
+     * split its two GPUs ({@link #prepare(DevicePlan)}, the plan's speeds measured), and any other runs
+     * data-parallel, each batch split across the devices in proportion to their speed, each device with its own
+     * prepared copy ({@link PreparedModel#plan()} tells which).
+     *
+     * @throws IllegalArgumentException when layers are asked of a group split (it hands back features and logits)
+     */
+    public PreparedModel prepare(List<Backend> engines, List<String> layers, LayerPool pool) {
+        if (engines.isEmpty()) {
+            throw new IllegalArgumentException("no engine to prepare " + name() + " on");
+        }
+        if (engines.size() == 1) {
+            return prepare(engines.get(0), layers, pool);
+        }
+        network.checkLayers(layers);
+        List<String> names = engines.stream().map(Backend::describe).toList();
+        DevicePlan plan = DevicePlan.measured(names, engines, 3);
+        if (grouped()) {
+            if (!layers.isEmpty()) {
+                throw new IllegalArgumentException("--layer runs on one device: " + name() + " has grouped"
+                        + " convolutions, which several devices split (features and logits only); give one device");
+            }
+            return prepare(plan);
+        }
+        List<PreparedModel> copies = engines.stream().map(e -> prepare(e, layers, pool)).toList();
+        return PreparedModel.dataParallel(copies, plan);
+    }
+
+    /** Whether any convolution of the network has more than one group (what a device plan splits). */
+    public boolean grouped() {
+        return Op.anyConv(network.backbone().lower(weights, ""), s -> s.groups() > 1);
+    }
+
+    /**
      * Prepares the model across the devices of {@code plan}: each grouped convolution's groups split over the plan's
      * slots in proportion to their speed, per-channel layers run where their channels lie, and the rest (ungrouped
      * convolutions, the classifier) on the plan's first slot. Activations cross devices only where a layer needs
@@ -93,6 +128,7 @@ public final class Model {
         if (network.head() != null) {
             h = Op.prepare(Fusion.fuse(network.head().lower(weights, network.headName())), plan.primary());
         }
-        return new PreparedModel(network, plan.backends(), b, h, List.of(), LayerPool.AVG, Taps.NONE);
+        return new PreparedModel(network, plan.backends(), b, h, List.of(), LayerPool.AVG, Taps.NONE)
+                .withPlan(plan);
     }
 }

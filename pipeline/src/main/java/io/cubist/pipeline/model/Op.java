@@ -239,6 +239,29 @@ public sealed interface Op {
         }
     }
 
+    /** Whether a convolution anywhere in {@code ops} (inside blocks too) satisfies {@code test}. */
+    static boolean anyConv(List<Op> ops, java.util.function.Predicate<ConvSpec> test) {
+        for (Op op : ops) {
+            boolean hit = false;
+            if (op instanceof Conv c) {
+                hit = test.test(c.spec());
+            } else if (op instanceof Residual r) {
+                hit = anyConv(r.main(), test) || anyConv(r.shortcut(), test);
+            } else if (op instanceof Concat c) {
+                hit = c.branches().stream().anyMatch(b -> anyConv(b, test));
+            } else if (op instanceof Gate g) {
+                hit = anyConv(g.gate(), test);
+            } else if (op instanceof Pathways p) {
+                hit = p.stages().stream().flatMap(List::stream).anyMatch(b -> anyConv(b, test))
+                        || p.fusions().stream().anyMatch(f -> f != null && anyConv(f, test));
+            }
+            if (hit) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A one-input op the backend prepares once. */
     static PreparedModule one(Backend backend, OpSpec spec) {
         PreparedOp p = backend.prepare(spec);

@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Runs a lowered, fused op list ({@link Op}) across the slots of a {@link DevicePlan}: grouped convolutions split
  * group-wise over the slots, per-channel ops (ReLU, batch norm, pooling) run on whichever slot holds each channel,
  * and everything else (ungrouped convolutions, linear layers, residual and concatenation blocks) on the plan's
- * primary slot after the channels are gathered there. The plan counts the bytes that cross slots.
+ * primary slot after the channels are gathered there; residual blocks and concatenations split inside (each path as
+ * its own op list) and join on the primary. The plan counts the bytes that cross slots.
  */
 final class Partitioned {
 
@@ -67,8 +68,32 @@ final class Partitioned {
             return perChannel(plan, (c0, n) -> new OpSpec.BatchNorm(slice(b.runningMean(), c0, n),
                     slice(b.runningVar(), c0, n), slice(b.weight(), c0, n), slice(b.bias(), c0, n), b.eps()));
         }
-        PreparedModule whole = op.prepare(plan.primary());
         int slots = plan.slots().size();
+        if (op instanceof Op.Residual r) {
+            // the paths split as they go (the grouped convolutions inside a block included), summed on slot 0
+            PreparedModule main = prepare(r.main(), plan);
+            PreparedModule shortcut = r.shortcut().isEmpty() ? x -> x : prepare(r.shortcut(), plan);
+            PreparedOp add = plan.primary().prepare(new OpSpec.Add(r.relu()));
+            return x -> {
+                Tensor whole = plan.gather(x);
+                Tensor y = main.forward(whole);
+                Tensor sc = shortcut.forward(whole);
+                return Sharded.whole(Op.named(r.key(), () -> add.forward(y, sc)), slots);
+            };
+        }
+        if (op instanceof Op.Concat c) {
+            List<PreparedModule> branches = c.branches().stream().map(b -> prepare(b, plan)).toList();
+            PreparedOp cat = plan.primary().prepare(new OpSpec.Concat());
+            return x -> {
+                Tensor whole = plan.gather(x);
+                Tensor[] ys = new Tensor[branches.size()];
+                for (int i = 0; i < ys.length; i++) {
+                    ys[i] = branches.get(i).forward(whole);
+                }
+                return Sharded.whole(Op.named(c.key(), () -> cat.forward(ys)), slots);
+            };
+        }
+        PreparedModule whole = op.prepare(plan.primary());
         return x -> Sharded.whole(whole.forward(plan.gather(x)), slots);
     }
 

@@ -1,10 +1,17 @@
 package io.cubist.pipeline.model;
 
 import io.cubist.kernels.backend.Backend;
+import io.cubist.kernels.backend.Traffic;
+import io.cubist.kernels.device.DevicePlan;
 import io.cubist.kernels.tensor.Tensor;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * A model ready to run on one backend ({@link Model#prepare}): clips in, features and (with a classifier) logits
@@ -33,6 +40,13 @@ public final class PreparedModel {
     private final List<String> layers;
     private final LayerPool pool;
     private final Taps taps;
+    /** The devices' plan when the model runs on several, else null. */
+    private DevicePlan plan;
+    /** Data-parallel: one copy per device, each batch split among them by the plan's speeds; else null. */
+    private List<PreparedModel> copies;
+    private ExecutorService workers;
+    /** What this model's forward passes moved to and from devices and launched (weights not included). */
+    private Traffic moved = Traffic.NONE;
 
     PreparedModel(Network network, List<Backend> engines, PreparedModule backbone, PreparedModule head,
                   List<String> layers, LayerPool pool, Taps taps) {
@@ -44,6 +58,68 @@ public final class PreparedModel {
         this.layers = List.copyOf(layers);
         this.pool = pool;
         this.taps = taps;
+    }
+
+    PreparedModel withPlan(DevicePlan p) {
+        this.plan = p;
+        return this;
+    }
+
+    /**
+     * A model that splits each batch across {@code copies} (one per device, in the plan's slot order) in proportion
+     * to the plan's speeds and runs the parts at once, one thread per device.
+     */
+    static PreparedModel dataParallel(List<PreparedModel> copies, DevicePlan plan) {
+        PreparedModel first = copies.get(0);
+        List<Backend> engines = new ArrayList<>();
+        copies.forEach(c -> engines.addAll(c.engines));
+        PreparedModel m = new PreparedModel(first.network, engines, null, null, first.layers, first.pool, Taps.NONE);
+        m.plan = plan;
+        m.copies = List.copyOf(copies);
+        m.workers = Executors.newFixedThreadPool(copies.size() - 1, r -> {
+            Thread t = new Thread(r, "cubist-device");
+            t.setDaemon(true);
+            return t;
+        });
+        return m;
+    }
+
+    /** The devices' plan when the model runs on several ({@code --devices}), else null. */
+    public DevicePlan plan() {
+        return plan;
+    }
+
+    /** Whether a multi-device model splits batches (data-parallel) rather than grouped layers. */
+    public boolean dataParallel() {
+        return copies != null;
+    }
+
+    /** One line per device: how the work is split, for {@code summary}, {@code bench} and manifests. */
+    public List<String> describePlan() {
+        if (plan == null) {
+            return List.of(backend.describe() + ": everything");
+        }
+        List<String> out = new ArrayList<>();
+        List<DevicePlan.Slot> slots = plan.slots();
+        if (copies != null) {
+            int[] share = plan.split(1000);
+            for (int i = 0; i < slots.size(); i++) {
+                out.add(String.format(java.util.Locale.ROOT, "%s: %.1f%% of each batch (data-parallel, own copy)",
+                        slots.get(i).name(), share[i] / 10.0));
+            }
+            return out;
+        }
+        java.util.TreeSet<Integer> groups = new java.util.TreeSet<>(plan.groupCounts());
+        for (int i = 0; i < slots.size(); i++) {
+            StringBuilder b = new StringBuilder(slots.get(i).name()).append(": ");
+            int slot = i;
+            b.append(String.join(", ", groups.stream().map(g -> plan.split(g)[slot] + "/" + g + " groups").toList()));
+            if (i == 0) {
+                b.append("; every ungrouped layer");
+            }
+            out.add(b.toString());
+        }
+        return out;
     }
 
     /** The layers whose outputs {@link Output#layers()} holds. */
@@ -77,7 +153,12 @@ public final class PreparedModel {
             throw new IllegalArgumentException(network.name() + " cannot take clips of shape "
                     + java.util.Arrays.toString(clips.shape()) + ": " + e.getMessage(), e);
         }
+        if (copies != null) {
+            return forwardSplit(clips);
+        }
         return pass(0, () -> {
+            // inside the passes every engine is this model's alone, so the difference is this forward's traffic
+            Traffic before = engineTraffic();
             Tensor f = backbone.forward(clips);
             Map<String, Tensor> kept = taps.take();
             Map<String, Tensor> out = new LinkedHashMap<>();
@@ -98,8 +179,105 @@ public final class PreparedModel {
             for (Backend e : engines) {
                 e.fetch(keep);
             }
+            Traffic t = engineTraffic().minus(before);
+            moved = moved.plus(new Traffic(t.bytesToDevice(), t.bytesFromDevice(), t.launches(), 0, 0));
             return new Output(f, logits, out);
         });
+    }
+
+    /**
+     * What this model's forward passes have moved between the host and its devices and the kernels they launched,
+     * so far ({@link Traffic#NONE} on engines that compute in host memory; weights and buffers are not included).
+     */
+    public Traffic traffic() {
+        if (copies != null) {
+            Traffic t = Traffic.NONE;
+            for (PreparedModel c : copies) {
+                t = t.plus(c.traffic());
+            }
+            return t;
+        }
+        return moved;
+    }
+
+    private Traffic engineTraffic() {
+        Traffic t = Traffic.NONE;
+        for (Backend e : engines) {
+            t = t.plus(e.traffic());
+        }
+        return t;
+    }
+
+    /** Data-parallel: the batch's rows split by the plan, each part on its device at once, joined in order. */
+    private Output forwardSplit(Tensor clips) {
+        int n = clips.dim(0);
+        int[] counts = plan.split(n);
+        List<Future<Output>> parts = new ArrayList<>();
+        int at = 0;
+        int firstCount = counts[0];
+        for (int i = 1; i < counts.length; i++) {
+            at += counts[i - 1];
+            if (counts[i] == 0) {
+                parts.add(null);
+                continue;
+            }
+            Tensor part = rows(clips, at, at + counts[i]);
+            PreparedModel copy = copies.get(i);
+            parts.add(workers.submit(() -> copy.forward(part)));
+        }
+        List<Output> outs = new ArrayList<>();
+        try {
+            if (firstCount > 0) {
+                outs.add(copies.get(0).forward(rows(clips, 0, firstCount)));
+            }
+            for (Future<Output> f : parts) {
+                if (f != null) {
+                    outs.add(f.get());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the devices ran", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+        Tensor f = joinRows(outs.stream().map(Output::features).toList());
+        Tensor logits = outs.get(0).logits() == null ? null : joinRows(outs.stream().map(Output::logits).toList());
+        Map<String, Tensor> layersOut = new LinkedHashMap<>();
+        for (String l : layers) {
+            layersOut.put(l, joinRows(outs.stream().map(o -> o.layers().get(l)).toList()));
+        }
+        return new Output(f, logits, layersOut);
+    }
+
+    /** Rows {@code [from, to)} of {@code t} along its first dimension (a copy). */
+    static Tensor rows(Tensor t, int from, int to) {
+        int[] s = t.shape();
+        int per = t.numel() / Math.max(1, s[0]);
+        s[0] = to - from;
+        return new Tensor(java.util.Arrays.copyOfRange(t.data(), from * per, to * per), s);
+    }
+
+    /** The tensors stacked along their first dimension, in order. */
+    static Tensor joinRows(List<Tensor> parts) {
+        int[] s = parts.get(0).shape();
+        int rows = 0;
+        int total = 0;
+        for (Tensor p : parts) {
+            rows += p.dim(0);
+            total += p.numel();
+        }
+        float[] out = new float[total];
+        int at = 0;
+        for (Tensor p : parts) {
+            System.arraycopy(p.data(), 0, out, at, p.numel());
+            at += p.numel();
+        }
+        s[0] = rows;
+        return new Tensor(out, s);
     }
 
     /** {@code body} inside a pass on every engine from the {@code i}-th on. */

@@ -20,8 +20,8 @@ import java.util.function.Supplier;
  * the device), and staging arrays for what crosses. Every byte that crosses and every launch is counted
  * ({@link #traffic()}).
  *
- * <p>Every launch is pinned to the device ({@link KernelManager#setPreferredDevices} and a {@link Range} bound to it)
- * and checked to have run there: Aparapi otherwise falls back to its Java thread pool without a word; here that is
+ * <p>Every launch is pinned to the device (a {@link Range} bound to it; {@link KernelManager#setPreferredDevices}
+ * names the OpenCL devices) and checked to have run there: Aparapi otherwise falls back to its Java thread pool without a word; here that is
  * an {@link IllegalStateException} naming where it ran. One pass at a time per device: a pass holds the device's
  * lock from start to end, and an op called outside a pass runs in a pass of its own whose result comes back to the
  * host before it ends.
@@ -113,18 +113,24 @@ final class OclDevice {
     private long fromDevice;
     private long launches;
     private long weightBytes;
+    private long bufferBytes;
 
     OclDevice(Device device) {
         this.device = device;
         this.handle = Devices.aparapiHandle(device);
         DeviceKernel k = new DeviceKernel();
-        LinkedHashSet<com.aparapi.device.Device> only = new LinkedHashSet<>();
-        only.add(handle);
-        KernelManager.instance().setPreferredDevices(k, only);
+        // Aparapi keeps preferred devices per kernel class, and every device's kernel is a DeviceKernel: prefer all
+        // OpenCL devices (this one first); the Range bound to this device picks it, and launch checks it ran there
+        LinkedHashSet<com.aparapi.device.Device> preferred = new LinkedHashSet<>();
+        preferred.add(handle);
+        for (Device d : Devices.openCl()) {
+            preferred.add(Devices.aparapiHandle(d));
+        }
+        KernelManager.instance().setPreferredDevices(k, preferred);
         k.setExplicit(true);
         this.kernel = k;
         this.arena = new float[MIN_ARENA_BYTES / 4];
-        this.weightBytes = MIN_ARENA_BYTES; // Aparapi creates the arena's buffer from the host array
+        this.bufferBytes = MIN_ARENA_BYTES; // Aparapi creates the arena's buffer from the host array
     }
 
     Device device() {
@@ -134,7 +140,7 @@ final class OclDevice {
     Traffic traffic() {
         lock.lock();
         try {
-            return new Traffic(toDevice, fromDevice, launches, weightBytes);
+            return new Traffic(toDevice, fromDevice, launches, weightBytes, bufferBytes);
         } finally {
             lock.unlock();
         }
@@ -254,7 +260,7 @@ final class OclDevice {
             size = Integer.MAX_VALUE - 64;
         }
         arena = new float[(int) size];
-        weightBytes += 4L * size; // Aparapi creates the new buffer from the host array
+        bufferBytes += 4L * size; // Aparapi creates the new buffer from the host array
     }
 
     /** A tensor of {@code shape} allocated in the arena of the current pass. */
@@ -353,7 +359,7 @@ final class OclDevice {
         }
         if (kernel.down.length != total) {
             kernel.down = new float[total];
-            toDevice += 4L * total; // Aparapi creates the new buffer from the host array
+            bufferBytes += 4L * total; // Aparapi creates the new buffer from the host array
         }
         kernel.op = DeviceKernel.DOWNLOAD;
         kernel.total = total;
@@ -429,6 +435,10 @@ final class OclDevice {
             kernel.mem = arena;
         }
         int global = Math.max(local, (items + local - 1) / local * local);
+        if (KernelManager.instance().getPreferences(kernel).getFailedDevices().contains(handle)) {
+            throw new IllegalStateException("opencl: " + device.id() + " (" + device.name() + ") failed an earlier"
+                    + " launch in this JVM; nothing more runs there" + hint());
+        }
         try {
             kernel.execute(Range.create(handle, global, local));
         } catch (RuntimeException | AssertionError e) {
@@ -437,12 +447,13 @@ final class OclDevice {
                     + device.name() + "): " + e.getMessage() + hint(), e);
         }
         launches++;
-        com.aparapi.device.Device ran = kernel.getTargetDevice();
-        if (!kernel.isRunningCL() || ran != handle) {
+        // a user-specified device that fails is marked failed in the kernel class's preferences and the launch
+        // re-run elsewhere (another device, or Java threads); getTargetDevice() names the class's first preference,
+        // not where a launch ran, so the failure list is the check
+        if (KernelManager.instance().getPreferences(kernel).getFailedDevices().contains(handle)) {
             throw new IllegalStateException("opencl: the kernel did not run on " + device.id() + " ("
-                    + device.name() + ") but on " + (ran == null ? "no device" : ran.getShortDescription())
-                    + " (execution mode " + kernel.getExecutionMode() + "): Aparapi fell back, usually because the"
-                    + " kernel could not be translated or compiled" + hint());
+                    + device.name() + "): Aparapi fell back, usually because the kernel could not be translated or"
+                    + " compiled" + hint());
         }
     }
 

@@ -4,6 +4,7 @@ import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.bench.ModelWorkloads;
 import io.cubist.kernels.bench.Workload;
 import io.cubist.kernels.tensor.Tensor;
+import io.cubist.pipeline.model.LayerPool;
 import io.cubist.pipeline.model.Model;
 import io.cubist.pipeline.model.Network;
 import io.cubist.pipeline.model.PreparedModel;
@@ -31,12 +32,13 @@ public final class ZooWorkloads implements ModelWorkloads {
     }
 
     @Override
-    public Workload create(String model, int batch, Backend backend, long seed) {
+    public Workload create(String model, int batch, List<Backend> engines, long seed) {
+        Backend backend = engines.get(0);
         Network net = ModelZoo.network(model);
         int[] clip = ModelZoo.describe(model).defaultInput();
         int[] in = {batch, 3, clip[2], clip[3], clip[4]};
         Model loaded = net.load(RandomWeights.torchvisionInit(net.stateDict(), seed));
-        PreparedModel prepared = loaded.prepare(backend);
+        PreparedModel prepared = loaded.prepare(engines, List.of(), LayerPool.AVG);
         Tensor clips = Tensor.random(seed, in);
         int[] out = net.featureShape(in);
         long flops = 2 * net.macs(in);
@@ -71,6 +73,16 @@ public final class ZooWorkloads implements ModelWorkloads {
             @Override
             public void run() {
                 last = prepared.forward(clips);
+            }
+
+            @Override
+            public List<String> plan() {
+                return engines.size() == 1 ? List.of() : prepared.describePlan();
+            }
+
+            @Override
+            public long bytesBetweenDevices() {
+                return prepared.plan() == null || prepared.dataParallel() ? 0 : prepared.plan().bytesMoved();
             }
 
             /** A second copy prepared with a {@link Profile}; a part's FLOPs are its summary rows'. */

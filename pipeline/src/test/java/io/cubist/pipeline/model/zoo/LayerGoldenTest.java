@@ -74,8 +74,8 @@ class LayerGoldenTest {
             Tensor pooled = avg.layers().get(n);
             assertArrayEquals(new int[] {map.dim(0), map.dim(1)}, pooled.shape());
             // the engine's own average pool: float sums, so relative to the values' size
-            Tensor want = LayerPool.AVG.apply(new io.cubist.kernels.backend.reference.ReferenceBackend(), map);
-            assertArrayEquals(want.data(), pooled.data(), 1e-5f * (float) Math.max(1, want.maxAbs()), n);
+            Tensor ref = LayerPool.AVG.apply(new io.cubist.kernels.backend.reference.ReferenceBackend(), map);
+            assertArrayEquals(ref.data(), pooled.data(), 1e-5f * (float) Math.max(1, ref.maxAbs()), n);
         }
     }
 

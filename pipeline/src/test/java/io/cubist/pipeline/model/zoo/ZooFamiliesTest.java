@@ -136,7 +136,7 @@ class ZooFamiliesTest {
 
     @Test
     void benchRunsEachModelOnItsDefaultClip() {
-        Workload w = new ZooWorkloads().create("s3d", 1, new ReferenceBackend(), 0); // prepared, not run
+        Workload w = new ZooWorkloads().create("s3d", 1, List.of(new ReferenceBackend()), 0); // prepared, not run
         assertArrayEquals(new int[] {1, 3, 16, 224, 224}, w.inputShape());
         assertArrayEquals(new int[] {1, 1024}, w.outputShape());
         assertEquals(2 * 17_978_771_456L, w.flops().orElseThrow());

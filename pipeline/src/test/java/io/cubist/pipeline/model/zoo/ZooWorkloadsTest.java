@@ -17,7 +17,7 @@ class ZooWorkloadsTest {
         ModelWorkloads zoo = ModelWorkloads.find().orElseThrow();
         assertTrue(zoo instanceof ZooWorkloads, zoo.getClass().getName());
         assertEquals(ModelZoo.names(), zoo.models());
-        Workload w = zoo.create("mc3_18", 2, new ReferenceBackend(), 0); // prepared, not run
+        Workload w = zoo.create("mc3_18", 2, java.util.List.of(new ReferenceBackend()), 0); // prepared, not run
         assertArrayEquals(new int[] {2, 3, 16, 112, 112}, w.inputShape());
         assertArrayEquals(new int[] {2, 512}, w.outputShape());
         assertEquals(2 * 2 * 43_342_635_008L, w.flops().orElseThrow());
