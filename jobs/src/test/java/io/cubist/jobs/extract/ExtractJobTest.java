@@ -255,6 +255,52 @@ class ExtractJobTest {
     }
 
     /**
+     * A grouped model split over two OpenCL devices (pocl's two, {@code POCL_DEVICES="pthread pthread"}) writes the
+     * same rows as the cpu engine alone, and the manifest records the plan and what crossed per clip.
+     */
+    @Test
+    void aTaskSplitOverTwoDevicesWritesTheSameRows() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.cubist.kernels.device.Devices.openCl().size() >= 2,
+                "two OpenCL devices (POCL_DEVICES=\"pthread pthread\")");
+        int[] widths = {4, 4, 8, 8};
+        List<String> in = List.of(videos.resolve("a.avi").toString());
+        ExtractOptions one = new ExtractOptions(in, List.of(), null, dir.resolve("csn-cpu").toString(), "ir_csn_50",
+                null, widths, "cpu", 3, 8, 4, 1, 0, io.cubist.pipeline.clip.TailPolicy.DROP, 300, 60, 0,
+                ExtractOptions.Mode.OVERWRITE, 2, false, 1, FeatureOutputs.NONE);
+        ExtractOptions two = new ExtractOptions(in, List.of(), null, dir.resolve("csn-two").toString(), "ir_csn_50",
+                null, widths, "opencl", 3, 8, 4, 1, 0, io.cubist.pipeline.clip.TailPolicy.DROP, 300, 60, 0,
+                ExtractOptions.Mode.OVERWRITE, 2, false, 1, FeatureOutputs.NONE, List.of("opencl:0", "opencl:1"),
+                Map.of());
+        StringBuilder console = new StringBuilder();
+        run(one, console);
+        run(two, console);
+        Map<String, float[]> want = rows(dir.resolve("csn-cpu"));
+        Map<String, float[]> got = rows(dir.resolve("csn-two"));
+        assertEquals(want.keySet(), got.keySet());
+        assertFalse(want.isEmpty());
+        for (String k : want.keySet()) {
+            float[] a = want.get(k);
+            float[] b = got.get(k);
+            double max = 0;
+            double err = 0;
+            for (int i = 0; i < a.length; i++) {
+                max = Math.max(max, Math.abs(a[i]));
+                err = Math.max(err, Math.abs(a[i] - b[i]));
+            }
+            assertTrue(err <= 1e-5 * Math.max(1, max), k + ": max difference " + err + " from the cpu engine");
+        }
+        Map<String, Object> manifest = io.cubist.kernels.io.Json.parseObject(
+                Files.readString(dir.resolve("csn-two").resolve("_manifest.json")));
+        String engines = manifest.get("engines").toString();
+        assertTrue(engines.contains("opencl:0") && engines.contains("opencl:1") && engines.contains("groups"),
+                engines);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> device = (Map<String, Object>) manifest.get("device");
+        assertTrue(device != null && (Double) device.get("bytes_to_device_per_clip") > 0
+                && (Double) device.get("launches_per_clip") > 0, String.valueOf(device));
+    }
+
+    /**
      * Ten views with two more layers and the top classes: a column per layer ({@code feature_avgpool} is r3d's
      * feature itself), {@code top_k} from the softmax of the logits, and the center view (4) the single view's.
      */
