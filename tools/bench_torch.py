@@ -75,24 +75,11 @@ MODULES = {
 }
 
 
-def _conv(cin, cout, k, **kw):
-    return {"module": "Conv3d", "args": dict(in_channels=cin, out_channels=cout, kernel_size=k, **kw)}
+# The standard layer set, (name, layer, input shape without the batch), NCDHW: tools/bench_layers.json, the one
+# definition, read by the comparison tools and tools/gpu_check.sh alike.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_layers.json")) as _f:
+    SUITE = [(e["name"], e["layer"], e["input"]) for e in json.load(_f)]
 
-
-# The standard layer set: (name, layer, input shape without the batch). NCDHW.
-SUITE = [
-    ("c3d_conv1", _conv(3, 64, 3, padding=1), [3, 16, 112, 112]),
-    ("c3d_conv3a", _conv(128, 256, 3, padding=1), [128, 8, 28, 28]),
-    ("r2plus1d_spatial", _conv(64, 144, [1, 3, 3], padding=[0, 1, 1]), [64, 8, 56, 56]),
-    ("r2plus1d_temporal", _conv(144, 64, [3, 1, 1], padding=[1, 0, 0]), [144, 8, 56, 56]),
-    ("conv_256_4x14x14", _conv(256, 256, 3, padding=1), [256, 4, 14, 14]),
-    ("depthwise_256", _conv(256, 256, 3, padding=1, groups=256), [256, 8, 28, 28]),
-    ("groups2_256", _conv(256, 256, 3, padding=1, groups=2), [256, 8, 28, 28]),
-    ("pointwise_256_1024", _conv(256, 1024, 1), [256, 8, 14, 14]),
-    ("transposed_64_32_k2s2", {"module": "ConvTranspose3d",
-                               "args": dict(in_channels=64, out_channels=32, kernel_size=2, stride=2)},
-     [64, 8, 28, 28]),
-]
 
 # The innermost aten op of the default path, as the profiler names it.
 KERNEL_RE = re.compile(r"aten::(mkldnn_\w+|slow_conv\w*|thnn_conv\w*|_nnpack\w*|_?xnnpack\w*|\w*depthwise\w*)")

@@ -4,6 +4,7 @@ import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.Backends;
 import io.cubist.kernels.backend.EngineRequest;
 import io.cubist.kernels.backend.Traffic;
+import io.cubist.kernels.backend.opencl.OpenClBackend;
 import io.cubist.kernels.backend.cpu.CpuBackend;
 import io.cubist.kernels.backend.cpu.CpuThreads;
 import io.cubist.kernels.bench.FmaPeak;
@@ -172,6 +173,13 @@ final class BenchCommand implements Command {
             report.put("weight_bytes", EmbedCommand.traffic(engines).weightBytes());
             report.put("buffer_bytes", EmbedCommand.traffic(engines).bufferBytes());
         }
+        if (backend instanceof OpenClBackend ocl && engines.size() == 1) {
+            // the device's own FMA peak, measured by this process beside the CPU's
+            double devicePeak = ocl.peakGflops();
+            report.put("device", ocl.device().id() + " (" + ocl.device().name() + ")");
+            report.put("device_peak_gflops", devicePeak);
+            report.put("fraction_of_device_peak", report.get("gflops") instanceof Double g ? g / devicePeak : null);
+        }
         if (engines.size() > 1) {
             report.put("plan", w.plan());
             report.put("bytes_between_devices_per_clip", (w.bytesBetweenDevices() - betweenBefore)
@@ -263,6 +271,12 @@ final class BenchCommand implements Command {
             line(b, "per clip", fmt("%.0f bytes to the device, %.0f from it, %.1f launches (weights %d bytes,"
                     + " once)", (Double) r.get("bytes_to_device_per_clip"), (Double) r.get("bytes_from_device_per_clip"),
                     l, (Long) r.get("weight_bytes")));
+        }
+        if (r.get("device_peak_gflops") instanceof Double dp) {
+            line(b, "device peak", fmt("%.1f GFLOP/s (FMA chains on %s)", dp, r.get("device")));
+            if (r.get("fraction_of_device_peak") instanceof Double f) {
+                line(b, "of device", fmt("%.1f%%", 100 * f));
+            }
         }
         if (r.get("bytes_between_devices_per_clip") instanceof Double x) {
             line(b, "exchanged", fmt("%.0f bytes per clip between devices", x));

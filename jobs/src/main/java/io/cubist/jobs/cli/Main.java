@@ -1,6 +1,9 @@
 package io.cubist.jobs.cli;
 
-import java.util.List;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The {@code cubist} command line ({@code bin/cubist}): one sub-command per verb of DESIGN.md's contracts.
@@ -8,10 +11,25 @@ import java.util.List;
  */
 public final class Main {
 
-    /** In the order a user meets them: the main job and its companions first. */
-    private static final List<Command> COMMANDS = List.of(new ExtractCommand(), new PrepareCommand(),
-            new ReportCommand(), new EmbedCommand(), new SummaryCommand(), new OpCommand(), new BenchCommand(),
-            new BackendsCommand(), new DevicesCommand());
+    /**
+     * In the order a user meets them: the main job and its companions first. Made when used, so a command loads only
+     * its own dependencies (bench and devices run without Spark or Arrow on the class path).
+     */
+    private static final Map<String, Supplier<Command>> COMMANDS = commands();
+
+    private static Map<String, Supplier<Command>> commands() {
+        Map<String, Supplier<Command>> m = new LinkedHashMap<>();
+        m.put("extract", () -> new ExtractCommand());
+        m.put("prepare", () -> new PrepareCommand());
+        m.put("report", () -> new ReportCommand());
+        m.put("embed", () -> new EmbedCommand());
+        m.put("summary", () -> new SummaryCommand());
+        m.put("op", () -> new OpCommand());
+        m.put("bench", () -> new BenchCommand());
+        m.put("backends", () -> new BackendsCommand());
+        m.put("devices", () -> new DevicesCommand());
+        return Collections.unmodifiableMap(m);
+    }
 
     private Main() {
     }
@@ -30,12 +48,13 @@ public final class Main {
             System.out.println(help());
             return args.length == 0 ? 2 : 0;
         }
-        Command cmd = COMMANDS.stream().filter(c -> c.name().equals(args[0])).findFirst().orElse(null);
-        if (cmd == null) {
+        Supplier<Command> made = COMMANDS.get(args[0]);
+        if (made == null) {
             System.err.println("cubist: unknown command '" + args[0] + "'; commands: "
-                    + String.join(", ", COMMANDS.stream().map(Command::name).toList()) + " (see cubist --help)");
+                    + String.join(", ", COMMANDS.keySet()) + " (see cubist --help)");
             return 2;
         }
+        Command cmd = made.get();
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         try {
             Flags flags = new Flags(cmd.name(), rest, cmd.valued(), cmd.switches());
@@ -60,7 +79,8 @@ public final class Main {
         StringBuilder b = new StringBuilder();
         b.append("Cubist: clip-level video features with 3D convolutional networks, on Apache Spark.\n\n");
         b.append("usage: cubist COMMAND [FLAGS]    (cubist COMMAND --help for its flags; cubist --version)\n\ncommands:\n");
-        for (Command c : COMMANDS) {
+        for (Supplier<Command> s : COMMANDS.values()) {
+            Command c = s.get();
             b.append(String.format("  %-10s %s%n", c.name(), c.summary()));
         }
         // bin/cubist answers this one itself (it builds with Maven)

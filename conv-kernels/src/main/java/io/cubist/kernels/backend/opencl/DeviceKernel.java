@@ -42,6 +42,8 @@ final class DeviceKernel extends Kernel {
     static final int FRAMES = 12;
     static final int SHUFFLE = 13;
     static final int DEFORM = 14;
+    /** The device's FMA peak: {@link #inner} rounds of 8 independent fused multiply-adds per work item. */
+    static final int PEAK = 15;
 
     float[] mem = new float[1];
     float[] wts = new float[1];
@@ -593,6 +595,31 @@ final class DeviceKernel extends Kernel {
         mem[yOff + gid] = acc;
     }
 
+    /** Eight independent FMA chains, {@link #inner} rounds: 16 * inner FLOPs, the sum written so none is dead. */
+    float peak(int gid) {
+        float a0 = gid * 1e-7f;
+        float a1 = a0 + 1f;
+        float a2 = a0 + 2f;
+        float a3 = a0 + 3f;
+        float a4 = a0 + 4f;
+        float a5 = a0 + 5f;
+        float a6 = a0 + 6f;
+        float a7 = a0 + 7f;
+        float m = 0.999999f;
+        float c = 1e-6f;
+        for (int i = 0; i < inner; i++) {
+            a0 = fma(a0, m, c);
+            a1 = fma(a1, m, c);
+            a2 = fma(a2, m, c);
+            a3 = fma(a3, m, c);
+            a4 = fma(a4, m, c);
+            a5 = fma(a5, m, c);
+            a6 = fma(a6, m, c);
+            a7 = fma(a7, m, c);
+        }
+        return a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
+    }
+
     @Override
     public void run() {
         if (op == CONV) {
@@ -634,6 +661,8 @@ final class DeviceKernel extends Kernel {
                     shuffle(gid);
                 } else if (op == DEFORM) {
                     deform(gid);
+                } else if (op == PEAK) {
+                    mem[yOff + gid] = peak(gid);
                 }
             }
         }

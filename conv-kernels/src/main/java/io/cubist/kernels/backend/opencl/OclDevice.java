@@ -457,6 +457,35 @@ final class OclDevice {
         }
     }
 
+    /**
+     * The device's FP32 FMA peak in GFLOP/s: a launch of independent FMA chains (16 FLOPs per round per work item)
+     * sized to take at least 0.2 s, the best of three.
+     */
+    double peakGflops() {
+        return pass(() -> {
+            int items = Math.max(1, device.computeUnits()) * 4096;
+            Tensor sink = allocate(items);
+            int rounds = 256;
+            double best = 0;
+            for (int run = 0; run < 8 && (run < 3 || best == 0); run++) {
+                kernel.op = DeviceKernel.PEAK;
+                kernel.total = items;
+                kernel.inner = rounds;
+                kernel.yOff = offset(sink);
+                long t0 = System.nanoTime();
+                launch(items, DeviceKernel.LOCAL);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                if (secs < 0.2 && rounds < (1 << 24)) {
+                    rounds = (int) Math.min(1 << 24, rounds * Math.max(2.0, 0.25 / Math.max(secs, 1e-6)));
+                    run--; // too short to time: again with more rounds
+                    continue;
+                }
+                best = Math.max(best, 16.0 * rounds * items / secs / 1e9);
+            }
+            return best;
+        });
+    }
+
     private static String hint() {
         return VERBOSE ? "" : " (-Dcubist.opencl.verbose=true shows Aparapi's log,"
                 + " -Dcom.aparapi.enableShowGeneratedOpenCL=true the generated source)";

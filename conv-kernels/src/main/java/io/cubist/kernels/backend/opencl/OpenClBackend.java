@@ -73,6 +73,11 @@ public final class OpenClBackend implements Backend {
         return device.traffic();
     }
 
+    /** The device's FP32 FMA peak in GFLOP/s, measured now (about a second): what {@code bench} compares with. */
+    public double peakGflops() {
+        return device.peakGflops();
+    }
+
     /** Kernel launches so far, every one checked to have run on {@link #device()}. */
     public long launches() {
         return device.traffic().launches();
