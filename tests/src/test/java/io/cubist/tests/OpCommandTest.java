@@ -104,7 +104,7 @@ class OpCommandTest {
                 flag.stderr().toString());
         Result backend = cubist("op", "--spec", GOLDEN.resolve(conv + ".json").toString(), "--in", in.toString(),
                 "--out", out.toString(), "--backend", "tpu");
-        assertEquals(1, backend.code());
+        assertEquals(2, backend.code(), "a backend that does not exist is a usage error");
         assertTrue(backend.stderr().get(0).contains("unknown backend 'tpu'; known backends:"),
                 backend.stderr().toString());
     }

@@ -1,12 +1,9 @@
 package io.cubist.jobs.cli;
 
 import io.cubist.kernels.backend.Backend;
-import io.cubist.kernels.backend.Backends;
 import io.cubist.kernels.backend.EngineRequest;
 import io.cubist.kernels.backend.Traffic;
 import io.cubist.kernels.backend.opencl.OpenClBackend;
-import io.cubist.kernels.backend.cpu.CpuBackend;
-import io.cubist.kernels.backend.cpu.CpuThreads;
 import io.cubist.kernels.bench.FmaPeak;
 import io.cubist.kernels.bench.LayerSpec;
 import io.cubist.kernels.bench.LayerWorkload;

@@ -2,7 +2,6 @@ package io.cubist.jobs.extract;
 
 import io.cubist.pipeline.clip.TailPolicy;
 import io.cubist.pipeline.model.zoo.ModelPreset;
-import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
 

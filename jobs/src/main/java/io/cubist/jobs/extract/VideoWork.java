@@ -6,7 +6,6 @@ import io.cubist.pipeline.clip.ClipLayout;
 import io.cubist.pipeline.clip.ExtractResult;
 import io.cubist.pipeline.clip.FeatureExtractor;
 import io.cubist.pipeline.clip.SamplerSettings;
-import io.cubist.pipeline.clip.TailPolicy;
 import io.cubist.pipeline.model.zoo.ModelPreset;
 import io.cubist.pipeline.video.SeekableInput;
 import io.cubist.pipeline.video.VideoException;

@@ -1,6 +1,5 @@
 package io.cubist.pipeline.model;
 
-import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.PreparedOp;
 import io.cubist.kernels.device.DevicePlan;
 import io.cubist.kernels.device.Sharded;

@@ -4,11 +4,9 @@ import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.PreparedConv;
 import io.cubist.kernels.backend.PreparedOp;
 import io.cubist.kernels.backend.reference.ReferenceOps;
-import io.cubist.kernels.ops.OpSpec;
 import io.cubist.kernels.conv.ConvSpec;
-import io.cubist.kernels.ops.DeformSpec;
-import io.cubist.kernels.ops.PoolSpec;
-import io.cubist.kernels.tensor.Dims3;
+import io.cubist.kernels.conv.OpShapes;
+import io.cubist.kernels.ops.OpSpec;
 import io.cubist.kernels.tensor.Tensor;
 import java.util.List;
 
@@ -98,37 +96,37 @@ public final class CpuBackend implements Backend, AutoCloseable {
     @Override
     public PreparedOp prepare(OpSpec spec) {
         if (spec instanceof OpSpec.MaxPool m) {
-            return in -> CpuPool.maxPool3d(m.pool(), ReferenceOps.one(spec, in), threads);
+            return in -> CpuPool.maxPool3d(m.pool(), OpShapes.one(spec, in), threads);
         }
         if (spec instanceof OpSpec.AvgPool a) {
-            return in -> CpuPool.avgPool3d(a.pool(), ReferenceOps.one(spec, in), threads);
+            return in -> CpuPool.avgPool3d(a.pool(), OpShapes.one(spec, in), threads);
         }
         if (spec instanceof OpSpec.AdaptiveAvgPool a) {
-            return in -> CpuPool.adaptiveAvgPool3d(ReferenceOps.one(spec, in), a.size(), threads);
+            return in -> CpuPool.adaptiveAvgPool3d(OpShapes.one(spec, in), a.size(), threads);
         }
         if (spec instanceof OpSpec.BatchNorm b) {
-            return in -> CpuElementwise.batchNorm(ReferenceOps.one(spec, in), b.runningMean(), b.runningVar(),
+            return in -> CpuElementwise.batchNorm(OpShapes.one(spec, in), b.runningMean(), b.runningVar(),
                     b.weight(), b.bias(), b.eps(), threads);
         }
         if (spec instanceof OpSpec.Pointwise p) {
             return switch (p.function()) {
-                case RELU -> in -> CpuElementwise.relu(ReferenceOps.one(spec, in));
-                case SIGMOID -> in -> CpuElementwise.sigmoid(ReferenceOps.one(spec, in), false, threads);
-                case SWISH -> in -> CpuElementwise.sigmoid(ReferenceOps.one(spec, in), true, threads);
+                case RELU -> in -> CpuElementwise.relu(OpShapes.one(spec, in));
+                case SIGMOID -> in -> CpuElementwise.sigmoid(OpShapes.one(spec, in), false, threads);
+                case SWISH -> in -> CpuElementwise.sigmoid(OpShapes.one(spec, in), true, threads);
             };
         }
         if (spec instanceof OpSpec.ScaleChannels s) {
             return in -> {
-                ReferenceOps.arity(spec, in);
+                OpShapes.arity(spec, in);
                 return CpuElementwise.scaleChannels(in[0], in[1], s.swish(), threads);
             };
         }
         if (spec instanceof OpSpec.Linear l) {
-            return in -> CpuElementwise.linear(ReferenceOps.one(spec, in), l.weight(), l.bias(), threads);
+            return in -> CpuElementwise.linear(OpShapes.one(spec, in), l.weight(), l.bias(), threads);
         }
         if (spec instanceof OpSpec.Deform d) {
             return in -> {
-                ReferenceOps.arity(spec, in);
+                OpShapes.arity(spec, in);
                 return CpuDeform.deformConv3d(d.spec(), in[0], in[1], d.weight(), d.bias(), in[2], threads);
             };
         }

@@ -3,7 +3,6 @@ package io.cubist.kernels.backend.cpu;
 import static io.cubist.kernels.backend.cpu.GemmKernel.MR;
 import static io.cubist.kernels.backend.cpu.GemmKernel.NR;
 
-import io.cubist.kernels.backend.PreparedConv;
 import io.cubist.kernels.conv.ConvSpec;
 import io.cubist.kernels.conv.PaddingMode;
 import io.cubist.kernels.tensor.Dims3;

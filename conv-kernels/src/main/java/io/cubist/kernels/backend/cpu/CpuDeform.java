@@ -1,12 +1,12 @@
 package io.cubist.kernels.backend.cpu;
 
-import static io.cubist.kernels.backend.cpu.GemmKernel.NR;
-
 import io.cubist.kernels.backend.reference.ReferenceDeform;
+import io.cubist.kernels.conv.OpShapes;
 import io.cubist.kernels.ops.DeformSpec;
 import io.cubist.kernels.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import static io.cubist.kernels.backend.cpu.GemmKernel.NR;
 
 /**
  * {@code deform_conv3d} as scalar gather + vector GEMM: each batch item's trilinear samples (times the mask) are
@@ -20,7 +20,7 @@ final class CpuDeform {
 
     static Tensor deformConv3d(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias,
                                Tensor mask, CpuThreads threads) {
-        ReferenceDeform.Shape s = ReferenceDeform.check(spec, input, offset, weight, bias, mask);
+        OpShapes.DeformShape s = OpShapes.checkDeform(spec, input, offset, weight, bias, mask);
         int outVol = (int) s.out().product();
         int tiles = (outVol + NR - 1) / NR;
         int rowLen = tiles * NR;
@@ -56,7 +56,7 @@ final class CpuDeform {
     }
 
     /** Channel {@code c}'s samples for every kernel point and output position of batch item {@code n}. */
-    private static void gather(DeformSpec spec, ReferenceDeform.Shape s, float[] x, float[] off, float[] msk, int n,
+    private static void gather(DeformSpec spec, OpShapes.DeformShape s, float[] x, float[] off, float[] msk, int n,
                                int c, float[] cols, int rowLen) {
         int k = s.k();
         int od = s.out().d();

@@ -1,6 +1,7 @@
 package io.cubist.kernels.backend.cpu;
 
 import io.cubist.kernels.backend.reference.ReferenceElementwise;
+import io.cubist.kernels.conv.OpShapes;
 import io.cubist.kernels.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -16,7 +17,7 @@ final class CpuElementwise {
     /** {@code y = x * scale[c] + shift[c]} with {@code scale = weight / sqrt(var + eps)}, {@code shift = bias - mean * scale}. */
     static Tensor batchNorm(Tensor input, Tensor mean, Tensor var, Tensor weight, Tensor bias, double eps,
                             CpuThreads threads) {
-        int[] s = ReferenceElementwise.checkBatchNorm(input, mean, var, weight, bias);
+        int[] s = OpShapes.checkBatchNorm(input, mean, var, weight, bias);
         int c = s[1];
         int inner = input.numel() / Math.max(1, s[0] * c);
         float[] scale = new float[c];
@@ -123,7 +124,7 @@ final class CpuElementwise {
 
     /** {@code y[r, o] = dot(x[r, :], W[o, :]) + b[o]}. */
     static Tensor linear(Tensor input, Tensor weight, Tensor bias, CpuThreads threads) {
-        ReferenceElementwise.checkLinear(input, weight, bias);
+        OpShapes.checkLinear(input, weight, bias);
         int[] s = input.shape();
         int in = s[s.length - 1];
         int out = weight.dim(0);

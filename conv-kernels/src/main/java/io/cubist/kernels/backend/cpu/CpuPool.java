@@ -1,6 +1,7 @@
 package io.cubist.kernels.backend.cpu;
 
 import io.cubist.kernels.backend.reference.ReferencePool;
+import io.cubist.kernels.conv.OpShapes;
 import io.cubist.kernels.ops.PoolSpec;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
@@ -31,14 +32,14 @@ final class CpuPool {
     }
 
     static Tensor maxPool3d(PoolSpec spec, Tensor input, CpuThreads threads) {
-        int[] in = ReferencePool.batched("max_pool3d", input);
+        int[] in = OpShapes.batched("max_pool3d", input);
         Dims3 out = spec.outputSize(new Dims3(in[2], in[3], in[4]));
         // window o along an axis reads o*s - p + k*d for k < kernel, in range only (padding is -inf)
         return separable(input, in, out, true, threads, null, spec);
     }
 
     static Tensor avgPool3d(PoolSpec spec, Tensor input, CpuThreads threads) {
-        int[] in = ReferencePool.checkAvgPool(spec, input);
+        int[] in = OpShapes.checkAvgPool(spec, input);
         Dims3 out = spec.outputSize(new Dims3(in[2], in[3], in[4]));
         boolean override = spec.divisorOverride() != 0;
         Tensor y = separable(input, in, out, false, threads, (axis, n, o) -> {
@@ -65,7 +66,7 @@ final class CpuPool {
     }
 
     static Tensor adaptiveAvgPool3d(Tensor input, Dims3 outputSize, CpuThreads threads) {
-        int[] in = ReferencePool.checkAdaptive(input, outputSize);
+        int[] in = OpShapes.checkAdaptive(input, outputSize);
         return separable(input, in, outputSize, false, threads, (axis, n, o) -> {
             int[] st = new int[o];
             int[] en = new int[o];
@@ -125,7 +126,7 @@ final class CpuPool {
         Tensor y = Tensor.zeros(in[0], in[1], out.d(), out.h(), out.w());
         rowPass(t2, y.data(), planes, id, out.d(), out.h() * out.w(), max, max ? taps(spec, 0, id, out.d()) : null,
                 max ? null : rule.along(0, id, out.d()), threads);
-        return ReferencePool.unbatched(y, input);
+        return OpShapes.unbatched(y, input);
     }
 
     /** {@code dst[b][o][:] = combine over the window of o of src[b][i][:]}, rows of {@code len} floats. */

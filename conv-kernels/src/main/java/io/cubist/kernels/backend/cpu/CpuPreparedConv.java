@@ -1,8 +1,8 @@
 package io.cubist.kernels.backend.cpu;
 
 import io.cubist.kernels.backend.PreparedConv;
-import io.cubist.kernels.backend.reference.ReferenceConv;
 import io.cubist.kernels.conv.ConvSpec;
+import io.cubist.kernels.conv.OpShapes;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
 
@@ -14,7 +14,7 @@ abstract class CpuPreparedConv implements PreparedConv {
     protected final float[] bias;
 
     CpuPreparedConv(ConvSpec spec, Tensor weight, Tensor bias, CpuThreads threads) {
-        ReferenceConv.checkParameters(spec, weight, bias);
+        OpShapes.checkParameters(spec, weight, bias);
         this.spec = spec;
         this.threads = threads;
         this.bias = bias == null ? null : bias.data().clone();
@@ -26,13 +26,13 @@ abstract class CpuPreparedConv implements PreparedConv {
 
     /** Checks {@code input} (and {@code residual}) against the spec and allocates the output. */
     Call begin(Tensor input, Tensor residual) {
-        int[] s5 = ReferenceConv.inputShape5d(spec, input);
+        int[] s5 = OpShapes.inputShape5d(spec, input);
         Dims3 in = new Dims3(s5[2], s5[3], s5[4]);
         Dims3 out = spec.outputSize(in);
         if (!spec.transposed()) {
             spec.checkPaddingFits(in);
         }
-        Tensor y = Tensor.zeros(ReferenceConv.outputShape(spec, input, out));
+        Tensor y = Tensor.zeros(OpShapes.convOutputShape(spec, input, out));
         return new Call(s5[0], s5[1], in, out, y, PreparedConv.residualData(spec, residual, y));
     }
 

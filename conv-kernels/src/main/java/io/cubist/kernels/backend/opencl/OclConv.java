@@ -1,8 +1,8 @@
 package io.cubist.kernels.backend.opencl;
 
 import io.cubist.kernels.backend.PreparedConv;
-import io.cubist.kernels.backend.reference.ReferenceConv;
 import io.cubist.kernels.conv.ConvSpec;
+import io.cubist.kernels.conv.OpShapes;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
 import java.lang.ref.Cleaner;
@@ -26,7 +26,7 @@ final class OclConv implements PreparedConv {
     private final OclDevice.Region table;
 
     OclConv(ConvSpec spec, Tensor weight, Tensor bias, OclDevice device) {
-        ReferenceConv.checkParameters(spec, weight, bias);
+        OpShapes.checkParameters(spec, weight, bias);
         this.spec = spec;
         this.device = device;
         float[] wd = weight.data();
@@ -112,13 +112,13 @@ final class OclConv implements PreparedConv {
 
     @Override
     public Tensor forward(Tensor input, Tensor residual, boolean relu) {
-        int[] s5 = ReferenceConv.inputShape5d(spec, input);
+        int[] s5 = OpShapes.inputShape5d(spec, input);
         Dims3 in = new Dims3(s5[2], s5[3], s5[4]);
         Dims3 out = spec.outputSize(in);
         if (!spec.transposed()) {
             spec.checkPaddingFits(in);
         }
-        int[] yShape = ReferenceConv.outputShape(spec, input, out);
+        int[] yShape = OpShapes.convOutputShape(spec, input, out);
         if (residual != null && !Arrays.equals(residual.shape(), yShape)) {
             throw new IllegalArgumentException(spec.name() + ": residual shape " + Arrays.toString(residual.shape())
                     + " differs from the output shape " + Arrays.toString(yShape));

@@ -1,8 +1,5 @@
 package io.cubist.kernels.backend.opencl;
 
-import com.aparapi.Range;
-import com.aparapi.device.OpenCLDevice;
-import com.aparapi.internal.kernel.KernelManager;
 import io.cubist.kernels.backend.Traffic;
 import io.cubist.kernels.device.Device;
 import io.cubist.kernels.device.Devices;
@@ -12,6 +9,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import com.aparapi.Range;
+import com.aparapi.device.OpenCLDevice;
+import com.aparapi.internal.kernel.KernelManager;
 
 /**
  * One OpenCL device and its memory, and the only place kernels are launched. Its one {@link DeviceKernel} owns the
@@ -21,8 +21,8 @@ import java.util.function.Supplier;
  * ({@link #traffic()}).
  *
  * <p>Every launch is pinned to the device (a {@link Range} bound to it; {@link KernelManager#setPreferredDevices}
- * names the OpenCL devices) and checked to have run there: Aparapi otherwise falls back to its Java thread pool without a word; here that is
- * an {@link IllegalStateException} naming where it ran. One pass at a time per device: a pass holds the device's
+ * names the OpenCL devices) and checked to have run there: Aparapi otherwise falls back to its Java thread pool
+ * without a word; here that is an {@link IllegalStateException} naming the device. One pass at a time per device: a pass holds the device's
  * lock from start to end, and an op called outside a pass runs in a pass of its own whose result comes back to the
  * host before it ends.
  *

@@ -4,13 +4,10 @@ import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.PreparedConv;
 import io.cubist.kernels.backend.PreparedOp;
 import io.cubist.kernels.backend.Traffic;
-import io.cubist.kernels.backend.reference.ReferenceConv;
-import io.cubist.kernels.backend.reference.ReferenceDeform;
 import io.cubist.kernels.backend.reference.ReferenceElementwise;
 import io.cubist.kernels.backend.reference.ReferenceOps;
-import io.cubist.kernels.backend.reference.ReferencePool;
-import io.cubist.kernels.backend.reference.ReferenceShuffle;
 import io.cubist.kernels.conv.ConvSpec;
+import io.cubist.kernels.conv.OpShapes;
 import io.cubist.kernels.device.Device;
 import io.cubist.kernels.ops.OpSpec;
 import io.cubist.kernels.ops.PoolSpec;
@@ -85,20 +82,20 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public PreparedConv prepare(ConvSpec spec, Tensor weight, Tensor bias) {
-        ReferenceConv.checkParameters(spec, weight, bias);
+        OpShapes.checkParameters(spec, weight, bias);
         return new OclConv(spec, weight, bias, device);
     }
 
     @Override
     public PreparedOp prepare(OpSpec spec) {
         if (spec instanceof OpSpec.MaxPool m) {
-            return in -> pool(0, m.pool(), ReferenceOps.one(spec, in));
+            return in -> pool(0, m.pool(), OpShapes.one(spec, in));
         }
         if (spec instanceof OpSpec.AvgPool a) {
-            return in -> pool(1, a.pool(), ReferenceOps.one(spec, in));
+            return in -> pool(1, a.pool(), OpShapes.one(spec, in));
         }
         if (spec instanceof OpSpec.AdaptiveAvgPool a) {
-            return in -> adaptive(a.size(), ReferenceOps.one(spec, in));
+            return in -> adaptive(a.size(), OpShapes.one(spec, in));
         }
         if (spec instanceof OpSpec.BatchNorm b) {
             return batchNorm(b);
@@ -106,7 +103,7 @@ public final class OpenClBackend implements Backend {
         if (spec instanceof OpSpec.Pointwise p) {
             int fn = p.function().ordinal();
             return in -> {
-                Tensor x = ReferenceOps.one(spec, in);
+                Tensor x = OpShapes.one(spec, in);
                 return elementwise(x, x.shape(), k -> {
                     k.op = DeviceKernel.POINTWISE;
                     k.fn = fn;
@@ -120,14 +117,14 @@ public final class OpenClBackend implements Backend {
             return linear(l);
         }
         if (spec instanceof OpSpec.Shuffle s) {
-            return in -> shuffle(ReferenceOps.one(spec, in), s);
+            return in -> shuffle(OpShapes.one(spec, in), s);
         }
         if (spec instanceof OpSpec.Deform d) {
             return deform(d);
         }
         if (spec instanceof OpSpec.Add a) {
             return in -> {
-                int[] shape = ReferenceOps.checkAdd(in);
+                int[] shape = OpShapes.checkAdd(in);
                 return device.op(() -> {
                     Tensor y = device.allocate(shape);
                     if (y.numel() > 0) {
@@ -150,7 +147,7 @@ public final class OpenClBackend implements Backend {
             return this::concat;
         }
         if (spec instanceof OpSpec.SamePad p) {
-            return in -> samePad(p, ReferenceOps.one(spec, in));
+            return in -> samePad(p, OpShapes.one(spec, in));
         }
         if (spec instanceof OpSpec.Frames f) {
             return frames(f);
@@ -181,7 +178,7 @@ public final class OpenClBackend implements Backend {
     }
 
     private Tensor pool(int fn, PoolSpec spec, Tensor input) {
-        int[] in = fn == 0 ? ReferencePool.batched("max_pool3d", input) : ReferencePool.checkAvgPool(spec, input);
+        int[] in = fn == 0 ? OpShapes.batched("max_pool3d", input) : OpShapes.checkAvgPool(spec, input);
         Dims3 out = spec.outputSize(new Dims3(in[2], in[3], in[4]));
         Tensor y = elementwise(input, new int[] {in[0], in[1], out.d(), out.h(), out.w()}, k -> {
             k.op = DeviceKernel.POOL;
@@ -203,17 +200,17 @@ public final class OpenClBackend implements Backend {
             k.divisorOverride = spec.divisorOverride();
             k.lowest = Float.NEGATIVE_INFINITY;
         });
-        return ReferencePool.unbatched(y, input);
+        return OpShapes.unbatched(y, input);
     }
 
     private Tensor adaptive(Dims3 out, Tensor input) {
-        int[] in = ReferencePool.checkAdaptive(input, out);
+        int[] in = OpShapes.checkAdaptive(input, out);
         Tensor y = elementwise(input, new int[] {in[0], in[1], out.d(), out.h(), out.w()}, k -> {
             k.op = DeviceKernel.POOL;
             k.fn = 2;
             geometry(k, in, out);
         });
-        return ReferencePool.unbatched(y, input);
+        return OpShapes.unbatched(y, input);
     }
 
     private static void geometry(DeviceKernel k, int[] in, Dims3 out) {
@@ -240,8 +237,8 @@ public final class OpenClBackend implements Backend {
         OclDevice.Region a = device.addWeights(scale);
         OclDevice.Region s = device.addWeights(shift);
         PreparedOp op = in -> {
-            Tensor x = ReferenceOps.one(b, in);
-            int[] sh = ReferenceElementwise.checkBatchNorm(x, b.runningMean(), b.runningVar(), b.weight(), b.bias());
+            Tensor x = OpShapes.one(b, in);
+            int[] sh = OpShapes.checkBatchNorm(x, b.runningMean(), b.runningVar(), b.weight(), b.bias());
             int inner = x.numel() / Math.max(1, sh[0] * sh[1]);
             return elementwise(x, x.shape(), k -> {
                 k.op = DeviceKernel.AFFINE;
@@ -301,8 +298,8 @@ public final class OpenClBackend implements Backend {
         OclDevice.Region w = device.addWeights(l.weight().data());
         OclDevice.Region b = l.bias() == null ? null : device.addWeights(l.bias().data());
         PreparedOp op = in -> {
-            Tensor x = ReferenceOps.one(l, in);
-            ReferenceElementwise.checkLinear(x, l.weight(), l.bias());
+            Tensor x = OpShapes.one(l, in);
+            OpShapes.checkLinear(x, l.weight(), l.bias());
             int[] s = x.shape();
             int inF = s[s.length - 1];
             int outF = l.weight().dim(0);
@@ -325,7 +322,7 @@ public final class OpenClBackend implements Backend {
     }
 
     private Tensor shuffle(Tensor input, OpSpec.Shuffle s) {
-        int[] os = ReferenceShuffle.outputShape(input, s.factor(), s.spatialDims(), s.up());
+        int[] os = OpShapes.shuffleShape(input, s.factor(), s.spatialDims(), s.up());
         int[] big = s.up() ? os : input.shape();
         int r = s.factor();
         int sd = s.spatialDims();
@@ -347,11 +344,11 @@ public final class OpenClBackend implements Backend {
         OclDevice.Region w = device.addWeights(d.weight().data());
         OclDevice.Region b = d.bias() == null ? null : device.addWeights(d.bias().data());
         PreparedOp op = in -> {
-            ReferenceOps.arity(d, in);
+            OpShapes.arity(d, in);
             Tensor x = in[0];
             Tensor offset = in[1];
             Tensor mask = in[2];
-            ReferenceDeform.Shape s = ReferenceDeform.check(d.spec(), x, offset, d.weight(), d.bias(), mask);
+            OpShapes.DeformShape s = OpShapes.checkDeform(d.spec(), x, offset, d.weight(), d.bias(), mask);
             return device.op(() -> {
                 Tensor y = device.allocate(s.n(), s.o(), s.out().d(), s.out().h(), s.out().w());
                 if (y.numel() == 0) {
@@ -404,7 +401,7 @@ public final class OpenClBackend implements Backend {
 
     /** Each input's samples copied into its channel range of the output, sample by sample, one launch per input. */
     private Tensor concat(Tensor... ys) {
-        int[] shape = ReferenceOps.checkConcat(ys);
+        int[] shape = OpShapes.checkConcat(ys);
         return device.op(() -> {
             Tensor y = device.allocate(shape);
             int n = shape[0];
@@ -431,7 +428,7 @@ public final class OpenClBackend implements Backend {
     }
 
     private Tensor samePad(OpSpec.SamePad p, Tensor x) {
-        int[] in = ReferenceOps.check5d("SAME padding", x);
+        int[] in = OpShapes.check5d("SAME padding", x);
         int[][] plan = p.plan(in);
         if (Arrays.equals(in, plan[1])) {
             return x;
@@ -449,8 +446,8 @@ public final class OpenClBackend implements Backend {
     private PreparedOp frames(OpSpec.Frames f) {
         OclDevice.Region t = device.addTable(f.index());
         PreparedOp op = in -> {
-            Tensor x = ReferenceOps.one(f, in);
-            int[] out = ReferenceOps.checkFrames(f, x);
+            Tensor x = OpShapes.one(f, in);
+            int[] out = OpShapes.checkFrames(f, x);
             int[] s = x.shape();
             return elementwise(x, out, k -> {
                 k.op = DeviceKernel.FRAMES;

@@ -2,6 +2,7 @@ package io.cubist.kernels.backend.reference;
 
 import io.cubist.kernels.backend.PreparedConv;
 import io.cubist.kernels.conv.ConvSpec;
+import io.cubist.kernels.conv.OpShapes;
 import io.cubist.kernels.conv.PaddingMode;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
@@ -20,71 +21,10 @@ public final class ReferenceConv implements PreparedConv {
     private final float[] bias;
 
     public ReferenceConv(ConvSpec spec, Tensor weight, Tensor bias) {
-        checkParameters(spec, weight, bias);
+        OpShapes.checkParameters(spec, weight, bias);
         this.spec = spec;
         this.weight = spec.flip() ? flipKernel(weight.data(), spec) : weight.data().clone();
         this.bias = bias == null ? null : bias.data().clone();
-    }
-
-    /** Rejects a weight or bias whose shape does not match {@code spec}, naming both shapes. */
-    public static void checkParameters(ConvSpec spec, Tensor weight, Tensor bias) {
-        int[] expected = spec.weightShape();
-        if (!Arrays.equals(weight.shape(), expected)) {
-            throw new IllegalArgumentException(spec.name() + ": weight must have shape " + Arrays.toString(expected)
-                    + (spec.transposed() ? " [in, out/groups, k...]" : " [out, in/groups, k...]") + ", got "
-                    + Arrays.toString(weight.shape()));
-        }
-        if (spec.bias()) {
-            if (bias == null) {
-                throw new IllegalArgumentException(spec.name() + ": bias of shape [" + spec.outChannels()
-                        + "] is required by the spec but missing");
-            }
-            if (bias.rank() != 1 || bias.dim(0) != spec.outChannels()) {
-                throw new IllegalArgumentException(spec.name() + ": bias must have shape [" + spec.outChannels()
-                        + "], got " + Arrays.toString(bias.shape()));
-            }
-        } else if (bias != null) {
-            throw new IllegalArgumentException(spec.name() + ": the spec has bias=False but a bias was given");
-        }
-    }
-
-    /**
-     * Checks an input against the spec and returns its spatial size; accepts PyTorch's unbatched form
-     * ({@code [C, ...]}) as batch 1. Returns {@code [N, C, D, H, W]}.
-     */
-    public static int[] inputShape5d(ConvSpec spec, Tensor input) {
-        int s = spec.spatialDims();
-        int[] shape = input.shape();
-        if (shape.length == s + 1) {
-            int[] b = new int[s + 2];
-            b[0] = 1;
-            System.arraycopy(shape, 0, b, 1, s + 1);
-            shape = b;
-        }
-        if (shape.length != s + 2) {
-            throw new IllegalArgumentException(spec.name() + ": expected a " + (s + 1) + "D (unbatched) or " + (s + 2)
-                    + "D (batched) input, got shape " + Arrays.toString(input.shape()));
-        }
-        if (shape[1] != spec.inChannels()) {
-            throw new IllegalArgumentException(spec.name() + ": expected input " + Arrays.toString(input.shape())
-                    + " to have " + spec.inChannels() + " channels, but got " + shape[1] + " channels instead");
-        }
-        return Tensor.shape5d(shape, s);
-    }
-
-    /** The output shape at the input's own rank (unbatched stays unbatched). */
-    public static int[] outputShape(ConvSpec spec, Tensor input, Dims3 out) {
-        int s = spec.spatialDims();
-        boolean batched = input.rank() == s + 2;
-        int[] o = new int[input.rank()];
-        int i = 0;
-        if (batched) {
-            o[i++] = input.dim(0);
-        }
-        o[i++] = spec.outChannels();
-        int[] sp = out.toArray(s);
-        System.arraycopy(sp, 0, o, i, s);
-        return o;
     }
 
     /** Reverses every spatial axis of a packed {@code [A, B, kd, kh, kw]} kernel: true convolution. */
@@ -114,10 +54,10 @@ public final class ReferenceConv implements PreparedConv {
 
     @Override
     public Tensor forward(Tensor input) {
-        int[] s5 = inputShape5d(spec, input);
+        int[] s5 = OpShapes.inputShape5d(spec, input);
         Dims3 in = new Dims3(s5[2], s5[3], s5[4]);
         Dims3 out = spec.outputSize(in);
-        Tensor y = Tensor.zeros(outputShape(spec, input, out));
+        Tensor y = Tensor.zeros(OpShapes.convOutputShape(spec, input, out));
         if (spec.transposed()) {
             transposed(input.data(), s5[0], in, y.data(), out);
         } else {

@@ -1,7 +1,7 @@
 package io.cubist.kernels.backend.reference;
 
+import io.cubist.kernels.conv.OpShapes;
 import io.cubist.kernels.ops.DeformSpec;
-import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
 import java.util.Arrays;
 
@@ -30,84 +30,9 @@ public final class ReferenceDeform {
     private ReferenceDeform() {
     }
 
-    /**
-     * The sizes of a {@code deform_conv3d} call, validated: batch {@code n}, channels {@code c}, input
-     * {@code (id, ih, iw)}, out channels {@code o}, weight groups {@code groups} of {@code cg} input and {@code og}
-     * output channels, kernel {@code (kd, kh, kw)} of {@code k} points, {@code g} offset groups, output {@code out}.
-     */
-    public record Shape(int n, int c, int id, int ih, int iw, int o, int cg, int groups, int og, int kd, int kh,
-                        int kw, int k, int g, Dims3 out) {
-    }
-
-    /** Validates every operand's shape (shared by every engine) with a message naming the tensor. */
-    public static Shape check(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias, Tensor mask) {
-        int[] is = input.shape();
-        if (is.length != 5) {
-            throw new IllegalArgumentException("deform_conv3d: input must have shape [N, C, D, H, W], got "
-                    + Arrays.toString(is));
-        }
-        int n = is[0];
-        int c = is[1];
-        int id = is[2];
-        int ih = is[3];
-        int iw = is[4];
-        if (c < 1 || id < 1 || ih < 1 || iw < 1) {
-            throw new IllegalArgumentException("deform_conv3d: input must have non-zero C, D, H and W, got "
-                    + Arrays.toString(is));
-        }
-        int[] ws = weight.shape();
-        if (ws.length != 5 || ws[0] < 1 || ws[1] < 1 || c % ws[1] != 0 || ws[2] < 1 || ws[3] < 1 || ws[4] < 1) {
-            throw new IllegalArgumentException("deform_conv3d: weight must have shape [O, C/groups, kd, kh, kw] with"
-                    + " C/groups dividing the input's " + c + " channels, got " + Arrays.toString(ws));
-        }
-        int cg = ws[1];
-        int groups = c / cg;
-        int o = ws[0];
-        if (o % groups != 0) {
-            throw new IllegalArgumentException("deform_conv3d: weight's out channels (" + o + ") must be divisible by"
-                    + " groups = C / weight.shape[1] = " + c + " / " + cg + " = " + groups + ", got weight "
-                    + Arrays.toString(ws));
-        }
-        int og = o / groups;
-        int kd = ws[2];
-        int kh = ws[3];
-        int kw = ws[4];
-        int k = kd * kh * kw;
-        Dims3 out = spec.outputSize(new Dims3(id, ih, iw), new Dims3(kd, kh, kw));
-        int od = out.d();
-        int oh = out.h();
-        int ow = out.w();
-        int[] offs = offset.shape();
-        int g = offs.length == 5 ? Math.max(1, offs[1] / (3 * k)) : 1;
-        int[] expectedOffset = {n, 3 * g * k, od, oh, ow};
-        if (!Arrays.equals(offs, expectedOffset)) {
-            throw new IllegalArgumentException("deform_conv3d: offset must have shape "
-                    + Arrays.toString(expectedOffset) + " (3*G*K channels with K=" + k + "), got "
-                    + Arrays.toString(offs));
-        }
-        if (c % g != 0) {
-            throw new IllegalArgumentException("deform_conv3d: input channels (" + c + ") must be divisible by the"
-                    + " offset groups G = offset.shape[1] / (3*K) = " + offs[1] + " / " + (3 * k) + " = " + g);
-        }
-        if (mask != null) {
-            int[] expectedMask = {n, g * k, od, oh, ow};
-            if (!Arrays.equals(mask.shape(), expectedMask)) {
-                throw new IllegalArgumentException("deform_conv3d: mask must have shape "
-                        + Arrays.toString(expectedMask) + " (G*K channels with G=" + g + ", K=" + k + "), got "
-                        + Arrays.toString(mask.shape()));
-            }
-        }
-        if (bias != null && (bias.rank() != 1 || bias.dim(0) != o)) {
-            throw new IllegalArgumentException("deform_conv3d: bias must have shape [" + o + "] (weight's out"
-                    + " channels), got " + Arrays.toString(bias.shape()));
-        }
-
-        return new Shape(n, c, id, ih, iw, o, cg, groups, og, kd, kh, kw, k, g, out);
-    }
-
     public static Tensor deformConv3d(DeformSpec spec, Tensor input, Tensor offset, Tensor weight, Tensor bias,
                                       Tensor mask) {
-        Shape shape = check(spec, input, offset, weight, bias, mask);
+        OpShapes.DeformShape shape = OpShapes.checkDeform(spec, input, offset, weight, bias, mask);
         int n = shape.n();
         int c = shape.c();
         int id = shape.id();

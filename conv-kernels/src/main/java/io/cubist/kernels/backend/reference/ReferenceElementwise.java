@@ -1,5 +1,6 @@
 package io.cubist.kernels.backend.reference;
 
+import io.cubist.kernels.conv.OpShapes;
 import io.cubist.kernels.tensor.Tensor;
 import java.util.Arrays;
 
@@ -54,7 +55,7 @@ public final class ReferenceElementwise {
      */
     public static Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    double eps) {
-        int[] s = checkBatchNorm(input, runningMean, runningVar, weight, bias);
+        int[] s = OpShapes.checkBatchNorm(input, runningMean, runningVar, weight, bias);
         int n = s[0];
         int c = s[1];
         int inner = 1;
@@ -80,35 +81,6 @@ public final class ReferenceElementwise {
         return result;
     }
 
-    /** Validates batch norm's operands (shared by every engine); returns the input's shape. */
-    public static int[] checkBatchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight,
-                                       Tensor bias) {
-        int[] s = input.shape();
-        if (s.length < 2) {
-            throw new IllegalArgumentException("batch_norm: input must have shape [N, C, ...] (rank >= 2), got "
-                    + Arrays.toString(s));
-        }
-        requireChannels("running_mean", runningMean, s[1], false);
-        requireChannels("running_var", runningVar, s[1], false);
-        requireChannels("weight", weight, s[1], true);
-        requireChannels("bias", bias, s[1], true);
-        return s;
-    }
-
-    private static void requireChannels(String name, Tensor t, int c, boolean optional) {
-        if (t == null) {
-            if (optional) {
-                return;
-            }
-            throw new IllegalArgumentException("batch_norm: " + name + " is required in inference (shape [" + c
-                    + "]), got null");
-        }
-        if (t.rank() != 1 || t.dim(0) != c) {
-            throw new IllegalArgumentException("batch_norm: " + name + " must have shape [" + c
-                    + "] (the input's channels), got " + Arrays.toString(t.shape()));
-        }
-    }
-
     /** {@code F.relu}: {@code max(x, 0)} element-wise, any shape; NaN stays NaN. */
     public static Tensor relu(Tensor input) {
         float[] x = input.data();
@@ -126,7 +98,7 @@ public final class ReferenceElementwise {
      * {@code bias [out]} or null; the output is {@code [..., out]}.
      */
     public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
-        checkLinear(input, weight, bias);
+        OpShapes.checkLinear(input, weight, bias);
         int[] s = input.shape();
         int in = s[s.length - 1];
         int out = weight.dim(0);
@@ -150,23 +122,4 @@ public final class ReferenceElementwise {
         return result;
     }
 
-    /** Validates linear's operands (shared by every engine). */
-    public static void checkLinear(Tensor input, Tensor weight, Tensor bias) {
-        int[] s = input.shape();
-        if (s.length < 1) {
-            throw new IllegalArgumentException("linear: input must have shape [..., in_features] (rank >= 1), got "
-                    + Arrays.toString(s));
-        }
-        int in = s[s.length - 1];
-        int[] ws = weight.shape();
-        if (ws.length != 2 || ws[1] != in) {
-            throw new IllegalArgumentException("linear: weight must have shape [out_features, " + in
-                    + "] (in_features from the input's last dimension), got " + Arrays.toString(ws));
-        }
-        int out = ws[0];
-        if (bias != null && (bias.rank() != 1 || bias.dim(0) != out)) {
-            throw new IllegalArgumentException("linear: bias must have shape [" + out + "] (out_features), got "
-                    + Arrays.toString(bias.shape()));
-        }
-    }
 }

@@ -1,14 +1,15 @@
 package io.cubist.kernels.backend.reference;
 
 import io.cubist.kernels.backend.PreparedOp;
+import io.cubist.kernels.conv.OpShapes;
 import io.cubist.kernels.ops.OpSpec;
 import io.cubist.kernels.tensor.Tensor;
 import java.util.Arrays;
 
 /**
  * The reference engine's form of every {@link OpSpec}: plain loops, the oracle the other engines are tested
- * against and what an engine runs for an op it has no kernel of its own for. Also the checks and output shapes of
- * the structural ops (sum, concatenation, padding, frame selection) every engine shares.
+ * against and what an engine runs for an op it has no kernel of its own for; the checks every engine shares are
+ * {@link OpShapes}'.
  */
 public final class ReferenceOps {
     private ReferenceOps() {
@@ -17,41 +18,41 @@ public final class ReferenceOps {
     /** The reference engine's prepared form of {@code spec}. */
     public static PreparedOp prepare(OpSpec spec) {
         if (spec instanceof OpSpec.MaxPool m) {
-            return in -> ReferencePool.maxPool3d(m.pool(), one(spec, in));
+            return in -> ReferencePool.maxPool3d(m.pool(), OpShapes.one(spec, in));
         }
         if (spec instanceof OpSpec.AvgPool a) {
-            return in -> ReferencePool.avgPool3d(a.pool(), one(spec, in));
+            return in -> ReferencePool.avgPool3d(a.pool(), OpShapes.one(spec, in));
         }
         if (spec instanceof OpSpec.AdaptiveAvgPool a) {
-            return in -> ReferencePool.adaptiveAvgPool3d(one(spec, in), a.size());
+            return in -> ReferencePool.adaptiveAvgPool3d(OpShapes.one(spec, in), a.size());
         }
         if (spec instanceof OpSpec.BatchNorm b) {
-            return in -> ReferenceElementwise.batchNorm(one(spec, in), b.runningMean(), b.runningVar(), b.weight(),
-                    b.bias(), b.eps());
+            return in -> ReferenceElementwise.batchNorm(OpShapes.one(spec, in), b.runningMean(), b.runningVar(),
+                    b.weight(), b.bias(), b.eps());
         }
         if (spec instanceof OpSpec.Pointwise p) {
             return switch (p.function()) {
-                case RELU -> in -> ReferenceElementwise.relu(one(spec, in));
-                case SIGMOID -> in -> ReferenceElementwise.sigmoid(one(spec, in), false);
-                case SWISH -> in -> ReferenceElementwise.sigmoid(one(spec, in), true);
+                case RELU -> in -> ReferenceElementwise.relu(OpShapes.one(spec, in));
+                case SIGMOID -> in -> ReferenceElementwise.sigmoid(OpShapes.one(spec, in), false);
+                case SWISH -> in -> ReferenceElementwise.sigmoid(OpShapes.one(spec, in), true);
             };
         }
         if (spec instanceof OpSpec.ScaleChannels s) {
             return in -> {
-                arity(spec, in);
+                OpShapes.arity(spec, in);
                 return ReferenceElementwise.scaleChannels(in[0], in[1], s.swish());
             };
         }
         if (spec instanceof OpSpec.Linear l) {
-            return in -> ReferenceElementwise.linear(one(spec, in), l.weight(), l.bias());
+            return in -> ReferenceElementwise.linear(OpShapes.one(spec, in), l.weight(), l.bias());
         }
         if (spec instanceof OpSpec.Shuffle s) {
-            return in -> s.up() ? ReferenceShuffle.pixelShuffle(one(spec, in), s.factor(), s.spatialDims())
-                    : ReferenceShuffle.pixelUnshuffle(one(spec, in), s.factor(), s.spatialDims());
+            return in -> s.up() ? ReferenceShuffle.pixelShuffle(OpShapes.one(spec, in), s.factor(), s.spatialDims())
+                    : ReferenceShuffle.pixelUnshuffle(OpShapes.one(spec, in), s.factor(), s.spatialDims());
         }
         if (spec instanceof OpSpec.Deform d) {
             return in -> {
-                arity(spec, in);
+                OpShapes.arity(spec, in);
                 return ReferenceDeform.deformConv3d(d.spec(), in[0], in[1], d.weight(), d.bias(), in[2]);
             };
         }
@@ -62,43 +63,16 @@ public final class ReferenceOps {
             return ReferenceOps::concat;
         }
         if (spec instanceof OpSpec.SamePad p) {
-            return in -> samePad(p, one(spec, in));
+            return in -> samePad(p, OpShapes.one(spec, in));
         }
         if (spec instanceof OpSpec.Frames f) {
-            return in -> frames(f, one(spec, in));
+            return in -> frames(f, OpShapes.one(spec, in));
         }
         throw new IllegalArgumentException("no reference form of " + spec);
     }
 
-    /** Checks that {@code inputs} has the op's number of inputs. */
-    public static void arity(OpSpec spec, Tensor[] inputs) {
-        int n = spec.arity();
-        if (n < 0 ? inputs.length == 0 : inputs.length != n) {
-            throw new IllegalArgumentException(spec.getClass().getSimpleName() + " takes " + (n < 0 ? "one or more"
-                    : String.valueOf(n)) + " input" + (n == 1 ? "" : "s") + ", got " + inputs.length);
-        }
-    }
-
-    /** The one input of a one-input op. */
-    public static Tensor one(OpSpec spec, Tensor[] inputs) {
-        arity(spec, inputs);
-        return inputs[0];
-    }
-
-    /** The shape of {@code relu?(a + b)}: both inputs' shape, which must be the same. */
-    public static int[] checkAdd(Tensor[] in) {
-        if (in.length != 2) {
-            throw new IllegalArgumentException("a sum takes 2 inputs, got " + in.length);
-        }
-        if (!Arrays.equals(in[0].shape(), in[1].shape())) {
-            throw new IllegalArgumentException("the main path gives " + Arrays.toString(in[0].shape())
-                    + " but the shortcut gives " + Arrays.toString(in[1].shape()));
-        }
-        return in[0].shape();
-    }
-
     static Tensor add(Tensor[] in, boolean relu) {
-        int[] shape = checkAdd(in);
+        int[] shape = OpShapes.checkAdd(in);
         float[] a = in[0].data();
         float[] b = in[1].data();
         float[] o = new float[a.length];
@@ -109,29 +83,8 @@ public final class ReferenceOps {
         return new Tensor(o, shape);
     }
 
-    /** The shape of {@code torch.cat(ys, dim=1)}; anything but the channels differing is an error. */
-    public static int[] checkConcat(Tensor[] ys) {
-        if (ys.length == 0) {
-            throw new IllegalArgumentException("a concatenation takes one or more inputs, got none");
-        }
-        int[] s0 = ys[0].shape();
-        int channels = 0;
-        for (int i = 0; i < ys.length; i++) {
-            int[] s = ys[i].shape();
-            if (s.length < 2 || s.length != s0.length || s[0] != s0[0]
-                    || !Arrays.equals(s, 2, s.length, s0, 2, s0.length)) {
-                throw new IllegalArgumentException("branch " + i + " gives " + Arrays.toString(s)
-                        + " but branch 0 gives " + Arrays.toString(s0) + "; only the channels may differ");
-            }
-            channels += s[1];
-        }
-        int[] shape = s0.clone();
-        shape[1] = channels;
-        return shape;
-    }
-
     static Tensor concat(Tensor... ys) {
-        int[] shape = checkConcat(ys);
+        int[] shape = OpShapes.checkConcat(ys);
         int n = shape[0];
         float[] out = new float[Math.toIntExact(Tensor.numel(shape))];
         int at = 0;
@@ -145,16 +98,8 @@ public final class ReferenceOps {
         return new Tensor(out, shape);
     }
 
-    /** {@code x}'s shape if it is {@code [N, C, D, H, W]}, else an error naming {@code op}. */
-    public static int[] check5d(String op, Tensor x) {
-        if (x.rank() != 5) {
-            throw new IllegalArgumentException(op + " takes [N, C, D, H, W], got " + Arrays.toString(x.shape()));
-        }
-        return x.shape();
-    }
-
     static Tensor samePad(OpSpec.SamePad p, Tensor x) {
-        int[] in = check5d("SAME padding", x);
+        int[] in = OpShapes.check5d("SAME padding", x);
         int[][] plan = p.plan(in);
         int[] before = plan[0];
         int[] out = plan[1];
@@ -176,22 +121,9 @@ public final class ReferenceOps {
         return new Tensor(dst, out);
     }
 
-    /** The shape {@code x.index_select(2, index)} gives; an index out of {@code [0, T)} is an error. */
-    public static int[] checkFrames(OpSpec.Frames f, Tensor x) {
-        int[] s = check5d("frame selection", x);
-        for (int i : f.index()) {
-            if (i < 0 || i >= s[2]) {
-                throw new IllegalArgumentException("frame " + i + " of a clip of " + s[2] + " frames");
-            }
-        }
-        int[] out = s.clone();
-        out[2] = f.index().length;
-        return out;
-    }
-
     static Tensor frames(OpSpec.Frames f, Tensor x) {
         int[] s = x.shape();
-        int[] out = checkFrames(f, x);
+        int[] out = OpShapes.checkFrames(f, x);
         int[] idx = f.index();
         int plane = s[3] * s[4];
         float[] src = x.data();

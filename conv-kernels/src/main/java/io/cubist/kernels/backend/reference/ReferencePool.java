@@ -1,9 +1,9 @@
 package io.cubist.kernels.backend.reference;
 
+import io.cubist.kernels.conv.OpShapes;
 import io.cubist.kernels.ops.PoolSpec;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
-import java.util.Arrays;
 
 /**
  * Plain-loop 3D pooling: {@code F.max_pool3d}, {@code F.avg_pool3d} and {@code F.adaptive_avg_pool3d} with
@@ -20,7 +20,7 @@ public final class ReferencePool {
      * NaN anywhere in the window makes the result NaN (as PyTorch's CPU kernel does).
      */
     public static Tensor maxPool3d(PoolSpec spec, Tensor input) {
-        int[] in = batched("max_pool3d", input);
+        int[] in = OpShapes.batched("max_pool3d", input);
         int n = in[0];
         int c = in[1];
         int id = in[2];
@@ -80,7 +80,7 @@ public final class ReferencePool {
                 }
             }
         }
-        return unbatched(result, input);
+        return OpShapes.unbatched(result, input);
     }
 
     /**
@@ -90,7 +90,7 @@ public final class ReferencePool {
      * be at least as large as the kernel on every axis.
      */
     public static Tensor avgPool3d(PoolSpec spec, Tensor input) {
-        int[] in = checkAvgPool(spec, input);
+        int[] in = OpShapes.checkAvgPool(spec, input);
         int n = in[0];
         int c = in[1];
         int id = in[2];
@@ -134,24 +134,7 @@ public final class ReferencePool {
                 }
             }
         }
-        return unbatched(result, input);
-    }
-
-    /** Validates an average pooling's input as PyTorch does and returns it as {@code [N, C, D, H, W]}. */
-    public static int[] checkAvgPool(PoolSpec spec, Tensor input) {
-        int[] in = batched("avg_pool3d", input);
-        if (!spec.dilation().allEqual(1)) {
-            throw new IllegalArgumentException("avg_pool3d: dilation must be 1, got " + spec.dilation());
-        }
-        for (int a = 0; a < 3; a++) {
-            // PyTorch's avg_pool3d (unlike max_pool3d) checks the unpadded input against the kernel
-            if (in[2 + a] < spec.kernel().get(a)) {
-                throw new IllegalArgumentException("avg_pool3d: input spatial size must be at least kernel_size "
-                        + spec.kernel() + " on every axis (padding does not count), got input "
-                        + Arrays.toString(input.shape()));
-            }
-        }
-        return in;
+        return OpShapes.unbatched(result, input);
     }
 
     /**
@@ -172,7 +155,7 @@ public final class ReferencePool {
      * {@code [floor(i*in/out), ceil((i+1)*in/out))}.
      */
     public static Tensor adaptiveAvgPool3d(Tensor input, Dims3 outputSize) {
-        int[] in = checkAdaptive(input, outputSize);
+        int[] in = OpShapes.checkAdaptive(input, outputSize);
         int n = in[0];
         int c = in[1];
         int id = in[2];
@@ -210,19 +193,7 @@ public final class ReferencePool {
                 }
             }
         }
-        return unbatched(result, input);
-    }
-
-    /** Validates an adaptive pooling's input and returns it as {@code [N, C, D, H, W]}. */
-    public static int[] checkAdaptive(Tensor input, Dims3 outputSize) {
-        int[] in = batched("adaptive_avg_pool3d", input);
-        for (int a = 0; a < 3; a++) {
-            if (outputSize.get(a) < 0) {
-                throw new IllegalArgumentException("adaptive_avg_pool3d: output_size must be >= 0, got "
-                        + outputSize);
-            }
-        }
-        return in;
+        return OpShapes.unbatched(result, input);
     }
 
     /** Adaptive pooling: the first input index output {@code i} of {@code out} averages. */
@@ -235,32 +206,4 @@ public final class ReferencePool {
         return (int) -Math.floorDiv(-(long) (i + 1) * in, out);
     }
 
-    /**
-     * The input's shape as {@code [N, C, D, H, W]}, accepting unbatched {@code [C, D, H, W]} as PyTorch does. Shared
-     * with the fast engines so every backend applies the same rules.
-     */
-    public static int[] batched(String op, Tensor input) {
-        int[] s = input.shape();
-        if (s.length != 4 && s.length != 5) {
-            throw new IllegalArgumentException(op + ": input must have shape [N, C, D, H, W] or [C, D, H, W], got "
-                    + Arrays.toString(s));
-        }
-        int[] b = s.length == 5 ? s : new int[] {1, s[0], s[1], s[2], s[3]};
-        for (int i = 1; i < 5; i++) {
-            if (b[i] < 1) {
-                throw new IllegalArgumentException(op + ": input must have non-zero C, D, H and W, got "
-                        + Arrays.toString(s));
-            }
-        }
-        return b;
-    }
-
-    /** {@code result} at the input's rank: unbatched in, unbatched out. */
-    public static Tensor unbatched(Tensor result, Tensor input) {
-        if (input.rank() == 5) {
-            return result;
-        }
-        int[] s = result.shape();
-        return result.reshape(s[1], s[2], s[3], s[4]);
-    }
 }

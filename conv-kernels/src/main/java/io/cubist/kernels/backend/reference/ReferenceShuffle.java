@@ -1,7 +1,7 @@
 package io.cubist.kernels.backend.reference;
 
+import io.cubist.kernels.conv.OpShapes;
 import io.cubist.kernels.tensor.Tensor;
-import java.util.Arrays;
 
 /**
  * Plain-loop pixel shuffle over the last 2 ({@code F.pixel_shuffle}/{@code F.pixel_unshuffle}) or 3 (Cubist's
@@ -21,7 +21,7 @@ public final class ReferenceShuffle {
      * ({@code c*r^2 + j*r + k} to {@code (h*r+j, w*r+k)} in 2D).
      */
     public static Tensor pixelShuffle(Tensor input, int factor, int spatialDims) {
-        int[] os = outputShape(input, factor, spatialDims, true);
+        int[] os = OpShapes.shuffleShape(input, factor, spatialDims, true);
         int[] s = input.shape();
         int batchDims = s.length - spatialDims - 1;
         int r = factor;
@@ -68,7 +68,7 @@ public final class ReferenceShuffle {
      * {@code [*, C, H*r, W*r] -> [*, C*r^2, H, W]}).
      */
     public static Tensor pixelUnshuffle(Tensor input, int factor, int spatialDims) {
-        int[] os = outputShape(input, factor, spatialDims, false);
+        int[] os = OpShapes.shuffleShape(input, factor, spatialDims, false);
         int[] s = input.shape();
         int batchDims = s.length - spatialDims - 1;
         int r = factor;
@@ -108,59 +108,6 @@ public final class ReferenceShuffle {
             }
         }
         return result;
-    }
-
-    /**
-     * The output shape of {@link #pixelShuffle} ({@code up}) or {@link #pixelUnshuffle}, the input validated as those
-     * ops validate it (shared by every engine).
-     */
-    public static int[] outputShape(Tensor input, int factor, int spatialDims, boolean up) {
-        String op = (up ? "pixel_shuffle" : "pixel_unshuffle") + (spatialDims == 3 ? "3d" : "");
-        int[] s = checkedShape(op, up ? "upscale_factor" : "downscale_factor", input, factor, spatialDims);
-        int batchDims = s.length - spatialDims - 1;
-        int r = factor;
-        int group = (spatialDims == 3 ? r : 1) * r * r;
-        int[] os = s.clone();
-        if (up) {
-            if (s[batchDims] % group != 0) {
-                throw new IllegalArgumentException(op + ": input channels (dimension " + batchDims + ") must be"
-                        + " divisible by upscale_factor^" + spatialDims + " = " + group + ", got shape "
-                        + Arrays.toString(s));
-            }
-            os[batchDims] = s[batchDims] / group;
-        } else {
-            for (int a = batchDims + 1; a < s.length; a++) {
-                if (s[a] % r != 0) {
-                    throw new IllegalArgumentException(op + ": spatial dimensions must be divisible by"
-                            + " downscale_factor " + r + ", got shape " + Arrays.toString(s));
-                }
-            }
-            os[batchDims] = s[batchDims] * group;
-        }
-        for (int a = batchDims + 1; a < s.length; a++) {
-            os[a] = up ? s[a] * r : s[a] / r;
-        }
-        return os;
-    }
-
-    private static int[] checkedShape(String op, String factorName, Tensor input, int factor, int spatialDims) {
-        if (spatialDims != 2 && spatialDims != 3) {
-            throw new IllegalArgumentException(op + ": spatial dimensions must be 2 or 3, got " + spatialDims);
-        }
-        if (factor < 1) {
-            throw new IllegalArgumentException(op + ": " + factorName + " must be > 0, got " + factor);
-        }
-        if (Math.pow(factor, spatialDims) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(op + ": " + factorName + "^" + spatialDims + " must fit in an int, got "
-                    + factorName + "=" + factor);
-        }
-        int[] s = input.shape();
-        if (s.length < spatialDims + 1) {
-            String expected = spatialDims == 3 ? "[*, C, D, H, W]" : "[*, C, H, W]";
-            throw new IllegalArgumentException(op + ": input must have shape " + expected + " (rank >= "
-                    + (spatialDims + 1) + "), got " + Arrays.toString(s));
-        }
-        return s;
     }
 
     private static int product(int[] s, int from, int to) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.Backends;
 import io.cubist.kernels.backend.reference.ReferenceBackend;
 import io.cubist.kernels.conv.ConvSpec;
