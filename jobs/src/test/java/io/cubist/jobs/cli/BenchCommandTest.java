@@ -8,9 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cubist.kernels.io.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -19,25 +16,6 @@ import org.junit.jupiter.api.Test;
 class BenchCommandTest {
     private static final String LAYER = "{\"module\": \"Conv3d\", \"args\": {\"in_channels\": 2,"
             + " \"out_channels\": 3, \"kernel_size\": 3, \"padding\": 1}}";
-
-    record Result(int code, String out, String err) {
-    }
-
-    private static Result cubist(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
 
     @Test
     void inputShapes() {
@@ -51,7 +29,7 @@ class BenchCommandTest {
 
     @Test
     void jsonIsOneObjectWithTheAgreedKeys() {
-        Result r = cubist("bench", "--layer", LAYER, "--input-shape", "1,2,4,5,6", "--backend", "reference",
+        Cli.Result r = Cli.cubist("bench", "--layer", LAYER, "--input-shape", "1,2,4,5,6", "--backend", "reference",
                 "--threads", "1", "--warmup", "0", "--warmup-seconds", "0", "--runs", "3", "--json");
         assertEquals(0, r.code(), r.err());
         String line = r.out().strip();
@@ -72,7 +50,8 @@ class BenchCommandTest {
 
     @Test
     void modelModeReportsClipsPerSecond() {
-        Result r = cubist("bench", "--model", "r3d_18", "--batch", "1", "--threads", "2", "--warmup", "0", "--warmup-seconds", "0",
+        Cli.Result r = Cli.cubist("bench", "--model", "r3d_18", "--batch", "1", "--threads", "2", "--warmup", "0",
+                "--warmup-seconds", "0",
                 "--runs", "1", "--json");
         assertEquals(0, r.code(), r.err());
         Map<String, Object> j = Json.parseObject(r.out().strip());
@@ -89,7 +68,7 @@ class BenchCommandTest {
     @Test
     @SuppressWarnings("unchecked")
     void profileTimesEveryPart() {
-        Result r = cubist("bench", "--model", "x3d_xs", "--batch", "1", "--threads", "2", "--warmup", "0",
+        Cli.Result r = Cli.cubist("bench", "--model", "x3d_xs", "--batch", "1", "--threads", "2", "--warmup", "0",
                 "--warmup-seconds", "0", "--runs", "1", "--json", "--profile");
         assertEquals(0, r.code(), r.err());
         Map<String, Object> j = Json.parseObject(r.out().strip());
@@ -104,7 +83,8 @@ class BenchCommandTest {
 
     @Test
     void memoryBoundLayersHaveNoGflops() {
-        Result r = cubist("bench", "--layer", "{\"module\": \"ReLU\"}", "--input-shape", "2,3", "--threads", "1",
+        Cli.Result r = Cli.cubist("bench", "--layer", "{\"module\": \"ReLU\"}", "--input-shape", "2,3", "--threads",
+                "1",
                 "--warmup", "0", "--warmup-seconds", "0", "--runs", "1", "--json");
         assertEquals(0, r.code(), r.err());
         Map<String, Object> j = Json.parseObject(r.out().strip());
@@ -115,30 +95,30 @@ class BenchCommandTest {
 
     @Test
     void usageErrorsAreOneLine() {
-        Result r = cubist("bench", "--model", "resnet50", "--batch", "1");
+        Cli.Result r = Cli.cubist("bench", "--model", "resnet50", "--batch", "1");
         assertEquals(2, r.code());
         assertEquals("cubist bench: unknown model 'resnet50'; models: "
                 + String.join(", ", io.cubist.pipeline.model.zoo.ModelZoo.names()), r.err().strip());
-        r = cubist("bench", "--layer", "{\"module\": \"Conv9d\"}", "--input-shape", "1,2,3");
+        r = Cli.cubist("bench", "--layer", "{\"module\": \"Conv9d\"}", "--input-shape", "1,2,3");
         assertEquals(2, r.code());
         assertTrue(r.err().strip().startsWith("cubist bench: unknown module 'Conv9d'; modules: Conv1d,"), r.err());
-        r = cubist("bench", "--layer", LAYER, "--input-shape", "1,5,4,4,4");
+        r = Cli.cubist("bench", "--layer", LAYER, "--input-shape", "1,5,4,4,4");
         assertEquals(2, r.code());
         assertEquals("cubist bench: Conv3d: expected 2 input channels, got shape [1, 5, 4, 4, 4]", r.err().strip());
-        r = cubist("bench", "--layer", LAYER);
+        r = Cli.cubist("bench", "--layer", LAYER);
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--input-shape is required"), r.err());
-        r = cubist("bench", "--layer", LAYER, "--input-shape", "1,2,4,4,4", "--warmup", "-1");
+        r = Cli.cubist("bench", "--layer", LAYER, "--input-shape", "1,2,4,4,4", "--warmup", "-1");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--warmup must be an integer >= 0"), r.err());
-        r = cubist("bench", "--layer", LAYER, "--input-shape", "1,2,4,4,4", "--batch", "4");
+        r = Cli.cubist("bench", "--layer", LAYER, "--input-shape", "1,2,4,4,4", "--batch", "4");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--batch goes with --model"), r.err());
     }
 
     @Test
     void helpDocumentsEveryFlag() {
-        Result r = cubist("bench", "--help");
+        Cli.Result r = Cli.cubist("bench", "--help");
         assertEquals(0, r.code());
         for (String f : new BenchCommand().valued()) {
             assertTrue(r.out().contains("--" + f), "--" + f + " undocumented");

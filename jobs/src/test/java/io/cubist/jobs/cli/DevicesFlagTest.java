@@ -8,9 +8,6 @@ import io.cubist.kernels.device.Devices;
 import io.cubist.kernels.io.Json;
 import io.cubist.kernels.io.SafeTensors;
 import io.cubist.kernels.tensor.Tensor;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,27 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code bench --json} reports the device counters; a wrong device or option is one line naming what is allowed.
  */
 class DevicesFlagTest {
+    private static final String RELU = "{\"module\": \"ReLU\", \"args\": {}}";
+
     @TempDir
     static Path dir;
-
-    record Result(int code, String out, String err) {
-    }
-
-    private static Result cubist(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
 
     private static void assumeTwoDevices() {
         String why = Devices.openClUnavailableReason();
@@ -59,7 +39,7 @@ class DevicesFlagTest {
         List<String> args = new java.util.ArrayList<>(List.of("embed", "--model", model, "--widths", widths,
                 "--clips", clips.toString(), "--out", out.toString(), "--batch-size", "3"));
         args.addAll(List.of(engine));
-        Result r = cubist(args.toArray(String[]::new));
+        Cli.Result r = Cli.cubist(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
         System.out.print(r.err());
         if (args.contains("--devices")) {
@@ -101,8 +81,8 @@ class DevicesFlagTest {
         assumeTrue(why == null, () -> "no OpenCL here: " + why);
         String layer = "{\"module\": \"Conv3d\", \"args\": {\"in_channels\": 2, \"out_channels\": 3, \"kernel_size\": 3,"
                 + " \"padding\": 1}}";
-        Result r = cubist("bench", "--layer", layer, "--input-shape", "1,2,4,5,6", "--backend", "opencl",
-                "--warmup", "0", "--warmup-seconds", "0", "--runs", "2", "--json");
+        Cli.Result r = Cli.cubist("bench", "--layer", layer, "--input-shape", "1,2,4,5,6", "--backend",
+                "opencl", "--warmup", "0", "--warmup-seconds", "0", "--runs", "2", "--json");
         assertEquals(0, r.code(), r.err());
         Map<String, Object> j = Json.parseObject(r.out().strip());
         // a single layer outside a model: its input goes up and its output comes down each run
@@ -114,16 +94,16 @@ class DevicesFlagTest {
 
     @Test
     void aWrongDeviceOrOptionIsOneLineNamingWhatIsAllowed() {
-        Result d = cubist("bench", "--layer", "{\"module\": \"ReLU\", \"args\": {}}", "--input-shape", "1,1,1,1,1",
-                "--devices", "opencl:99", "--json");
+        Cli.Result d = Cli.cubist("bench", "--layer", RELU, "--input-shape", "1,1,1,1,1", "--devices", "opencl:99",
+                "--json");
         assertEquals(2, d.code(), d.err());
         assertTrue(d.err().contains("no device 'opencl:99'") && d.err().contains("cpu"), d.err());
-        Result o = cubist("bench", "--layer", "{\"module\": \"ReLU\", \"args\": {}}", "--input-shape", "1,1,1,1,1",
-                "--backend", "cpu", "--engine-option", "winograd=maybe", "--json");
+        Cli.Result o = Cli.cubist("bench", "--layer", RELU, "--input-shape", "1,1,1,1,1", "--backend", "cpu",
+                "--engine-option", "winograd=maybe", "--json");
         assertEquals(2, o.code(), o.err());
         assertTrue(o.err().contains("winograd must be one of true, f4, f2, false"), o.err());
-        Result u = cubist("bench", "--layer", "{\"module\": \"ReLU\", \"args\": {}}", "--input-shape", "1,1,1,1,1",
-                "--engine-option", "tiles=4", "--json");
+        Cli.Result u = Cli.cubist("bench", "--layer", RELU, "--input-shape", "1,1,1,1,1", "--engine-option", "tiles=4",
+                "--json");
         assertEquals(2, u.code(), u.err());
         assertTrue(u.err().contains("unknown engine option 'tiles'"), u.err());
         assertEquals(1, u.err().strip().lines().count(), u.err());

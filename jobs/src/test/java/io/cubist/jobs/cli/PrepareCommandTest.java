@@ -13,9 +13,6 @@ import io.cubist.pipeline.clip.ClipTransform;
 import io.cubist.pipeline.clip.SamplerSettings;
 import io.cubist.pipeline.model.zoo.ModelPreset;
 import io.cubist.pipeline.video.VideoReader;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,30 +30,11 @@ class PrepareCommandTest {
     @TempDir
     Path dir;
 
-    record Result(int code, String out, String err) {
-    }
-
-    private static Result cubist(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
     @Test
     void writesTheClipsOfTheVideosAndListsTheBrokenOnes() throws Exception {
         Path broken = Files.write(dir.resolve("broken.mp4"), new byte[] {0, 0, 0, 1, 2, 3});
         Path out = dir.resolve("clips");
-        Result r = cubist("prepare", "--input", SAMPLE.toString(), "--input", broken.toString(), "--output",
+        Cli.Result r = Cli.cubist("prepare", "--input", SAMPLE.toString(), "--input", broken.toString(), "--output",
                 out.toString(), "--preset", PRESET.toString(), "--batch-size", "4");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("11 clips"), r.err());
@@ -98,15 +76,15 @@ class PrepareCommandTest {
     @Test
     void refusesANonEmptyOutputAndMissingInputs() throws Exception {
         Files.writeString(dir.resolve("x.txt"), "x");
-        Result r = cubist("prepare", "--input", SAMPLE.toString(), "--output", dir.toString(), "--preset",
+        Cli.Result r = Cli.cubist("prepare", "--input", SAMPLE.toString(), "--output", dir.toString(), "--preset",
                 PRESET.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("not empty"), r.err());
-        r = cubist("prepare", "--input", dir.resolve("none.mp4").toString(), "--output",
+        r = Cli.cubist("prepare", "--input", dir.resolve("none.mp4").toString(), "--output",
                 dir.resolve("o").toString(), "--preset", PRESET.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("no such file"), r.err());
-        r = cubist("prepare", "--input", SAMPLE.toString(), "--output", dir.resolve("o2").toString(), "--preset",
+        r = Cli.cubist("prepare", "--input", SAMPLE.toString(), "--output", dir.resolve("o2").toString(), "--preset",
                 PRESET.toString(), "--tail", "wrap");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--tail"), r.err());
@@ -116,11 +94,11 @@ class PrepareCommandTest {
     void theOldSpellingsOfTheSharedFlagsStillWork() throws Exception {
         // --clip-len and --timeout are --clip-length and --decode-timeout, the spellings extract uses
         Path out = dir.resolve("aliases");
-        Result r = cubist("prepare", "--input", SAMPLE.toString(), "--output", out.toString(), "--preset",
+        Cli.Result r = Cli.cubist("prepare", "--input", SAMPLE.toString(), "--output", out.toString(), "--preset",
                 PRESET.toString(), "--clip-len", "32", "--timeout", "60");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("5 clips") && r.err().contains("[3, 32, 112, 112]"), r.err());
-        Result bad = cubist("prepare", "--input", SAMPLE.toString(), "--output", dir.resolve("a2").toString(),
+        Cli.Result bad = Cli.cubist("prepare", "--input", SAMPLE.toString(), "--output", dir.resolve("a2").toString(),
                 "--decode-timeout", "0");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--decode-timeout must be an integer >= 1, got '0'"), bad.err());

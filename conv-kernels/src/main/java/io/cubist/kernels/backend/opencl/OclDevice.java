@@ -3,6 +3,7 @@ package io.cubist.kernels.backend.opencl;
 import io.cubist.kernels.backend.Traffic;
 import io.cubist.kernels.device.Device;
 import io.cubist.kernels.device.Devices;
+import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -415,6 +416,32 @@ final class OclDevice {
             y.data();
             return y;
         });
+    }
+
+    /** Sets a launch's input and output sizes. */
+    static void geometry(DeviceKernel k, Dims3 in, Dims3 out) {
+        k.inD = in.d();
+        k.inH = in.h();
+        k.inW = in.w();
+        k.outD = out.d();
+        k.outH = out.h();
+        k.outW = out.w();
+    }
+
+    /** Sets a launch's sliding window: kernel size, stride, padding before, dilation. */
+    static void window(DeviceKernel k, Dims3 kernel, Dims3 stride, Dims3 pad, Dims3 dilation) {
+        k.kd = kernel.d();
+        k.kh = kernel.h();
+        k.kw = kernel.w();
+        k.sd = stride.d();
+        k.sh = stride.h();
+        k.sw = stride.w();
+        k.pd = pad.d();
+        k.ph = pad.h();
+        k.pw = pad.w();
+        k.dd = dilation.d();
+        k.dh = dilation.h();
+        k.dw = dilation.w();
     }
 
     /** The arena offset of a tensor {@link #allocate} made in this pass. */

@@ -183,19 +183,8 @@ public final class OpenClBackend implements Backend {
         Tensor y = elementwise(input, new int[] {in[0], in[1], out.d(), out.h(), out.w()}, k -> {
             k.op = DeviceKernel.POOL;
             k.fn = fn;
-            geometry(k, in, out);
-            k.kd = spec.kernel().d();
-            k.kh = spec.kernel().h();
-            k.kw = spec.kernel().w();
-            k.sd = spec.stride().d();
-            k.sh = spec.stride().h();
-            k.sw = spec.stride().w();
-            k.pd = spec.padding().d();
-            k.ph = spec.padding().h();
-            k.pw = spec.padding().w();
-            k.dd = spec.dilation().d();
-            k.dh = spec.dilation().h();
-            k.dw = spec.dilation().w();
+            OclDevice.geometry(k, new Dims3(in[2], in[3], in[4]), out);
+            OclDevice.window(k, spec.kernel(), spec.stride(), spec.padding(), spec.dilation());
             k.countIncludePad = spec.countIncludePad() ? 1 : 0;
             k.divisorOverride = spec.divisorOverride();
             k.lowest = Float.NEGATIVE_INFINITY;
@@ -208,18 +197,9 @@ public final class OpenClBackend implements Backend {
         Tensor y = elementwise(input, new int[] {in[0], in[1], out.d(), out.h(), out.w()}, k -> {
             k.op = DeviceKernel.POOL;
             k.fn = 2;
-            geometry(k, in, out);
+            OclDevice.geometry(k, new Dims3(in[2], in[3], in[4]), out);
         });
         return OpShapes.unbatched(y, input);
-    }
-
-    private static void geometry(DeviceKernel k, int[] in, Dims3 out) {
-        k.inD = in[2];
-        k.inH = in[3];
-        k.inW = in[4];
-        k.outD = out.d();
-        k.outH = out.h();
-        k.outW = out.w();
     }
 
     /** Batch norm as {@code x * scale + shift} per channel, both folded once from the statistics. */
@@ -366,28 +346,13 @@ public final class OpenClBackend implements Backend {
                 k.wOff = w.offset;
                 k.bOff = b == null ? 0 : b.offset;
                 k.cin = s.c();
-                k.inD = s.id();
-                k.inH = s.ih();
-                k.inW = s.iw();
                 k.cout = s.o();
                 k.cinG = s.cg();
                 k.coutG = s.og();
-                k.kd = s.kd();
-                k.kh = s.kh();
-                k.kw = s.kw();
                 k.g = s.g();
-                k.outD = s.out().d();
-                k.outH = s.out().h();
-                k.outW = s.out().w();
-                k.sd = d.spec().stride().d();
-                k.sh = d.spec().stride().h();
-                k.sw = d.spec().stride().w();
-                k.pd = d.spec().padding().d();
-                k.ph = d.spec().padding().h();
-                k.pw = d.spec().padding().w();
-                k.dd = d.spec().dilation().d();
-                k.dh = d.spec().dilation().h();
-                k.dw = d.spec().dilation().w();
+                OclDevice.geometry(k, new Dims3(s.id(), s.ih(), s.iw()), s.out());
+                OclDevice.window(k, new Dims3(s.kd(), s.kh(), s.kw()), d.spec().stride(), d.spec().padding(),
+                        d.spec().dilation());
                 k.hasMask = mask == null ? 0 : 1;
                 k.hasBias = b == null ? 0 : 1;
                 k.total = y.numel();
@@ -436,7 +401,7 @@ public final class OpenClBackend implements Backend {
         int[] out = plan[1];
         return elementwise(x, out, k -> {
             k.op = DeviceKernel.PAD;
-            geometry(k, in, new Dims3(out[2], out[3], out[4]));
+            OclDevice.geometry(k, new Dims3(in[2], in[3], in[4]), new Dims3(out[2], out[3], out[4]));
             k.pd = plan[0][0];
             k.ph = plan[0][1];
             k.pw = plan[0][2];

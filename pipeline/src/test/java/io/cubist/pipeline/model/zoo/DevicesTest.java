@@ -54,7 +54,8 @@ class DevicesTest {
         return FamilyGoldenTest.describe(c).build().load(c.readWeights());
     }
 
-    private static void close(PreparedModel.Output want, PreparedModel.Output got, String what) {
+    /** Features and logits within 1e-5 of {@code want}'s (relative to their largest), the difference printed. */
+    static void close(PreparedModel.Output want, PreparedModel.Output got, String what) {
         for (String k : List.of("features", "logits")) {
             Tensor a = k.equals("features") ? want.features() : want.logits();
             Tensor b = k.equals("features") ? got.features() : got.logits();

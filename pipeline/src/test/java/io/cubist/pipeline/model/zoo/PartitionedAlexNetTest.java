@@ -35,16 +35,6 @@ class PartitionedAlexNetTest {
         return FamilyGoldenTest.describe(CASE).build().load(CASE.readWeights());
     }
 
-    private static void assertSame(PreparedModel.Output want, PreparedModel.Output got, String what) {
-        for (String k : List.of("features", "logits")) {
-            Tensor a = k.equals("features") ? want.features() : want.logits();
-            Tensor b = k.equals("features") ? got.features() : got.logits();
-            double err = a.maxAbsDiff(b);
-            assertTrue(err <= 1e-5 * Math.max(1, a.maxAbs()), what + " " + k + ": max difference " + err
-                    + " from one device");
-        }
-    }
-
     private static void partitioned(Backend first, Backend second, String what) {
         Tensor clips = CASE.readClips();
         Model m = model();
@@ -55,7 +45,7 @@ class PartitionedAlexNetTest {
         DevicePlan plan = DevicePlan.of(List.of(new DevicePlan.Slot("first", first, 1),
                 new DevicePlan.Slot("second", second, 1)));
         PreparedModel.Output split = m.prepare(plan).forward(clips);
-        assertSame(single, split, what);
+        DevicesTest.close(single, split, what);
         ModelGoldenTest.check(CASE + " split over " + what, CASE.readExpected(), "logits", split.logits());
         assertEquals(BYTES_PER_CLIP, plan.bytesMoved() / clips.dim(0), what + ": bytes moved per clip");
     }
