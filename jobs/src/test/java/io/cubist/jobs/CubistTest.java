@@ -124,6 +124,20 @@ class CubistTest {
         assertEquals(io.cubist.pipeline.clip.TailPolicy.PAD_LAST, small.tail());
         assertEquals(1, small.kernelThreads());
 
+        // the engine request: devices and options reach the executors' settings; a wrong option fails here
+        ExtractOptions two = Cubist.options().input("v").output("o").devices("opencl:0, opencl:1")
+                .engineOption("winograd", "f2").build();
+        assertEquals(List.of("opencl:0", "opencl:1"), two.work().devices());
+        assertEquals(java.util.Map.of("winograd", "f2"), two.work().engineOptions());
+        assertEquals(List.of("opencl:0", "opencl:1"), two.work().engine().devices());
+        IllegalArgumentException option = assertThrows(IllegalArgumentException.class,
+                () -> Cubist.options().engineOption("winograd", "f3"));
+        assertTrue(option.getMessage().contains("winograd must be one of true, f4, f2, false"), option.getMessage());
+        io.cubist.ml.VideoFeatureExtractor stage = new io.cubist.ml.VideoFeatureExtractor().setDevices("all")
+                .setEngineOptions("pack=false, winograd=false");
+        assertEquals(List.of("all"), stage.settings().devices());
+        assertEquals(java.util.Map.of("pack", "false", "winograd", "false"), stage.settings().engineOptions());
+
         String tmp = Cubist.options().input("v").build().output();
         assertTrue(tmp.startsWith(System.getProperty("java.io.tmpdir")) && tmp.contains("cubist-features-"), tmp);
 
