@@ -28,6 +28,8 @@ final class BackendsCommand implements Command {
     @Override
     public int run(Flags flags) {
         System.out.println(Backends.describeAll());
+        System.out.println("cpu engine on " + io.cubist.kernels.backend.cpu.CpuInfo.HOST.describe() + "; blocking "
+                + io.cubist.kernels.backend.cpu.CpuInfo.HOST.blocking());
         return 0;
     }
 }

@@ -3,6 +3,7 @@ package io.cubist.jobs.cli;
 import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.EngineRequest;
 import io.cubist.kernels.backend.Traffic;
+import io.cubist.kernels.backend.cpu.CpuInfo;
 import io.cubist.kernels.backend.opencl.OpenClBackend;
 import io.cubist.kernels.bench.FmaPeak;
 import io.cubist.kernels.bench.LayerSpec;
@@ -236,6 +237,9 @@ final class BenchCommand implements Command {
         r.put("peak_gflops", peak.gflops());
         r.put("fraction_of_peak", gflops == null ? null : gflops / peak.gflops());
         r.put("vector_bits", peak.lanes() * 32);
+        // what the cpu engine found the processor to be, and the blocking it chose from that
+        r.put("cpu", CpuInfo.HOST.describe());
+        r.put("cpu_blocking", CpuInfo.HOST.blocking());
         r.put("java", Runtime.version().toString());
         return r;
     }
@@ -259,6 +263,8 @@ final class BenchCommand implements Command {
         } else {
             line(b, "throughput", fmt("%.2f GB/s (input + output)", (Double) r.get("gb_per_s")));
         }
+        line(b, "cpu", CpuInfo.HOST.describe());
+        line(b, "blocking", CpuInfo.HOST.blocking().toString());
         line(b, "peak", fmt("%.1f GFLOP/s (FMA loop on %d threads, %d-bit vectors, %.2f s)", peak.gflops(),
                 peak.threads(), peak.lanes() * 32, peak.seconds()));
         if (r.get("fraction_of_peak") instanceof Double f) {

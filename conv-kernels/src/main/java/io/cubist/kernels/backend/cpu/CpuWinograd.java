@@ -50,11 +50,15 @@ final class CpuWinograd extends CpuPreparedConv {
     /** Fewest F(4x4) tiles per call for F(4x4) to be used. */
     private static final int F4_MIN_TILES = 256;
     /**
-     * Floats of one task's products: 2 MB, the size of a core's L2 here. Measured (2 threads, alternating runs): 512
-     * KB chunks ran 64 channels at 56x56 1.3x and 256 channels at 14x14 1.4x slower (the weights are read again for
-     * every chunk); 4 and 8 MB were no faster.
+     * Floats of one task's products: the size of a core's L2 as the engine finds it ({@link CpuInfo}; from 512 KB to
+     * 4 MB). Measured with a 2 MB L2 (2 threads, alternating runs): 512 KB chunks ran 64 channels at 56x56 1.3x and 256
+     * channels at 14x14 1.4x slower (the weights are read again for every chunk); 4 and 8 MB were no faster.
      */
-    private static final long CHUNK_FLOATS = 1L << 19;
+    private static final long CHUNK_FLOATS = chunkFloats(CpuInfo.HOST);
+
+    static long chunkFloats(CpuInfo cpu) {
+        return Math.max(1L << 17, Math.min(1L << 20, cpu.l2Bytes() / 4));
+    }
 
     private final int groups;
     private final int mG;

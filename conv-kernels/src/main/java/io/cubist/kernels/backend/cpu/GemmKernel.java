@@ -4,11 +4,13 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register-blocked FMA micro-kernel of the CPU engine's implicit GEMM: a {@value #MR} x {@code NR} block of
- * outputs ({@code NR} = 3 vectors of the preferred species: 48 floats with 512-bit vectors) held in 24 vector
- * registers while the reduction runs. Accumulators are locals, never an array (arrays of vectors box them).
- * 8 x 3 rather than 12 x 2: the same FMAs per k with 11 loads and broadcasts instead of 14, and the channel
- * counts of video networks (multiples of 8) fill every row block.
+ * The register-blocked FMA micro-kernel of the CPU engine's implicit GEMM: an {@code MR} x {@code NR} block of outputs
+ * ({@code NR} = 3 vectors of the preferred species: 48 floats with 512-bit vectors, 24 with 256-bit) held in
+ * vector registers while the reduction runs. Accumulators are locals, never an array (arrays of vectors box them).
+ * The shape is the processor's ({@link CpuInfo}): 8 x 3 where it has 32 vector registers (AVX-512: 24
+ * accumulators, 3 loads and a broadcast; the same FMAs per k as 12 x 2 with 11 loads and broadcasts instead of 14),
+ * 4 x 3 where it has 16 (AVX2: 12 accumulators + 3 loads + 1 broadcast = 16, none spilled). Video networks'
+ * channel counts (multiples of 8) fill every row block of either.
  *
  * <p>The B operand is implicit: row {@code k} of B is the input buffer read at {@code offs[k] + n}, so no im2col
  * copy exists. A is packed {@code [k][MR]}: one broadcast per row per k.
@@ -17,8 +19,8 @@ final class GemmKernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Floats per vector. */
     static final int L = S.length();
-    /** Rows (output channels) per micro-tile. */
-    static final int MR = 8;
+    /** Rows (output channels) per micro-tile: as many as the processor's vector registers hold. */
+    static final int MR = CpuInfo.HOST.vectorRegisters() >= 32 ? 8 : 4;
     /** Columns (output positions) per micro-tile. */
     static final int NR = 3 * L;
 
@@ -31,6 +33,29 @@ final class GemmKernel {
      */
     static void tile(float[] a, int aOff, float[] x, int[] offs, int k0, int k1, int n0, float[] c, int cOff,
                      int ldc, boolean accumulate) {
+        if (MR == 8) {
+            tile8(a, aOff, x, offs, k0, k1, n0, c, cOff, ldc, accumulate);
+        } else {
+            tile4(a, aOff, x, offs, k0, k1, n0, c, cOff, ldc, accumulate);
+        }
+    }
+
+    /**
+     * {@link #tile} for a packed panel: row {@code k} of B at {@code x[start + k * stride]}, {@code k < kCount}. No
+     * offset table to read per k (measured 10-15% faster in isolation).
+     */
+    static void tilePanel(float[] a, int aOff, float[] x, int start, int stride, int kCount, float[] c, int cOff,
+                          int ldc, boolean accumulate) {
+        if (MR == 8) {
+            tilePanel8(a, aOff, x, start, stride, kCount, c, cOff, ldc, accumulate);
+        } else {
+            tilePanel4(a, aOff, x, start, stride, kCount, c, cOff, ldc, accumulate);
+        }
+    }
+
+    /** {@link #tile} with 8 rows. */
+    private static void tile8(float[] a, int aOff, float[] x, int[] offs, int k0, int k1, int n0, float[] c,
+                              int cOff, int ldc, boolean accumulate) {
         // accumulators start at zero and the old tile is added at the end: loading it under a condition would make
         // each accumulator a phi that C2 may keep boxed (measured 2-10x slower)
         FloatVector z = FloatVector.zero(S);
@@ -43,7 +68,7 @@ final class GemmKernel {
         FloatVector c6_0 = z, c6_1 = z, c6_2 = z;
         FloatVector c7_0 = z, c7_1 = z, c7_2 = z;
         int ao = aOff;
-        for (int k = k0; k < k1; k++, ao += MR) {
+        for (int k = k0; k < k1; k++, ao += 8) {
             int xo = offs[k] + n0;
             FloatVector x0 = FloatVector.fromArray(S, x, xo);
             FloatVector x1 = FloatVector.fromArray(S, x, xo + L);
@@ -135,12 +160,9 @@ final class GemmKernel {
         }
     }
 
-    /**
-     * {@link #tile} for a packed panel: row {@code k} of B at {@code x[start + k * stride]}, {@code k < kCount}. No
-     * offset table to read per k (measured 10-15% faster in isolation).
-     */
-    static void tilePanel(float[] a, int aOff, float[] x, int start, int stride, int kCount, float[] c, int cOff,
-                          int ldc, boolean accumulate) {
+    /** {@link #tilePanel} with 8 rows. */
+    private static void tilePanel8(float[] a, int aOff, float[] x, int start, int stride, int kCount, float[] c,
+                                   int cOff, int ldc, boolean accumulate) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c0_0 = z, c0_1 = z, c0_2 = z;
         FloatVector c1_0 = z, c1_1 = z, c1_2 = z;
@@ -152,7 +174,7 @@ final class GemmKernel {
         FloatVector c7_0 = z, c7_1 = z, c7_2 = z;
         int ao = aOff;
         int xo = start;
-        for (int k = 0; k < kCount; k++, ao += MR, xo += stride) {
+        for (int k = 0; k < kCount; k++, ao += 8, xo += stride) {
             FloatVector x0 = FloatVector.fromArray(S, x, xo);
             FloatVector x1 = FloatVector.fromArray(S, x, xo + L);
             FloatVector x2 = FloatVector.fromArray(S, x, xo + 2 * L);
@@ -243,6 +265,129 @@ final class GemmKernel {
         }
     }
 
+    /** {@link #tile} with 4 rows. */
+    private static void tile4(float[] a, int aOff, float[] x, int[] offs, int k0, int k1, int n0, float[] c,
+                              int cOff, int ldc, boolean accumulate) {
+        // accumulators start at zero and the old tile is added at the end: loading it under a condition would make
+        // each accumulator a phi that C2 may keep boxed (measured 2-10x slower)
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z, c0_2 = z;
+        FloatVector c1_0 = z, c1_1 = z, c1_2 = z;
+        FloatVector c2_0 = z, c2_1 = z, c2_2 = z;
+        FloatVector c3_0 = z, c3_1 = z, c3_2 = z;
+        int ao = aOff;
+        for (int k = k0; k < k1; k++, ao += 4) {
+            int xo = offs[k] + n0;
+            FloatVector x0 = FloatVector.fromArray(S, x, xo);
+            FloatVector x1 = FloatVector.fromArray(S, x, xo + L);
+            FloatVector x2 = FloatVector.fromArray(S, x, xo + 2 * L);
+            FloatVector w;
+            w = FloatVector.broadcast(S, a[ao + 0]);
+            c0_0 = w.fma(x0, c0_0);
+            c0_1 = w.fma(x1, c0_1);
+            c0_2 = w.fma(x2, c0_2);
+            w = FloatVector.broadcast(S, a[ao + 1]);
+            c1_0 = w.fma(x0, c1_0);
+            c1_1 = w.fma(x1, c1_1);
+            c1_2 = w.fma(x2, c1_2);
+            w = FloatVector.broadcast(S, a[ao + 2]);
+            c2_0 = w.fma(x0, c2_0);
+            c2_1 = w.fma(x1, c2_1);
+            c2_2 = w.fma(x2, c2_2);
+            w = FloatVector.broadcast(S, a[ao + 3]);
+            c3_0 = w.fma(x0, c3_0);
+            c3_1 = w.fma(x1, c3_1);
+            c3_2 = w.fma(x2, c3_2);
+        }
+        if (accumulate) {
+            c0_0.add(FloatVector.fromArray(S, c, cOff + 0 * ldc)).intoArray(c, cOff + 0 * ldc);
+            c0_1.add(FloatVector.fromArray(S, c, cOff + 0 * ldc + L)).intoArray(c, cOff + 0 * ldc + L);
+            c0_2.add(FloatVector.fromArray(S, c, cOff + 0 * ldc + 2 * L)).intoArray(c, cOff + 0 * ldc + 2 * L);
+            c1_0.add(FloatVector.fromArray(S, c, cOff + 1 * ldc)).intoArray(c, cOff + 1 * ldc);
+            c1_1.add(FloatVector.fromArray(S, c, cOff + 1 * ldc + L)).intoArray(c, cOff + 1 * ldc + L);
+            c1_2.add(FloatVector.fromArray(S, c, cOff + 1 * ldc + 2 * L)).intoArray(c, cOff + 1 * ldc + 2 * L);
+            c2_0.add(FloatVector.fromArray(S, c, cOff + 2 * ldc)).intoArray(c, cOff + 2 * ldc);
+            c2_1.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + L)).intoArray(c, cOff + 2 * ldc + L);
+            c2_2.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + 2 * L)).intoArray(c, cOff + 2 * ldc + 2 * L);
+            c3_0.add(FloatVector.fromArray(S, c, cOff + 3 * ldc)).intoArray(c, cOff + 3 * ldc);
+            c3_1.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + L)).intoArray(c, cOff + 3 * ldc + L);
+            c3_2.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + 2 * L)).intoArray(c, cOff + 3 * ldc + 2 * L);
+        } else {
+            c0_0.intoArray(c, cOff + 0 * ldc);
+            c0_1.intoArray(c, cOff + 0 * ldc + L);
+            c0_2.intoArray(c, cOff + 0 * ldc + 2 * L);
+            c1_0.intoArray(c, cOff + 1 * ldc);
+            c1_1.intoArray(c, cOff + 1 * ldc + L);
+            c1_2.intoArray(c, cOff + 1 * ldc + 2 * L);
+            c2_0.intoArray(c, cOff + 2 * ldc);
+            c2_1.intoArray(c, cOff + 2 * ldc + L);
+            c2_2.intoArray(c, cOff + 2 * ldc + 2 * L);
+            c3_0.intoArray(c, cOff + 3 * ldc);
+            c3_1.intoArray(c, cOff + 3 * ldc + L);
+            c3_2.intoArray(c, cOff + 3 * ldc + 2 * L);
+        }
+    }
+
+    /** {@link #tilePanel} with 4 rows. */
+    private static void tilePanel4(float[] a, int aOff, float[] x, int start, int stride, int kCount, float[] c,
+                                   int cOff, int ldc, boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z, c0_2 = z;
+        FloatVector c1_0 = z, c1_1 = z, c1_2 = z;
+        FloatVector c2_0 = z, c2_1 = z, c2_2 = z;
+        FloatVector c3_0 = z, c3_1 = z, c3_2 = z;
+        int ao = aOff;
+        int xo = start;
+        for (int k = 0; k < kCount; k++, ao += 4, xo += stride) {
+            FloatVector x0 = FloatVector.fromArray(S, x, xo);
+            FloatVector x1 = FloatVector.fromArray(S, x, xo + L);
+            FloatVector x2 = FloatVector.fromArray(S, x, xo + 2 * L);
+            FloatVector w;
+            w = FloatVector.broadcast(S, a[ao + 0]);
+            c0_0 = w.fma(x0, c0_0);
+            c0_1 = w.fma(x1, c0_1);
+            c0_2 = w.fma(x2, c0_2);
+            w = FloatVector.broadcast(S, a[ao + 1]);
+            c1_0 = w.fma(x0, c1_0);
+            c1_1 = w.fma(x1, c1_1);
+            c1_2 = w.fma(x2, c1_2);
+            w = FloatVector.broadcast(S, a[ao + 2]);
+            c2_0 = w.fma(x0, c2_0);
+            c2_1 = w.fma(x1, c2_1);
+            c2_2 = w.fma(x2, c2_2);
+            w = FloatVector.broadcast(S, a[ao + 3]);
+            c3_0 = w.fma(x0, c3_0);
+            c3_1 = w.fma(x1, c3_1);
+            c3_2 = w.fma(x2, c3_2);
+        }
+        if (accumulate) {
+            c0_0.add(FloatVector.fromArray(S, c, cOff + 0 * ldc)).intoArray(c, cOff + 0 * ldc);
+            c0_1.add(FloatVector.fromArray(S, c, cOff + 0 * ldc + L)).intoArray(c, cOff + 0 * ldc + L);
+            c0_2.add(FloatVector.fromArray(S, c, cOff + 0 * ldc + 2 * L)).intoArray(c, cOff + 0 * ldc + 2 * L);
+            c1_0.add(FloatVector.fromArray(S, c, cOff + 1 * ldc)).intoArray(c, cOff + 1 * ldc);
+            c1_1.add(FloatVector.fromArray(S, c, cOff + 1 * ldc + L)).intoArray(c, cOff + 1 * ldc + L);
+            c1_2.add(FloatVector.fromArray(S, c, cOff + 1 * ldc + 2 * L)).intoArray(c, cOff + 1 * ldc + 2 * L);
+            c2_0.add(FloatVector.fromArray(S, c, cOff + 2 * ldc)).intoArray(c, cOff + 2 * ldc);
+            c2_1.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + L)).intoArray(c, cOff + 2 * ldc + L);
+            c2_2.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + 2 * L)).intoArray(c, cOff + 2 * ldc + 2 * L);
+            c3_0.add(FloatVector.fromArray(S, c, cOff + 3 * ldc)).intoArray(c, cOff + 3 * ldc);
+            c3_1.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + L)).intoArray(c, cOff + 3 * ldc + L);
+            c3_2.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + 2 * L)).intoArray(c, cOff + 3 * ldc + 2 * L);
+        } else {
+            c0_0.intoArray(c, cOff + 0 * ldc);
+            c0_1.intoArray(c, cOff + 0 * ldc + L);
+            c0_2.intoArray(c, cOff + 0 * ldc + 2 * L);
+            c1_0.intoArray(c, cOff + 1 * ldc);
+            c1_1.intoArray(c, cOff + 1 * ldc + L);
+            c1_2.intoArray(c, cOff + 1 * ldc + 2 * L);
+            c2_0.intoArray(c, cOff + 2 * ldc);
+            c2_1.intoArray(c, cOff + 2 * ldc + L);
+            c2_2.intoArray(c, cOff + 2 * ldc + 2 * L);
+            c3_0.intoArray(c, cOff + 3 * ldc);
+            c3_1.intoArray(c, cOff + 3 * ldc + L);
+            c3_2.intoArray(c, cOff + 3 * ldc + 2 * L);
+        }
+    }
     /**
      * One row of the tile: {@code c[cOff + j] (+)= sum over k of a[aOff + (k-k0)*MR] * x[offs[k] + n0 + j]} for
      * {@code j < NR}. For thin problems (depthwise: one output channel per group) where an MR-row tile would be mostly
