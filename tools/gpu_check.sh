@@ -38,7 +38,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT/lib" "$OUT/check"
 
 # the runtime: only the modules the engine and the CLI's bench/devices use (Aparapi's java.desktop is its debug viewer)
-jlink --add-modules java.base,java.logging,jdk.incubator.vector,jdk.unsupported --strip-debug --no-header-files \
+jlink --add-modules java.base,java.logging,java.management,jdk.management,jdk.incubator.vector,jdk.unsupported --strip-debug --no-header-files \
   --no-man-pages --compress=2 --output "$OUT/runtime" 2>/dev/null
 
 cp "$ROOT/conv-kernels/target/cubist-conv-kernels-0.1.0-SNAPSHOT.jar" "$ROOT/pipeline/target/cubist-pipeline-0.1.0-SNAPSHOT.jar" \

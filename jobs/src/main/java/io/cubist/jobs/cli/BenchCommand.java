@@ -227,6 +227,9 @@ final class BenchCommand implements Command {
         r.put("ms_median", median);
         r.put("ms_min", t.minMs());
         r.put("ms_all", t.allMs());
+        // the process's CPU time per run and the share of the threads' cores it kept busy (a busy machine shows here)
+        r.put("cpu_ms_per_run", Double.isNaN(t.cpuMsPerRun()) ? null : t.cpuMsPerRun());
+        r.put("cpu_busy", Double.isNaN(t.cpuBusy(threads)) ? null : t.cpuBusy(threads));
         if (!flags.has("layer")) {
             // a model's throughput: clips of the batch per second of the median forward pass
             r.put("clips_per_sec", flags.positiveInt("batch", 1) / (median / 1e3));
@@ -254,6 +257,10 @@ final class BenchCommand implements Command {
         line(b, "threads", r.get("threads").toString());
         line(b, "time", fmt("%.3f ms median, %.3f ms min (%d runs after %d warmup)", t.medianMs(), t.minMs(),
                 t.runs(), t.warmup()));
+        if (r.get("cpu_busy") instanceof Double busy) {
+            line(b, "cpu", fmt("%.1f ms per run, the %s threads busy %.0f%% of the time", t.cpuMsPerRun(),
+                    r.get("threads"), 100 * busy));
+        }
         if (r.get("clips_per_sec") instanceof Double c) {
             line(b, "clips/s", fmt("%.2f", c));
         }
@@ -263,7 +270,7 @@ final class BenchCommand implements Command {
         } else {
             line(b, "throughput", fmt("%.2f GB/s (input + output)", (Double) r.get("gb_per_s")));
         }
-        line(b, "cpu", CpuInfo.HOST.describe());
+        line(b, "processor", CpuInfo.HOST.describe());
         line(b, "blocking", CpuInfo.HOST.blocking().toString());
         line(b, "peak", fmt("%.1f GFLOP/s (FMA loop on %d threads, %d-bit vectors, %.2f s)", peak.gflops(),
                 peak.threads(), peak.lanes() * 32, peak.seconds()));

@@ -36,7 +36,8 @@ class BenchCommandTest {
         assertEquals(1, line.lines().count(), r.out());
         Map<String, Object> j = Json.parseObject(line);
         for (String k : List.of("layer", "input_shape", "output_shape", "backend", "threads", "ms_median", "ms_min",
-                "gflops", "peak_gflops", "fraction_of_peak", "runs")) {
+                "gflops", "peak_gflops", "fraction_of_peak", "runs", "cpu_ms_per_run", "cpu_busy", "cpu",
+                "cpu_blocking")) {
             assertTrue(j.containsKey(k), k + " missing from " + line);
         }
         assertEquals("Conv3d(2, 3, kernel_size=[3, 3, 3], padding=[1, 1, 1])", j.get("layer"));
