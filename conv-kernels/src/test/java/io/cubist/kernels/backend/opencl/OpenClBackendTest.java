@@ -202,4 +202,43 @@ class OpenClBackendTest {
             assertTrue(o.rank() > 10, "rank " + o.rank());
         }
     }
+
+    @Test
+    void aPassThatOutgrowsTheArenaGrowsItAndRunsAgain() {
+        // 3 x 4M floats (input, two outputs) do not fit the first 32 MiB arena
+        Tensor x = Tensor.random(61, 4, 1024, 1024);
+        io.cubist.kernels.backend.Traffic before = ocl.traffic();
+        Tensor y = ocl.pass(() -> {
+            Tensor r = ocl.relu(ocl.sigmoid(x));
+            r.data();
+            return r;
+        });
+        io.cubist.kernels.backend.Traffic t = ocl.traffic().minus(before);
+        close("relu(sigmoid(x)) after the arena grew", REF.relu(REF.sigmoid(x)), y);
+        assertTrue(t.bufferBytes() >= 4L * 3 * x.numel(), "the arena was made again, larger: " + t);
+        // the clip went up once per attempt and the result came down once
+        assertEquals(4L * x.numel(), t.bytesFromDevice());
+        assertEquals(0, t.bytesToDevice() % (4L * x.numel()));
+        // the next pass of that size fits at once: one upload, no new buffer
+        io.cubist.kernels.backend.Traffic again = ocl.traffic();
+        ocl.pass(() -> ocl.relu(ocl.sigmoid(x)).data());
+        io.cubist.kernels.backend.Traffic t2 = ocl.traffic().minus(again);
+        assertEquals(4L * x.numel(), t2.bytesToDevice());
+        assertEquals(0, t2.bufferBytes());
+    }
+
+    @Test
+    void aDeviceTensorReadAfterItsPassIsAClearError() {
+        Tensor x = Tensor.random(62, 2, 3, 4);
+        Tensor kept = ocl.pass(() -> ocl.relu(x)); // not read inside the pass
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                kept::data);
+        assertTrue(e.getMessage().contains("after its forward pass ended"), e.getMessage());
+        Tensor read = ocl.pass(() -> {
+            Tensor r = ocl.relu(x);
+            r.data();
+            return r;
+        });
+        close("relu read inside its pass", REF.relu(x), read);
+    }
 }
