@@ -83,7 +83,10 @@ public final class Backends {
         for (Map.Entry<BackendProvider, Device> t : targets) {
             BackendProvider p = t.getKey();
             Device d = t.getValue();
-            String key = p.name() + "|" + d.id() + "|" + request.threadBudget() + "|" + new TreeMap<>(request.options());
+            // the settings an engine takes make it another engine; others' options do not
+            TreeMap<String, String> own = new TreeMap<>(request.options());
+            own.keySet().retainAll(p.options().keySet());
+            String key = p.name() + "|" + d.id() + "|" + request.threadBudget() + "|" + own;
             out.add(OPEN.computeIfAbsent(key, k -> p.open(request, d)));
         }
         return List.copyOf(out);

@@ -238,6 +238,20 @@ public final class OpShapes {
         return s;
     }
 
+    /**
+     * Checks a squeeze-and-excitation gate's operands: {@code scale} holds one value per sample and channel of
+     * {@code x [N, C, ...]}. Returns the elements each value scales (per sample and channel).
+     */
+    public static int checkScale(Tensor x, Tensor scale) {
+        int n = x.dim(0);
+        int c = x.dim(1);
+        if (scale.numel() != n * c) {
+            throw new IllegalArgumentException("scale " + Arrays.toString(scale.shape()) + " is not one value"
+                    + " per sample and channel of " + Arrays.toString(x.shape()));
+        }
+        return x.numel() / Math.max(1, n * c);
+    }
+
     /** Checks that {@code inputs} has the op's number of inputs. */
     public static void arity(OpSpec spec, Tensor[] inputs) {
         int n = spec.arity();

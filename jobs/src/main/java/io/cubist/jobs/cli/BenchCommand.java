@@ -138,7 +138,7 @@ final class BenchCommand implements Command {
             }
         }
 
-        List<Backend> engines = EmbedCommand.open(request);
+        List<Backend> engines = EngineFlags.open(request);
         Backend backend = engines.get(0);
         if (layer != null && engines.size() > 1) {
             throw new UsageException("bench: a single layer runs on one device; --devices with several goes with"
@@ -158,18 +158,22 @@ final class BenchCommand implements Command {
         }
         Timings t = Timings.measure(w, warmup, warmupSeconds(flags), runs);
         Map<String, Object> report = report(flags, w, engines, threads, t, peak);
-        // what crosses per clip, counted over one more run (the timed ones include nothing else to subtract)
-        Traffic before = EmbedCommand.traffic(engines);
+        // what crosses per clip, counted over one more run (the timed ones include nothing else to subtract); only
+        // where something crosses: an engine on a device, or several engines
+        Traffic before = EngineFlags.traffic(engines);
         long betweenBefore = w.bytesBetweenDevices();
-        w.run();
-        Traffic run = EmbedCommand.traffic(engines).minus(before);
         int clipsPerRun = layer != null ? shape[0] : flags.positiveInt("batch", 1);
-        if (run.launches() > 0) {
-            report.put("bytes_to_device_per_clip", run.bytesToDevice() / (double) clipsPerRun);
-            report.put("bytes_from_device_per_clip", run.bytesFromDevice() / (double) clipsPerRun);
-            report.put("launches_per_clip", run.launches() / (double) clipsPerRun);
-            report.put("weight_bytes", EmbedCommand.traffic(engines).weightBytes());
-            report.put("buffer_bytes", EmbedCommand.traffic(engines).bufferBytes());
+        if (before.launches() > 0 || engines.size() > 1) {
+            w.run();
+            Traffic after = EngineFlags.traffic(engines);
+            Traffic run = after.minus(before);
+            if (run.launches() > 0) {
+                report.put("bytes_to_device_per_clip", run.bytesToDevice() / (double) clipsPerRun);
+                report.put("bytes_from_device_per_clip", run.bytesFromDevice() / (double) clipsPerRun);
+                report.put("launches_per_clip", run.launches() / (double) clipsPerRun);
+                report.put("weight_bytes", after.weightBytes());
+                report.put("buffer_bytes", after.bufferBytes());
+            }
         }
         if (backend instanceof OpenClBackend ocl && engines.size() == 1) {
             // the device's own FMA peak, measured by this process beside the CPU's
@@ -279,8 +283,8 @@ final class BenchCommand implements Command {
         }
         if (r.get("launches_per_clip") instanceof Double l) {
             line(b, "per clip", fmt("%.0f bytes to the device, %.0f from it, %.1f launches (weights %d bytes,"
-                    + " once)", (Double) r.get("bytes_to_device_per_clip"), (Double) r.get("bytes_from_device_per_clip"),
-                    l, (Long) r.get("weight_bytes")));
+                    + " once)", (Double) r.get("bytes_to_device_per_clip"),
+                    (Double) r.get("bytes_from_device_per_clip"), l, (Long) r.get("weight_bytes")));
         }
         if (r.get("device_peak_gflops") instanceof Double dp) {
             line(b, "device peak", fmt("%.1f GFLOP/s (FMA chains on %s)", dp, r.get("device")));

@@ -1,7 +1,6 @@
 package io.cubist.jobs.cli;
 
 import io.cubist.kernels.backend.Backend;
-import io.cubist.kernels.backend.Backends;
 import io.cubist.kernels.backend.EngineRequest;
 import io.cubist.kernels.backend.Traffic;
 import io.cubist.kernels.backend.cpu.CpuBackend;
@@ -105,7 +104,7 @@ final class EmbedCommand implements Command {
                 && request.devices().stream().noneMatch(d -> d.equals(CpuBackend.NAME) || d.equals("all"))) {
             throw new UsageException("embed: --threads applies to the cpu backend, not '" + request.backend() + "'");
         }
-        List<Backend> engines = open(request);
+        List<Backend> engines = EngineFlags.open(request);
         List<String> layers = flags.has("layer") ? List.of(flags.get("layer", "").split(",")) : List.of();
         LayerPool pool;
         try {
@@ -153,11 +152,11 @@ final class EmbedCommand implements Command {
             throw new UsageException("embed: " + e.getMessage());
         }
         long t1 = System.nanoTime();
-        Traffic before = traffic(engines);
+        Traffic before = EngineFlags.traffic(engines);
         Map<String, Tensor> result = crops == null ? run(prepared, clips, batch) : runViews(prepared, clips, batch,
                 crops);
         long t2 = System.nanoTime();
-        Traffic moved = traffic(engines).minus(before);
+        Traffic moved = EngineFlags.traffic(engines).minus(before);
         if (labels != null) {
             printTopK(result.get("logits"), labels, topK, views);
         }
@@ -185,27 +184,10 @@ final class EmbedCommand implements Command {
             int clipsRun = Math.max(1, n * views);
             System.err.printf(Locale.ROOT, "cubist embed: per clip: %d bytes to the device, %d bytes from it, %d"
                     + " kernel launches (weights: %d bytes, once)%n", moved.bytesToDevice() / clipsRun,
-                    moved.bytesFromDevice() / clipsRun, moved.launches() / clipsRun, traffic(engines).weightBytes());
+                    moved.bytesFromDevice() / clipsRun, moved.launches() / clipsRun,
+                    EngineFlags.traffic(engines).weightBytes());
         }
         return 0;
-    }
-
-    /** The engines a request names, or its error as a usage error. */
-    static List<Backend> open(EngineRequest request) {
-        try {
-            return Backends.openAll(request);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new UsageException(e.getMessage());
-        }
-    }
-
-    /** The engines' traffic, summed. */
-    static Traffic traffic(List<Backend> engines) {
-        Traffic t = Traffic.NONE;
-        for (Backend b : engines) {
-            t = t.plus(b.traffic());
-        }
-        return t;
     }
 
     /** The clips tensor: the only one in the file, or the one named {@code clips}; a float [N, 3, T, H, W]. */

@@ -1,7 +1,9 @@
 package io.cubist.jobs.cli;
 
+import io.cubist.kernels.backend.Backend;
 import io.cubist.kernels.backend.Backends;
 import io.cubist.kernels.backend.EngineRequest;
+import io.cubist.kernels.backend.Traffic;
 import java.util.List;
 
 /**
@@ -53,5 +55,23 @@ final class EngineFlags {
                                       and models without grouped layers split each batch across them
                   --engine-option K=V an engine setting (repeatable): winograd=true|f4|f2|false, pack=true|false"""
                 .formatted(String.join("|", Backends.names()));
+    }
+
+    /** The engines a request names, or its error as a usage error. */
+    static List<Backend> open(EngineRequest request) {
+        try {
+            return Backends.openAll(request);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    /** The engines' traffic, summed. */
+    static Traffic traffic(List<Backend> engines) {
+        Traffic t = Traffic.NONE;
+        for (Backend b : engines) {
+            t = t.plus(b.traffic());
+        }
+        return t;
     }
 }

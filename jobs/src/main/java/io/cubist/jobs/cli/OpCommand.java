@@ -52,7 +52,7 @@ final class OpCommand implements Command {
         Path specPath = flags.inputFile("spec");
         Path in = flags.inputFile("in");
         Path out = Path.of(flags.required("out"));
-        Backend backend = EmbedCommand.open(EngineFlags.request(flags)).get(0);
+        Backend backend = EngineFlags.open(EngineFlags.request(flags)).get(0);
         String spec = Files.readString(specPath);
         Map<String, Tensor> tensors = SafeTensors.read(in).getAll();
         Tensor y;

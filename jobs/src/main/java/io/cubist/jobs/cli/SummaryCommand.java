@@ -76,7 +76,7 @@ final class SummaryCommand implements Command {
         System.out.println(net.summary(in).format());
         System.out.println("(the names --layer takes: cubist summary --model " + model + " --layers)");
         if (flags.has("devices")) {
-            List<Backend> engines = EmbedCommand.open(EngineFlags.request(flags));
+            List<Backend> engines = EngineFlags.open(EngineFlags.request(flags));
             Model m = net.load(RandomWeights.torchvisionInit(net.stateDict(), ModelZoo.RANDOM_SEED));
             PreparedModel p = m.prepare(engines, List.of(), LayerPool.AVG);
             System.out.println();

@@ -128,7 +128,6 @@ public final class Model {
         if (network.head() != null) {
             h = Op.prepare(Fusion.fuse(network.head().lower(weights, network.headName())), plan.primary());
         }
-        return new PreparedModel(network, plan.backends(), b, h, List.of(), LayerPool.AVG, Taps.NONE)
-                .withPlan(plan);
+        return new PreparedModel(network, plan.backends(), b, h, List.of(), LayerPool.AVG, Taps.NONE, plan, null);
     }
 }

@@ -41,15 +41,22 @@ public final class PreparedModel {
     private final LayerPool pool;
     private final Taps taps;
     /** The devices' plan when the model runs on several, else null. */
-    private DevicePlan plan;
+    private final DevicePlan plan;
     /** Data-parallel: one copy per device, each batch split among them by the plan's speeds; else null. */
-    private List<PreparedModel> copies;
-    private ExecutorService workers;
+    private final List<PreparedModel> copies;
+    /** Data-parallel: a thread per device past the first, which runs on the caller's; else null. */
+    private final ExecutorService workers;
     /** What this model's forward passes moved to and from devices and launched (weights not included). */
     private Traffic moved = Traffic.NONE;
 
     PreparedModel(Network network, List<Backend> engines, PreparedModule backbone, PreparedModule head,
                   List<String> layers, LayerPool pool, Taps taps) {
+        this(network, engines, backbone, head, layers, pool, taps, null, null);
+    }
+
+    /** A model over the devices of {@code plan}: split by groups, or data-parallel over {@code copies}. */
+    PreparedModel(Network network, List<Backend> engines, PreparedModule backbone, PreparedModule head,
+                  List<String> layers, LayerPool pool, Taps taps, DevicePlan plan, List<PreparedModel> copies) {
         this.network = network;
         this.engines = List.copyOf(new java.util.LinkedHashSet<>(engines));
         this.backend = this.engines.get(0);
@@ -58,11 +65,13 @@ public final class PreparedModel {
         this.layers = List.copyOf(layers);
         this.pool = pool;
         this.taps = taps;
-    }
-
-    PreparedModel withPlan(DevicePlan p) {
-        this.plan = p;
-        return this;
+        this.plan = plan;
+        this.copies = copies == null ? null : List.copyOf(copies);
+        this.workers = copies == null ? null : Executors.newFixedThreadPool(copies.size() - 1, r -> {
+            Thread t = new Thread(r, "cubist-device");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -73,15 +82,8 @@ public final class PreparedModel {
         PreparedModel first = copies.get(0);
         List<Backend> engines = new ArrayList<>();
         copies.forEach(c -> engines.addAll(c.engines));
-        PreparedModel m = new PreparedModel(first.network, engines, null, null, first.layers, first.pool, Taps.NONE);
-        m.plan = plan;
-        m.copies = List.copyOf(copies);
-        m.workers = Executors.newFixedThreadPool(copies.size() - 1, r -> {
-            Thread t = new Thread(r, "cubist-device");
-            t.setDaemon(true);
-            return t;
-        });
-        return m;
+        return new PreparedModel(first.network, engines, null, null, first.layers, first.pool, Taps.NONE, plan,
+                copies);
     }
 
     /** The devices' plan when the model runs on several ({@code --devices}), else null. */

@@ -92,16 +92,13 @@ final class CpuElementwise {
 
     /** {@code x * scale[n, c]}, then swish when {@code swish}: one vector pass per plane, planes over the threads. */
     static Tensor scaleChannels(Tensor x, Tensor scale, boolean swish, CpuThreads threads) {
+        int per = OpShapes.checkScale(x, scale);
         int n = x.dim(0);
         int c = x.dim(1);
-        if (scale.numel() != n * c) {
-            return ReferenceElementwise.scaleChannels(x, scale, swish); // its message names the shapes
-        }
         float[] a = x.data();
         float[] s = scale.data();
         Tensor result = Tensor.zeros(x.shape());
         float[] y = result.data();
-        int per = a.length / Math.max(1, n * c);
         threads.parallelFor(n * c, p -> {
             FloatVector k = FloatVector.broadcast(S, s[p]);
             FloatVector one = FloatVector.broadcast(S, 1f);

@@ -6,6 +6,8 @@ import io.cubist.kernels.device.Devices;
 import io.cubist.kernels.tensor.Dims3;
 import io.cubist.kernels.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -23,9 +25,9 @@ import com.aparapi.internal.kernel.KernelManager;
  *
  * <p>Every launch is pinned to the device (a {@link Range} bound to it; {@link KernelManager#setPreferredDevices}
  * names the OpenCL devices) and checked to have run there: Aparapi otherwise falls back to its Java thread pool
- * without a word; here that is an {@link IllegalStateException} naming the device. One pass at a time per device: a pass holds the device's
- * lock from start to end, and an op called outside a pass runs in a pass of its own whose result comes back to the
- * host before it ends.
+ * without a word; here that is an {@link IllegalStateException} naming the device. One pass at a time per device: a
+ * pass holds the device's lock from start to end, and an op called outside a pass runs in a pass of its own whose
+ * result comes back to the host before it ends. A host tensor goes up once per pass, however many ops read it.
  *
  * <p>Aparapi binds a buffer to each Java array and re-creates it, copying from the host array, when the array is
  * replaced or moved by the garbage collector. The arena is therefore never smaller than {@value #MIN_ARENA_BYTES}
@@ -102,10 +104,10 @@ final class OclDevice {
 
     private final List<Region> regions = new ArrayList<>();
     private boolean weightsDirty;
-    private float[] wts = new float[1];
-    private int[] tabs = new int[1];
 
     private float[] arena;
+    /** Where the host tensors uploaded in this pass are (by their host array): each goes up once. */
+    private final IdentityHashMap<float[], Integer> uploaded = new IdentityHashMap<>();
     private long pass;
     private boolean inPass;
     private int top;
@@ -206,8 +208,6 @@ final class OclDevice {
             }
         }
         // new arrays: Aparapi creates their buffers from them at the next launch, which is the upload
-        wts = nw;
-        tabs = nt;
         kernel.wts = nw;
         kernel.tabs = nt;
         weightBytes += 4L * (nw.length + nt.length);
@@ -234,6 +234,7 @@ final class OclDevice {
             while (true) {
                 pass++;
                 top = 0;
+                uploaded.clear();
                 inPass = true;
                 try {
                     return body.get();
@@ -244,6 +245,7 @@ final class OclDevice {
                     grow(full.needed);
                 } finally {
                     inPass = false;
+                    uploaded.clear();
                 }
             }
         } finally {
@@ -268,7 +270,7 @@ final class OclDevice {
     Tensor allocate(int... shape) {
         long n = Tensor.numel(shape);
         if (n > Integer.MAX_VALUE - 64) {
-            throw new IllegalArgumentException("tensor of shape " + java.util.Arrays.toString(shape)
+            throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape)
                     + " is too large");
         }
         long at = (top + ALIGN - 1L) / ALIGN * ALIGN;
@@ -279,14 +281,21 @@ final class OclDevice {
         return Tensor.resident(new Values(pass, (int) at, (int) n), shape);
     }
 
-    /** Where {@code t}'s values are in the arena: where they already are, else uploaded into it now. */
+    /**
+     * Where {@code t}'s values are in the arena: where they already are (made on this device in this pass, or
+     * uploaded earlier in it), else uploaded into it now.
+     */
     int place(Tensor t) {
         if (t.resident() instanceof Values v && v.device() == this && v.pass == pass) {
             return v.offset;
         }
-        Tensor dst = allocate(t.shape());
-        int off = ((Values) dst.resident()).offset;
         float[] src = t.data();
+        Integer done = uploaded.get(src);
+        if (done != null) {
+            return done;
+        }
+        int off = offset(allocate(t.shape()));
+        uploaded.put(src, off);
         if (src.length == 0) {
             return off;
         }
@@ -371,7 +380,7 @@ final class OclDevice {
         fromDevice += 4L * total;
         int at = 0;
         for (Values v : values) {
-            v.fetched = java.util.Arrays.copyOfRange(kernel.down, at, at + v.length);
+            v.fetched = Arrays.copyOfRange(kernel.down, at, at + v.length);
             at += v.length;
         }
     }

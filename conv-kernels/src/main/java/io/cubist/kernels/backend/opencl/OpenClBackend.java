@@ -82,7 +82,6 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public PreparedConv prepare(ConvSpec spec, Tensor weight, Tensor bias) {
-        OpShapes.checkParameters(spec, weight, bias);
         return new OclConv(spec, weight, bias, device);
     }
 
@@ -111,7 +110,7 @@ public final class OpenClBackend implements Backend {
             };
         }
         if (spec instanceof OpSpec.ScaleChannels s) {
-            return in -> scale(in, s.swish());
+            return in -> scale(s, in);
         }
         if (spec instanceof OpSpec.Linear l) {
             return linear(l);
@@ -243,18 +242,11 @@ public final class OpenClBackend implements Backend {
         };
     }
 
-    private Tensor scale(Tensor[] in, boolean swish) {
-        if (in.length != 2) {
-            throw new IllegalArgumentException("ScaleChannels takes 2 inputs, got " + in.length);
-        }
+    private Tensor scale(OpSpec.ScaleChannels spec, Tensor[] in) {
+        OpShapes.arity(spec, in);
         Tensor x = in[0];
         Tensor s = in[1];
-        int n = x.dim(0);
-        int c = x.dim(1);
-        if (s.numel() != n * c) {
-            throw new IllegalArgumentException("scale " + Arrays.toString(s.shape()) + " is not one value per sample"
-                    + " and channel of " + Arrays.toString(x.shape()));
-        }
+        int per = OpShapes.checkScale(x, s);
         return device.op(() -> {
             Tensor y = device.allocate(x.shape());
             if (y.numel() > 0) {
@@ -262,11 +254,11 @@ public final class OpenClBackend implements Backend {
                 int so = device.place(s);
                 DeviceKernel k = device.kernel();
                 k.op = DeviceKernel.SCALE;
-                k.fn = swish ? 2 : 3;
+                k.fn = spec.swish() ? 2 : 3;
                 k.xOff = xo;
                 k.sOff = so;
                 k.yOff = OclDevice.offset(y);
-                k.inner = Math.max(1, x.numel() / Math.max(1, n * c));
+                k.inner = Math.max(1, per);
                 k.total = y.numel();
                 device.launch(y.numel(), DeviceKernel.LOCAL);
             }

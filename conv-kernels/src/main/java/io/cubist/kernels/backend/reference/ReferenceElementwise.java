@@ -15,18 +15,13 @@ public final class ReferenceElementwise {
 
     /** {@code x * scale[n, c]}, then swish when {@code swish} ({@link io.cubist.kernels.backend.Backend#scaleChannels}). */
     public static Tensor scaleChannels(Tensor x, Tensor scale, boolean swish) {
-        int n = x.dim(0);
-        int c = x.dim(1);
-        if (scale.numel() != n * c) {
-            throw new IllegalArgumentException("scale " + java.util.Arrays.toString(scale.shape()) + " is not one value"
-                    + " per sample and channel of " + java.util.Arrays.toString(x.shape()));
-        }
+        int per = OpShapes.checkScale(x, scale);
+        int nc = x.dim(0) * x.dim(1);
         float[] a = x.data();
         float[] s = scale.data();
         Tensor result = Tensor.zeros(x.shape());
         float[] y = result.data();
-        int per = a.length / Math.max(1, n * c);
-        for (int i = 0; i < n * c; i++) {
+        for (int i = 0; i < nc; i++) {
             for (int j = 0; j < per; j++) {
                 float v = a[i * per + j] * s[i];
                 y[i * per + j] = swish ? (float) (v / (1.0 + Math.exp(-(double) v))) : v;

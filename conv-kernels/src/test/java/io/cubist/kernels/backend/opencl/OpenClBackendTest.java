@@ -241,4 +241,20 @@ class OpenClBackendTest {
         });
         close("relu read inside its pass", REF.relu(x), read);
     }
+
+    @Test
+    void aHostTensorGoesUpOncePerPassHoweverManyOpsReadIt() {
+        Tensor x = Tensor.random(63, 2, 3, 4, 5);
+        io.cubist.kernels.backend.Traffic before = ocl.traffic();
+        Tensor sum = ocl.pass(() -> {
+            Tensor s = ocl.prepare(new io.cubist.kernels.ops.OpSpec.Add(false)).forward(ocl.relu(x), ocl.sigmoid(x));
+            s.data();
+            return s;
+        });
+        io.cubist.kernels.backend.Traffic t = ocl.traffic().minus(before);
+        close("relu(x) + sigmoid(x)", REF.prepare(new io.cubist.kernels.ops.OpSpec.Add(false))
+                .forward(REF.relu(x), REF.sigmoid(x)), sum);
+        assertEquals(4L * x.numel(), t.bytesToDevice(), "x went up once");
+        assertEquals(4L * x.numel(), t.bytesFromDevice(), "the sum came down once");
+    }
 }
