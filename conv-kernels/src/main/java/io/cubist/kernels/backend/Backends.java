@@ -101,6 +101,14 @@ public final class Backends {
         checkOptions(request, chosen);
     }
 
+    /**
+     * The devices {@code request} names on this machine, found but not opened: an unknown device is an error here
+     * (for a run whose executors are this JVM, before any work).
+     */
+    public static List<Device> devices(EngineRequest request) {
+        return resolve(request).stream().map(Map.Entry::getValue).toList();
+    }
+
     private static List<Map.Entry<BackendProvider, Device>> resolve(EngineRequest request) {
         BackendProvider named = request.backend() == null ? null : provider(request.backend());
         if (named != null && named.unavailableReason() != null) {

@@ -182,6 +182,14 @@ public final class ExtractCommand implements Command {
                     + ", got '" + backend + "'");
         }
         io.cubist.kernels.backend.EngineRequest engine = EngineFlags.request(f);
+        if (localMaster(f)) {
+            // the executors are this JVM: a device it does not have is refused now, not in every segment
+            try {
+                Backends.devices(engine);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new UsageException("extract: " + e.getMessage());
+            }
+        }
         ExtractOptions.Mode mode;
         try {
             mode = ExtractOptions.Mode.parse(f.get("mode", ExtractOptions.Mode.ERROR_IF_EXISTS.flag()));
@@ -228,6 +236,12 @@ public final class ExtractCommand implements Command {
             // the message below
         }
         throw new UsageException("extract: --" + name + " must be a number > 0, got '" + v + "'");
+    }
+
+    /** Whether the run's executors are this JVM: a local master, given or by default. */
+    static boolean localMaster(Flags f) {
+        String master = f.has("master") ? f.get("master", "") : new SparkConf().get("spark.master", "local[*]");
+        return master.startsWith("local");
     }
 
     /**

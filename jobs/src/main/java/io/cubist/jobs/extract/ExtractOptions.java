@@ -191,6 +191,8 @@ public record ExtractOptions(List<String> inputs, List<String> manifests, String
         m.put("mode", mode.flag());
         m.put("kernel_threads", (long) kernelThreads);
         m.put("retry_errors", retryErrors);
+        m.put("devices", devices);
+        m.put("engine_options", new java.util.TreeMap<>(engineOptions));
         m.put("views", (long) views);
         m.putAll(outputs.describe());
         return m;

@@ -58,8 +58,10 @@ public record SegmentSettings(String model, String weights, int[] widths, String
         widths = widths == null ? null : widths.clone();
         devices = devices == null ? java.util.List.of() : java.util.List.copyOf(devices);
         engineOptions = engineOptions == null ? java.util.Map.of() : java.util.Map.copyOf(engineOptions);
-        // an unknown engine or option fails here, before any work is shipped (devices are the executors' to find)
-        io.cubist.kernels.backend.Backends.check(engine());
+        // an unknown engine or option fails here, before any work is shipped (devices are the executors' to find);
+        // from the parameters: the record's accessors are not set yet in its compact constructor
+        io.cubist.kernels.backend.Backends.check(new io.cubist.kernels.backend.EngineRequest(backend, kernelThreads,
+                devices, engineOptions));
     }
 
     /** Settings on the engine's default devices with its default settings. */

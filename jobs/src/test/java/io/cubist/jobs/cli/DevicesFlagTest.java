@@ -108,4 +108,18 @@ class DevicesFlagTest {
         assertTrue(u.err().contains("unknown engine option 'tiles'"), u.err());
         assertEquals(1, u.err().strip().lines().count(), u.err());
     }
+
+    @Test
+    void extractRefusesAWrongDeviceOrOptionBeforeAnyWork() {
+        for (String[] bad : new String[][] {{"--devices", "opencl:99"}, {"--engine-option", "winograd=maybe"}}) {
+            Path out = dir.resolve("refused-" + bad[0].substring(2));
+            Cli.Result r = Cli.cubist("extract", "--input", "../samples/videos/vtest.mp4", "--output", out.toString(),
+                    "--master", "local[1]", bad[0], bad[1]);
+            assertEquals(2, r.code(), r.err());
+            String line = r.err().lines().filter(l -> l.startsWith("cubist ")).findFirst().orElse("");
+            assertTrue(line.contains(bad[0].equals("--devices") ? "no device 'opencl:99'"
+                    : "winograd must be one of true, f4, f2, false"), r.err());
+            assertTrue(!java.nio.file.Files.exists(out), "nothing written for a refused run");
+        }
+    }
 }
