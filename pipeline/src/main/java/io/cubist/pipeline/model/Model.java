@@ -98,13 +98,14 @@ public final class Model {
             return prepare(engines.get(0), layers, pool);
         }
         network.checkLayers(layers);
-        List<String> names = engines.stream().map(Backend::describe).toList();
-        DevicePlan plan = DevicePlan.measured(names, engines, 3);
-        if (grouped()) {
-            if (!layers.isEmpty()) {
-                throw new IllegalArgumentException("--layer runs on one device: " + name() + " has grouped"
-                        + " convolutions, which several devices split (features and logits only); give one device");
-            }
+        boolean grouped = grouped();
+        if (grouped && !layers.isEmpty()) {
+            throw new IllegalArgumentException("--layer runs on one device: " + name() + " has grouped"
+                    + " convolutions, which several devices split (features and logits only); give one device");
+        }
+        // the devices' speeds are measured only once the request is known to be one that runs
+        DevicePlan plan = DevicePlan.measured(engines.stream().map(Backend::describe).toList(), engines, 3);
+        if (grouped) {
             return prepare(plan);
         }
         List<PreparedModel> copies = engines.stream().map(e -> prepare(e, layers, pool)).toList();
