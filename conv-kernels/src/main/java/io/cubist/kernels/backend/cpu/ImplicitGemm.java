@@ -10,9 +10,10 @@ import java.util.List;
  * with the register-blocked {@link GemmKernel}. Each {@link Problem} is one (batch item, group, phase) of a
  * convolution; they share the input buffer and the output tensor.
  *
- * <p>Work is split into (problem, group of at least {@value #TILE_GROUP} tiles) tasks. Inside a task the reduction runs in
- * {@value #K_CHUNK}-long slices so a slice of A ({@code K_CHUNK x MR} floats) stays in L1 across the tiles, and the
- * tiles' B rows stay in L2 across the row blocks.
+ * <p>Work is split into (problem, group of at least {@value #TILE_GROUP} tiles, block of row blocks) tasks. Inside a task
+ * the reduction runs in {@value #K_CHUNK}-long slices; where enough row blocks reuse it, each tile's slice of B is
+ * packed into a contiguous micro-panel ({@link #panelRows} rows, half the L1d) that stays in L1 while the task's packed
+ * A streams through it from L2, as BLIS orders its loops.
  */
 final class ImplicitGemm {
     /** Fewest micro-tiles per task. */
@@ -51,15 +52,15 @@ final class ImplicitGemm {
     /** Each worker thread's packed panel of B. */
     private static final Scratch PANEL = new Scratch();
     /**
-     * Reduction rows per packed panel: {@code PANEL_ROWS x TILE_GROUP*NR} floats as much as the L1 data cache the
-     * engine finds holds ({@link CpuInfo}), in multiples of 8 from 16 to 64 (64, as tuned, with 512-bit vectors and a
-     * 48 KB L1d, and with 256-bit vectors and 32 KB or more).
+     * Reduction rows per packed micro-panel: {@code PANEL_ROWS x NR} floats fill half the L1 data cache the engine
+     * finds ({@link CpuInfo}), in multiples of 8 from 16 to {@value #K_CHUNK} (128 with 512-bit vectors and a 48 KB
+     * L1d, 256 with 256-bit vectors and 32 KB or more).
      */
     private static final int PANEL_ROWS = panelRows(CpuInfo.HOST);
 
     static int panelRows(CpuInfo cpu) {
-        long rows = cpu.l1Bytes() / (4L * TILE_GROUP * GemmKernel.NR);
-        return (int) Math.max(16, Math.min(64, rows / 8 * 8));
+        long rows = cpu.l1Bytes() / 2 / (4L * GemmKernel.NR);
+        return (int) Math.max(16, Math.min(K_CHUNK, rows / 8 * 8));
     }
     /** Packing pays when enough row blocks reuse the panel. */
     private static final int PACK_MIN_BLOCKS = 4;
@@ -174,20 +175,24 @@ final class ImplicitGemm {
                 continue;
             }
             if (pack && mb1 - mb0 >= PACK_MIN_BLOCKS) {
-                // copy this slice of B for the task's tiles into a contiguous panel that stays in L1 while
-                // every row block streams through it (scattered input rows would come from L2 each time)
+                // copy this slice of B into one contiguous micro-panel per tile ([tile][k][NR], as BLIS packs B):
+                // each stays in L1 while every row block of the task streams its packed A through it, and the
+                // kernel reads it sequentially
+                int nt = t1 - t0;
                 for (int s0 = k0; s0 < k1; s0 += PANEL_ROWS) {
                     int s1 = Math.min(k1, s0 + PANEL_ROWS);
-                    int width = (t1 - t0) * NR;
-                    float[] panel = PANEL.get(PANEL_ROWS * width);
+                    int kp = s1 - s0;
+                    float[] panel = PANEL.get(PANEL_ROWS * nt * NR);
                     for (int kk = s0; kk < s1; kk++) {
-                        System.arraycopy(buf, p.offs[kk] + t0 * NR, panel, (kk - s0) * width, width);
+                        int src = p.offs[kk] + t0 * NR;
+                        for (int ti = 0, dst = (kk - s0) * NR; ti < nt; ti++, src += NR, dst += kp * NR) {
+                            System.arraycopy(buf, src, panel, dst, NR);
+                        }
                     }
-                    for (int mb = mb0; mb < mb1; mb++) {
-                        int aOff = p.aOff + (mb * k + s0) * MR;
-                        for (int ti = t0; ti < t1; ti++) {
-                            GemmKernel.tilePanel(a, aOff, panel, (ti - t0) * NR, width, s1 - s0, acc,
-                                    accOff + (mb - mb0) * MR * ldc + (ti - t0) * NR, ldc, s0 > 0);
+                    for (int ti = 0; ti < nt; ti++) {
+                        for (int mb = mb0; mb < mb1; mb++) {
+                            GemmKernel.tilePanel(a, p.aOff + (mb * k + s0) * MR, panel, ti * kp * NR, NR, kp, acc,
+                                    accOff + (mb - mb0) * MR * ldc + ti * NR, ldc, s0 > 0);
                         }
                     }
                 }

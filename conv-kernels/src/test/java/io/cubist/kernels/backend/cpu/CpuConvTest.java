@@ -286,34 +286,73 @@ class CpuConvTest {
         }
     }
 
+    /** A micro-kernel of one shape: the offset-table and the packed-panel forms. */
+    private interface TileForm {
+        void run(float[] a, int aOff, float[] x, int[] offs, int k0, int k1, int n0, float[] c, int cOff, int ldc,
+                 boolean accumulate);
+    }
+
+    private interface PanelForm {
+        void run(float[] a, int aOff, float[] x, int start, int stride, int kCount, float[] c, int cOff, int ldc,
+                 boolean accumulate);
+    }
+
     @Test
     void microKernelsEqualTheirPlainLoops() {
         SplittableRandom r = new SplittableRandom(15);
         float[] x = Tensor.random(1, 4096).data();
-        float[] w = Tensor.random(2, 64 * GemmKernel.MR).data();
+        float[] w = Tensor.random(2, 64 * 8).data();
         int[] offs = new int[64];
         for (int k = 0; k < offs.length; k++) {
             offs[k] = r.nextInt(2048);
         }
-        for (boolean accumulate : new boolean[] {false, true}) {
-            float[] fast = Tensor.random(3, GemmKernel.MR * GemmKernel.NR).data();
-            float[] slow = fast.clone();
-            GemmKernel.tile(w, 5, x, offs, 3, 61, 7, fast, 0, GemmKernel.NR, accumulate);
-            GemmKernel.tileReference(w, 5, x, offs, 3, 61, 7, slow, 0, GemmKernel.NR, accumulate);
-            for (int i = 0; i < fast.length; i++) {
-                assertTrue(Math.abs(fast[i] - slow[i]) <= 1e-4, "tile element " + i);
+        // both shapes whatever this processor picks: 8 x 3 vectors (32 registers) and 6 x 2 (16)
+        int[][] shapes = {{8, 3}, {6, 2}};
+        TileForm[] tiles = {GemmKernel::tile8, GemmKernel::tile6};
+        PanelForm[] panels = {GemmKernel::tilePanel8, GemmKernel::tilePanel6};
+        for (int s = 0; s < shapes.length; s++) {
+            int mr = shapes[s][0];
+            int nr = shapes[s][1] * GemmKernel.L;
+            for (boolean accumulate : new boolean[] {false, true}) {
+                float[] fast = Tensor.random(3, mr * nr).data();
+                float[] slow = fast.clone();
+                tiles[s].run(w, 5, x, offs, 3, 61, 7, fast, 0, nr, accumulate);
+                GemmKernel.tileReference(mr, nr, w, 5, x, offs, 3, 61, 7, slow, 0, nr, accumulate);
+                for (int i = 0; i < fast.length; i++) {
+                    assertTrue(Math.abs(fast[i] - slow[i]) <= 1e-4, mr + "x" + nr + " tile element " + i);
+                }
+                // the packed-panel form: rows at start + k * stride
+                int[] rows = new int[64];
+                for (int k = 0; k < rows.length; k++) {
+                    rows[k] = 9 + (k - 3) * 50;
+                }
+                float[] panel = Tensor.random(4, mr * nr).data();
+                float[] panelSlow = panel.clone();
+                panels[s].run(w, 5, x, 9 + 7, 50, 58, panel, 0, nr, accumulate);
+                GemmKernel.tileReference(mr, nr, w, 5, x, rows, 3, 61, 7, panelSlow, 0, nr, accumulate);
+                for (int i = 0; i < panel.length; i++) {
+                    assertTrue(Math.abs(panel[i] - panelSlow[i]) <= 1e-4, mr + "x" + nr + " tilePanel element " + i);
+                }
             }
-            // the packed-panel form: rows at start + k * stride
-            int[] rows = new int[64];
-            for (int k = 0; k < rows.length; k++) {
-                rows[k] = 9 + (k - 3) * 50;
-            }
-            float[] panel = Tensor.random(4, GemmKernel.MR * GemmKernel.NR).data();
-            float[] panelSlow = panel.clone();
-            GemmKernel.tilePanel(w, 5, x, 9 + 7, 50, 58, panel, 0, GemmKernel.NR, accumulate);
-            GemmKernel.tileReference(w, 5, x, rows, 3, 61, 7, panelSlow, 0, GemmKernel.NR, accumulate);
-            for (int i = 0; i < panel.length; i++) {
-                assertTrue(Math.abs(panel[i] - panelSlow[i]) <= 1e-4, "tilePanel element " + i);
+        }
+        // the thin-problem rows of both widths: row 0 of a tile whose A rows are MR apart
+        for (int nv : new int[] {3, 2}) {
+            int nr = nv * GemmKernel.L;
+            for (boolean accumulate : new boolean[] {false, true}) {
+                float[] fast = Tensor.random(5, nr).data();
+                float[] slow = fast.clone();
+                if (nv == 3) {
+                    GemmKernel.row3(w, 5, x, offs, 3, 61, 7, fast, 0, accumulate);
+                } else {
+                    GemmKernel.row2(w, 5, x, offs, 3, 61, 7, fast, 0, accumulate);
+                }
+                for (int j = 0; j < nr; j++) {
+                    float acc = accumulate ? slow[j] : 0f;
+                    for (int k = 3; k < 61; k++) {
+                        acc = Math.fma(w[5 + (k - 3) * GemmKernel.MR], x[offs[k] + 7 + j], acc);
+                    }
+                    assertTrue(Math.abs(fast[j] - acc) <= 1e-4, nv + "-vector row element " + j);
+                }
             }
         }
         float[] fast = new float[DepthwiseKernel.ROWS * DepthwiseKernel.WIDTH];

@@ -37,8 +37,10 @@ class CpuInfoTest {
         assertEquals(16, epyc.vectorRegisters(), "no avx512f: 16 vector registers");
         assertEquals("sysfs", epyc.source());
         assertEquals(512L << 10 >> 2, CpuWinograd.chunkFloats(epyc), "a task's products fill the L2");
-        assertTrue(ImplicitGemm.panelRows(epyc) % 8 == 0 && ImplicitGemm.panelRows(epyc) >= 16
-                && ImplicitGemm.panelRows(epyc) <= 64);
+        // a tile's packed micro-panel of B takes at most half the 32 KB L1d
+        int rows = ImplicitGemm.panelRows(epyc);
+        assertTrue(rows % 8 == 0 && rows >= 16 && rows <= ImplicitGemm.K_CHUNK, rows + " panel rows");
+        assertTrue(rows == 16 || 4L * rows * GemmKernel.NR <= (16 << 10), rows + " rows of " + GemmKernel.NR);
         System.out.println(epyc.describe() + " -> " + epyc.blocking());
     }
 
@@ -61,8 +63,9 @@ class CpuInfoTest {
 
     @Test
     void theMicroKernelHoldsItsAccumulatorsInTheRegisters() {
-        // rows x 3 accumulators + 3 loads + 1 broadcast fit the registers the processor has
+        // rows x vectors accumulators + a load per vector + 1 broadcast fit the registers the processor has
         int regs = CpuInfo.HOST.vectorRegisters();
-        assertTrue(GemmKernel.MR * 3 + 3 + 1 <= regs, GemmKernel.MR + " rows with " + regs + " registers");
+        assertTrue(GemmKernel.MR * GemmKernel.NV + GemmKernel.NV + 1 <= regs,
+                GemmKernel.MR + " x " + GemmKernel.NV + " with " + regs + " registers");
     }
 }
