@@ -4,6 +4,7 @@ import static io.cubist.kernels.backend.cpu.GemmKernel.MR;
 import static io.cubist.kernels.backend.cpu.GemmKernel.NR;
 
 import java.util.List;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Runs a batch of implicit GEMMs {@code Y[m][p] = epilogue(sum_k A[m][k] * buf[offs[k] + p])} on a thread budget,
@@ -16,15 +17,19 @@ import java.util.List;
  * A streams through it from L2, as BLIS orders its loops.
  */
 final class ImplicitGemm {
-    /** Fewest micro-tiles per task. */
-    static final int TILE_GROUP = 4;
     /** Multiply-adds a task aims for, so that thin problems (depthwise) are not all overhead. */
     static final long TASK_FLOPS = 1L << 18;
     static final int K_CHUNK = 256;
     /** Problems with at most this many rows run row by row ({@link GemmKernel#row}) instead of in MR-row tiles. */
     static final int THIN_ROWS = 3;
-    /** Row blocks per task at most, about: 32 blocks of 8 rows keep a task's accumulators near 200 KB. */
-    static final int SPLIT_BLOCKS = 32;
+    /** A task's accumulators at most: a quarter of the L2 the engine finds. */
+    private static final long ACC_FLOATS = accFloats(CpuInfo.HOST);
+    /** Packed A per row-block chunk at most ({@link #compute}): half the L2, as BLIS sizes its A block. */
+    private static final long A_BLOCK_FLOATS = CpuInfo.HOST.l2Bytes() / 8;
+
+    static long accFloats(CpuInfo cpu) {
+        return Math.max(1L << 14, cpu.l2Bytes() / 16);
+    }
 
     /**
      * One GEMM.
@@ -109,20 +114,11 @@ final class ImplicitGemm {
             maxK = Math.max(maxK, p.offs.length);
             checkReads(p, buf.length);
         }
-        // enough work per task to amortise its start (thin problems have little per tile), enough tasks to keep
-        // every thread busy
-        int rowsRun = rowsRun(rows, 0, mBlocks);
-        long perTile = Math.max(1L, (long) rowsRun * Math.max(1, maxK) * NR);
-        int group = (int) Math.max(TILE_GROUP, Math.min(maxTiles, TASK_FLOPS / perTile));
-        while (group > TILE_GROUP && (long) problems.size() * ((maxTiles + group - 1) / group) < 4L * threads.threads()) {
-            group = Math.max(TILE_GROUP, group / 2);
-        }
-        int tileGroup = group;
+        Split split = split(problems.size(), mBlocks, rows, maxTiles, maxK, threads.threads());
+        int tileGroup = split.tileGroup;
         int groupsPerProblem = (maxTiles + tileGroup - 1) / tileGroup;
         int ldc = tileGroup * NR;
-        // many output channels: split them too, so a task's accumulators stay small and short problems still give
-        // every thread work
-        int splits = rows <= THIN_ROWS ? 1 : Math.max(1, mBlocks / SPLIT_BLOCKS);
+        int splits = split.rowSplits;
         int blocksPer = (mBlocks + splits - 1) / splits;
         threads.parallelFor(problems.size() * groupsPerProblem * splits, task -> {
             int s = task % splits;
@@ -139,6 +135,50 @@ final class ImplicitGemm {
             compute(a, rows, buf, p, mb0, mb1, t0, t1, acc, 0, ldc, threads.pack());
             store(acc, ldc, mb0 * MR, Math.min(rows, mb1 * MR), t0 * NR, t1 * NR, p, y, epi);
         });
+    }
+
+    /** How {@link #run} cuts its work: tiles per task and the number of row-block ranges. */
+    record Split(int tileGroup, int rowSplits) {
+    }
+
+    /**
+     * The task decomposition that reads least: every task reads its rows' packed A once (from memory, for the
+     * large weights of late layers) and its tiles' B once, so A is read once per tile group and B once per row split.
+     * A task's accumulators stay within {@link #ACC_FLOATS}, there are at least two tasks per thread where the work
+     * allows (equal tile groups, so they take the same time), and thin problems get at least {@link #TASK_FLOPS}
+     * multiply-adds per task.
+     */
+    static Split split(int problems, int mBlocks, int rows, int maxTiles, int maxK, int threads) {
+        if (maxTiles == 0) {
+            return new Split(1, 1);
+        }
+        long want = 2L * threads;
+        int maxSplit = rows <= THIN_ROWS ? 1 : mBlocks;
+        Split best = null;
+        long bestCost = Long.MAX_VALUE;
+        boolean bestEnough = false;
+        for (int sp = 1; sp <= maxSplit; sp = sp < 4 ? sp + 1 : sp * 2) {
+            int blocksPer = (mBlocks + sp - 1) / sp;
+            int splits = (mBlocks + blocksPer - 1) / blocksPer;
+            int rowsPer = rowsRun(rows, 0, blocksPer);
+            int group = (int) Math.max(1, Math.min(maxTiles, ACC_FLOATS / ((long) rowsPer * NR)));
+            // thin problems: enough multiply-adds per task to amortise its start
+            long perTile = Math.max(1L, (long) rowsPer * Math.max(1, maxK) * NR);
+            group = (int) Math.max(group, Math.min(maxTiles, TASK_FLOPS / perTile));
+            while (group > 1 && (long) problems * ((maxTiles + group - 1) / group) * splits < want) {
+                group = (group + 1) / 2;
+            }
+            int groups = (maxTiles + group - 1) / group;
+            group = (maxTiles + groups - 1) / groups; // equal groups
+            boolean enough = (long) problems * groups * splits >= want;
+            long cost = (long) groups * mBlocks * MR + (long) splits * maxTiles * NR;
+            if ((enough && !bestEnough) || (enough == bestEnough && cost < bestCost)) {
+                best = new Split(group, splits);
+                bestCost = cost;
+                bestEnough = enough;
+            }
+        }
+        return best;
     }
 
     /** Rows {@code compute} writes for row blocks {@code [mb0, mb1)}: thin problems run only the rows they have. */
@@ -185,14 +225,23 @@ final class ImplicitGemm {
                     float[] panel = PANEL.get(PANEL_ROWS * nt * NR);
                     for (int kk = s0; kk < s1; kk++) {
                         int src = p.offs[kk] + t0 * NR;
-                        for (int ti = 0, dst = (kk - s0) * NR; ti < nt; ti++, src += NR, dst += kp * NR) {
-                            System.arraycopy(buf, src, panel, dst, NR);
+                        int dst = (kk - s0) * NR;
+                        // vector copies: a System.arraycopy call per 16 or 48 floats cost as much as the FMAs
+                        for (int ti = 0; ti < nt; ti++, src += NR, dst += kp * NR) {
+                            for (int v = 0; v < NR; v += GemmKernel.L) {
+                                FloatVector.fromArray(GemmKernel.S, buf, src + v).intoArray(panel, dst + v);
+                            }
                         }
                     }
-                    for (int ti = 0; ti < nt; ti++) {
-                        for (int mb = mb0; mb < mb1; mb++) {
-                            GemmKernel.tilePanel(a, p.aOff + (mb * k + s0) * MR, panel, ti * kp * NR, NR, kp, acc,
-                                    accOff + (mb - mb0) * MR * ldc + ti * NR, ldc, s0 > 0);
+                    // row blocks in chunks whose packed A stays in L2 while every tile's micro-panel passes by
+                    int mc = (int) Math.max(1, A_BLOCK_FLOATS / ((long) kp * MR));
+                    for (int c0 = mb0; c0 < mb1; c0 += mc) {
+                        int c1 = Math.min(mb1, c0 + mc);
+                        for (int ti = 0; ti < nt; ti++) {
+                            for (int mb = c0; mb < c1; mb++) {
+                                GemmKernel.tilePanel(a, p.aOff + (mb * k + s0) * MR, panel, ti * kp * NR, NR, kp,
+                                        acc, accOff + (mb - mb0) * MR * ldc + ti * NR, ldc, s0 > 0);
+                            }
                         }
                     }
                 }
