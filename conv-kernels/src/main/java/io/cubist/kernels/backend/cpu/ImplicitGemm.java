@@ -218,29 +218,29 @@ final class ImplicitGemm {
                 // copy this slice of B into one contiguous micro-panel per tile ([tile][k][NR], as BLIS packs B):
                 // each stays in L1 while every row block of the task streams its packed A through it, and the
                 // kernel reads it sequentially
-                int nt = t1 - t0;
                 for (int s0 = k0; s0 < k1; s0 += PANEL_ROWS) {
                     int s1 = Math.min(k1, s0 + PANEL_ROWS);
                     int kp = s1 - s0;
-                    float[] panel = PANEL.get(PANEL_ROWS * nt * NR);
-                    for (int kk = s0; kk < s1; kk++) {
-                        int src = p.offs[kk] + t0 * NR;
-                        int dst = (kk - s0) * NR;
-                        // vector copies: a System.arraycopy call per 16 or 48 floats cost as much as the FMAs
-                        for (int ti = 0; ti < nt; ti++, src += NR, dst += kp * NR) {
-                            for (int v = 0; v < NR; v += GemmKernel.L) {
-                                FloatVector.fromArray(GemmKernel.S, buf, src + v).intoArray(panel, dst + v);
-                            }
-                        }
-                    }
+                    float[] panel = PANEL.get(PANEL_ROWS * NR);
                     // row blocks in chunks whose packed A stays in L2 while every tile's micro-panel passes by
                     int mc = (int) Math.max(1, A_BLOCK_FLOATS / ((long) kp * MR));
                     for (int c0 = mb0; c0 < mb1; c0 += mc) {
                         int c1 = Math.min(mb1, c0 + mc);
-                        for (int ti = 0; ti < nt; ti++) {
+                        for (int ti = t0; ti < t1; ti++) {
+                            // each tile's micro-panel is packed just before its row blocks use it, so it is
+                            // written into L1 and read from there (a panel of every tile would go out to L2 and
+                            // back); vector copies (a System.arraycopy call per 16 or 48 floats cost as much as
+                            // the FMAs)
+                            int col = ti * NR;
+                            for (int kk = s0, dst = 0; kk < s1; kk++, dst += NR) {
+                                int src = p.offs[kk] + col;
+                                for (int v = 0; v < NR; v += GemmKernel.L) {
+                                    FloatVector.fromArray(GemmKernel.S, buf, src + v).intoArray(panel, dst + v);
+                                }
+                            }
                             for (int mb = c0; mb < c1; mb++) {
-                                GemmKernel.tilePanel(a, p.aOff + (mb * k + s0) * MR, panel, ti * kp * NR, NR, kp,
-                                        acc, accOff + (mb - mb0) * MR * ldc + ti * NR, ldc, s0 > 0);
+                                GemmKernel.tilePanel(a, p.aOff + (mb * k + s0) * MR, panel, 0, NR, kp, acc,
+                                        accOff + (mb - mb0) * MR * ldc + (ti - t0) * NR, ldc, s0 > 0);
                             }
                         }
                     }
