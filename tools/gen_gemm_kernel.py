@@ -55,13 +55,13 @@ def shape(mr, NV):
         }}
 {tail}
     /** {{@link #tilePanel}} with {mr} rows. */
-    static void tilePanel{mr}(float[] a, int aOff, float[] x, int start, int stride, int kCount, float[] c,
-                                   int cOff, int ldc, boolean accumulate) {{
+    static void tilePanel{mr}(float[] a, int aOff, float[] x, int start, int kCount, float[] c, int cOff, int ldc,
+                                   boolean accumulate) {{
         FloatVector z = FloatVector.zero(S);
 {decl}
         for (int k = 0; k < kCount; k++) {{
             int ao = aOff + k * {mr};
-            int xo = start + k * stride;
+            int xo = start + k * ({NV} * L);
 {xloads}
             FloatVector w;
 {body}

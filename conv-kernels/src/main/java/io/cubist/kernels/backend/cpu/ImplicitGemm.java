@@ -239,7 +239,7 @@ final class ImplicitGemm {
                                 }
                             }
                             for (int mb = c0; mb < c1; mb++) {
-                                GemmKernel.tilePanel(a, p.aOff + (mb * k + s0) * MR, panel, 0, NR, kp, acc,
+                                GemmKernel.tilePanel(a, p.aOff + (mb * k + s0) * MR, panel, 0, kp, acc,
                                         accOff + (mb - mb0) * MR * ldc + (ti - t0) * NR, ldc, s0 > 0);
                             }
                         }

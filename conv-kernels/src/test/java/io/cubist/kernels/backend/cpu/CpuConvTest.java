@@ -293,7 +293,7 @@ class CpuConvTest {
     }
 
     private interface PanelForm {
-        void run(float[] a, int aOff, float[] x, int start, int stride, int kCount, float[] c, int cOff, int ldc,
+        void run(float[] a, int aOff, float[] x, int start, int kCount, float[] c, int cOff, int ldc,
                  boolean accumulate);
     }
 
@@ -321,14 +321,14 @@ class CpuConvTest {
                 for (int i = 0; i < fast.length; i++) {
                     assertTrue(Math.abs(fast[i] - slow[i]) <= 1e-4, mr + "x" + nr + " tile element " + i);
                 }
-                // the packed-panel form: rows at start + k * stride
+                // the packed micro-panel form: rows at start + k * nr
                 int[] rows = new int[64];
                 for (int k = 0; k < rows.length; k++) {
-                    rows[k] = 9 + (k - 3) * 50;
+                    rows[k] = 9 + (k - 3) * nr;
                 }
                 float[] panel = Tensor.random(4, mr * nr).data();
                 float[] panelSlow = panel.clone();
-                panels[s].run(w, 5, x, 9 + 7, 50, 58, panel, 0, nr, accumulate);
+                panels[s].run(w, 5, x, 9 + 7, 58, panel, 0, nr, accumulate);
                 GemmKernel.tileReference(mr, nr, w, 5, x, rows, 3, 61, 7, panelSlow, 0, nr, accumulate);
                 for (int i = 0; i < panel.length; i++) {
                     assertTrue(Math.abs(panel[i] - panelSlow[i]) <= 1e-4, mr + "x" + nr + " tilePanel element " + i);
