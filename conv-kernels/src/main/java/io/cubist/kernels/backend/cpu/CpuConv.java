@@ -138,6 +138,11 @@ final class CpuConv extends CpuPreparedConv {
         if (depthwiseBlocks) {
             need = Math.max(need, depthwiseReach(batch * cin, planes, grid, out));
         }
+        if (readsInPlace()) {
+            // a pointwise convolution reads its input where it is: the grid is the input itself
+            gemm(input.data(), batch, cin, planes, tapOff, grid, out, y, res, relu, ImplicitGemm.Pack.ALWAYS_SHORT_TAIL);
+            return y;
+        }
         float[] buf = scratch.get(need);
         if (depthwise != null && !depthwiseBlocks) {
             // each channel is split into its phases by the task that convolves it, while it is in cache
@@ -150,6 +155,23 @@ final class CpuConv extends CpuPreparedConv {
             depthwiseForward(buf, batch, cin, planes, grid, out, y.data(), res, relu);
             return y;
         }
+        gemm(buf, batch, cin, planes, tapOff, grid, out, y, res, relu, ImplicitGemm.Pack.of(threads.pack()));
+        return y;
+    }
+
+    /**
+     * A 1x1x1 convolution at stride 1 without padding, not depthwise, with more than
+     * {@value ImplicitGemm#THIN_ROWS} output channels per group and packing on: its phase grid is its input, so the
+     * GEMM packs B straight from the input tensor instead of copying it into a padded buffer first.
+     */
+    private boolean readsInPlace() {
+        return taps == 1 && depthwise == null && mG > ImplicitGemm.THIN_ROWS && threads.pack()
+                && spec.stride().allEqual(1) && spec.padBefore().allEqual(0) && spec.padAfter().allEqual(0);
+    }
+
+    /** The implicit GEMMs of every (batch item, group) over {@code buf}, the phase grid's planes. */
+    private void gemm(float[] buf, int batch, int cin, int planes, int[] tapOff, Grid grid, Dims3 out, Tensor y,
+                      float[] res, boolean relu, ImplicitGemm.Pack pack) {
         OutputRuns runs = grid.runs(out);
         int outVol = (int) out.product();
         List<ImplicitGemm.Problem> problems = new ArrayList<>(batch * groups);
@@ -169,8 +191,8 @@ final class CpuConv extends CpuPreparedConv {
                 problems.add(new ImplicitGemm.Problem(g * mBlocks * kDim * MR, offs, yRow, g * mG, runs));
             }
         }
-        ImplicitGemm.run(threads, packed, mG, buf, problems, y.data(), new ImplicitGemm.Epilogue(bias, res, relu));
-        return y;
+        ImplicitGemm.run(threads, packed, mG, buf, problems, y.data(), new ImplicitGemm.Epilogue(bias, res, relu),
+                pack);
     }
 
     /** One past the last buffer index the depthwise blocks read (the last blocks' rows and columns run over). */

@@ -296,7 +296,7 @@ final class CpuWinograd extends CpuPreparedConv {
             int g = ng % groups;
             for (int xi = 0; xi < xis; xi++) {
                 ImplicitGemm.compute(a, mG, v, problems.get((xi * batch + n) * groups + g), mb0, mb1, t0, t1, acc,
-                        xi * xiStride, ldc, threads.pack());
+                        xi * xiStride, ldc, ImplicitGemm.Pack.of(threads.pack()));
             }
             int p0 = t0 * NR;
             int p1 = Math.min(mn, t1 * NR);

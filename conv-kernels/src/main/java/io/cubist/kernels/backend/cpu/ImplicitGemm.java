@@ -47,6 +47,23 @@ final class ImplicitGemm {
         }
     }
 
+    /** When B is copied into micro-panels. */
+    enum Pack {
+        /** Never: the kernel reads B in place (the cpu engine's option {@code pack=false}). */
+        NEVER,
+        /** Where enough row blocks reuse a panel ({@value #PACK_MIN_BLOCKS} or more). */
+        WHEN_REUSED,
+        /**
+         * Always, and B's rows may end before the last tile does (a convolution reading its input tensor in place):
+         * the copy stops at the buffer's end, and the missing columns are junk the output never takes.
+         */
+        ALWAYS_SHORT_TAIL;
+
+        static Pack of(boolean pack) {
+            return pack ? WHEN_REUSED : NEVER;
+        }
+    }
+
     /** What happens to each output once its sum is complete: {@code y = relu?(acc + bias[row] + residual)}. */
     record Epilogue(float[] bias, float[] residual, boolean relu) {
         static final Epilogue NONE = new Epilogue(null, null, false);
@@ -106,13 +123,25 @@ final class ImplicitGemm {
      */
     static void run(CpuThreads threads, float[] a, int rows, float[] buf, List<Problem> problems, float[] y,
                     Epilogue epi) {
+        run(threads, a, rows, buf, problems, y, epi, Pack.of(threads.pack()));
+    }
+
+    /**
+     * {@link #run} with B packed as {@code pack} says; with {@link Pack#ALWAYS_SHORT_TAIL} only the first column of
+     * every row must lie inside {@code buf} (and the problems must not be thin).
+     */
+    static void run(CpuThreads threads, float[] a, int rows, float[] buf, List<Problem> problems, float[] y,
+                    Epilogue epi, Pack pack) {
+        if (pack == Pack.ALWAYS_SHORT_TAIL && rows <= THIN_ROWS) {
+            throw new IllegalArgumentException("thin problems read B in place and need every column inside it");
+        }
         int mBlocks = (rows + MR - 1) / MR;
         int maxTiles = 0;
         int maxK = 0;
         for (Problem p : problems) {
             maxTiles = Math.max(maxTiles, p.tiles());
             maxK = Math.max(maxK, p.offs.length);
-            checkReads(p, buf.length);
+            checkReads(p, pack == Pack.ALWAYS_SHORT_TAIL ? 1 : p.tiles() * NR, buf.length);
         }
         Split split = split(problems.size(), mBlocks, rows, maxTiles, maxK, threads.threads());
         int tileGroup = split.tileGroup;
@@ -132,7 +161,7 @@ final class ImplicitGemm {
                 return;
             }
             float[] acc = ACC.get(rowsRun(rows, mb0, mb1) * ldc);
-            compute(a, rows, buf, p, mb0, mb1, t0, t1, acc, 0, ldc, threads.pack());
+            compute(a, rows, buf, p, mb0, mb1, t0, t1, acc, 0, ldc, pack);
             store(acc, ldc, mb0 * MR, Math.min(rows, mb1 * MR), t0 * NR, t1 * NR, p, y, epi);
         });
     }
@@ -190,11 +219,11 @@ final class ImplicitGemm {
      * The sums of problem {@code p}'s row blocks {@code [mb0, mb1)} over tiles {@code [t0, t1)}, not stored: row
      * {@code r} of the range (row {@code mb0 * MR + r} of the problem) at {@code acc[accOff + r * ldc]}, tile
      * {@code ti} at column {@code (ti - t0) * NR}. Thin problems ({@value #THIN_ROWS} rows or fewer) run row by row.
-     * The caller checks the read ranges ({@link #checkReads}). With {@code pack} a slice of B is copied into an
-     * L1-sized panel first when enough row blocks reuse it (the cpu engine's option {@code pack}).
+     * The caller checks the read ranges ({@link #checkReads}). {@code pack} says when a slice of B is copied into
+     * L1-sized micro-panels first.
      */
     static void compute(float[] a, int rows, float[] buf, Problem p, int mb0, int mb1, int t0, int t1, float[] acc,
-                        int accOff, int ldc, boolean pack) {
+                        int accOff, int ldc, Pack pack) {
         int k = p.offs.length;
         if (k == 0) {
             // no taps reach these outputs: bias only
@@ -214,7 +243,7 @@ final class ImplicitGemm {
                 }
                 continue;
             }
-            if (pack && mb1 - mb0 >= PACK_MIN_BLOCKS) {
+            if (pack == Pack.ALWAYS_SHORT_TAIL || pack == Pack.WHEN_REUSED && mb1 - mb0 >= PACK_MIN_BLOCKS) {
                 // copy this slice of B into one contiguous micro-panel per tile ([tile][k][NR], as BLIS packs B):
                 // each stays in L1 while every row block of the task streams its packed A through it, and the
                 // kernel reads it sequentially
@@ -234,6 +263,13 @@ final class ImplicitGemm {
                             int col = ti * NR;
                             for (int kk = s0, dst = 0; kk < s1; kk++, dst += NR) {
                                 int src = p.offs[kk] + col;
+                                if (src + NR > buf.length) {
+                                    // a short tail (only ALWAYS_SHORT_TAIL's last rows reach here)
+                                    int n = Math.max(0, buf.length - src);
+                                    System.arraycopy(buf, src, panel, dst, n);
+                                    java.util.Arrays.fill(panel, dst + n, dst + NR, 0f);
+                                    continue;
+                                }
                                 for (int v = 0; v < NR; v += GemmKernel.L) {
                                     FloatVector.fromArray(GemmKernel.S, buf, src + v).intoArray(panel, dst + v);
                                 }
@@ -290,15 +326,20 @@ final class ImplicitGemm {
      * switched off ({@code -Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0}): every read range is checked here.
      */
     static void checkReads(Problem p, int length) {
+        checkReads(p, p.tiles() * NR, length);
+    }
+
+    /** {@link #checkReads} where each row must hold {@code span} floats inside the buffer. */
+    static void checkReads(Problem p, int span, int length) {
         int lo = Integer.MAX_VALUE;
         int hi = Integer.MIN_VALUE;
         for (int o : p.offs) {
             lo = Math.min(lo, o);
             hi = Math.max(hi, o);
         }
-        if (p.offs.length > 0 && (lo < 0 || (long) hi + (long) p.tiles() * NR > length)) {
+        if (p.offs.length > 0 && (lo < 0 || (long) hi + span > length)) {
             throw new IllegalStateException("implicit GEMM would read outside its buffer: offsets [" + lo + ", " + hi
-                    + "] + " + p.tiles() * NR + " positions, buffer " + length);
+                    + "] + " + span + " positions, buffer " + length);
         }
     }
 }

@@ -29,6 +29,32 @@ class CpuConvTest {
     }
 
     @Test
+    void pointwiseReadsItsInputInPlace() {
+        // 1x1x1 at stride 1 without padding packs B straight from the input: volumes that are no multiple of the
+        // micro-tile's width make the last channel's last tile run past the input's end (a short tail)
+        try (CpuBackend cpu = new CpuBackend(2)) {
+            int[][] volumes = {{3, 7, 5}, {1, 1, 1}, {2, 9, 13}, {4, 14, 14}};
+            for (int[] in : volumes) {
+                for (int g : new int[] {1, 2}) {
+                    for (int cout : new int[] {8, 30}) {
+                        ConvSpec spec = ConvSpec.builder(3, 6 * g, cout * g, 1, 1, 1).groups(g).build();
+                        compare(spec, 1 + (in[0] % 2), in, 41 + cout, cpu);
+                    }
+                }
+            }
+            // and with the fused residual and ReLU
+            ConvSpec spec = ConvSpec.builder(3, 5, 12, 1, 1, 1).build();
+            Tensor w = Tensor.random(3, spec.weightShape());
+            Tensor b = Tensor.random(4, 12);
+            Tensor x = Tensor.random(5, 2, 5, 3, 7, 5);
+            Tensor res = Tensor.random(6, 2, 12, 3, 7, 5);
+            Tensor expected = new ReferenceConv(spec, w, b).forward(x, res, true);
+            Tensor actual = cpu.prepare(spec, w, b).forward(x, res, true);
+            assertTrue(expected.maxAbsDiff(actual) <= 1e-4, "max error " + expected.maxAbsDiff(actual));
+        }
+    }
+
+    @Test
     void randomShapesMatchTheReference() {
         SplittableRandom r = new SplittableRandom(11);
         try (CpuBackend cpu = new CpuBackend(2)) {
