@@ -50,13 +50,15 @@ def random_model(name, seed):
     return model, f"random weights and batch-norm statistics (seed {seed})", lambda: vm.build(name)
 
 
-def embed(model, weights, clips, out, backend, threads):
+def embed(model, weights, clips, out, backend, threads, engine_options=()):
     cmd = [os.path.join(REPO, "bin", "cubist"), "embed", "--model", model, "--weights", weights, "--clips", clips,
            "--out", out]
     if backend:
         cmd += ["--backend", backend]
     if threads:
         cmd += ["--threads", str(threads)]
+    for o in engine_options:
+        cmd += ["--engine-option", o]
     t0 = time.time()
     p = subprocess.run(cmd, capture_output=True, text=True)
     err = [l for l in p.stderr.splitlines() if not l.startswith("WARNING: Using incubator modules")]
@@ -73,6 +75,8 @@ def main(argv=None):
     ap.add_argument("--size", type=int, default=None, help="crop size (default: 112; s3d, ir_csn_50 224)")
     ap.add_argument("--backend", default=None, help="cubist backend (default: the best available)")
     ap.add_argument("--threads", type=int, default=None, help="cpu backend threads")
+    ap.add_argument("--engine-option", action="append", default=[], metavar="K=V",
+                    help="an engine setting passed to embed (repeatable), e.g. winograd=f2")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tolerance", type=float, default=1e-3)
     ap.add_argument("--work", default=None, help="working directory (default: a temporary one)")
@@ -101,7 +105,7 @@ def main(argv=None):
             for fmt in args.formats:
                 out = os.path.join(work, f"{name}.{fmt}.out.safetensors")
                 code, err, secs = embed(name, os.path.join(work, f"{name}.{fmt}"), clips_path, out, args.backend,
-                                        args.threads)
+                                        args.threads, args.engine_option)
                 if code != 0:
                     failed = True
                     rows.append((name, fmt, None, None, None, None, secs, "exit %d: %s" % (code, " | ".join(err))))

@@ -58,6 +58,7 @@ final class BenchCommand implements Command {
         return """
                 usage: cubist bench --layer LAYER.json --input-shape N,C,D,H,W [--backend NAME] [--threads T]
                                     [--devices LIST] [--engine-option K=V]
+                       cubist bench --model NAME --batch N [--profile] [engine flags, as above]
                                     [--warmup W] [--warmup-seconds S] [--runs R] [--seed S] [--json]
 
                 Builds one torch.nn layer with random weights (fixed seed), prepares it once on the backend, runs
@@ -95,9 +96,10 @@ final class BenchCommand implements Command {
                 String.join(", ", LayerSpec.MODULES.subList(0, 6)),
                 String.join(", ", LayerSpec.MODULES.subList(6, LayerSpec.MODULES.size())),
                 Runtime.getRuntime().availableProcessors(),
+                EngineFlags.usage(),
                 ModelWorkloads.find().map(m -> "one of " + String.join(", ", m.models())
                         + " with random weights on N clips").orElse("needs the model zoo, which this build does not"
-                        + " have"), EngineFlags.usage());
+                        + " have"));
     }
 
     @Override
