@@ -129,6 +129,65 @@ def cubist_clips_per_sec(name, batch, threads, warmup, runs):
     return json.loads(out.stdout.strip().splitlines()[-1])["clips_per_sec"]
 
 
+def cubist_profile(name, batch, threads, warmup, runs):
+    """Cubist's ``bench --profile``: {top-level part: ms per run}, and the whole run's median ms."""
+    out = subprocess.run([os.environ.get("CUBIST", os.path.join(ROOT, "bin", "cubist")), "bench", "--model", name,
+                          "--batch", str(batch), "--threads", str(threads), "--warmup", str(warmup), "--runs",
+                          str(runs), "--profile", "--json"], capture_output=True, text=True, check=True)
+    d = json.loads(out.stdout.strip().splitlines()[-1])
+    return {p["part"]: (p["ms"], p.get("flops")) for p in d["profile"]}, d["ms_median"], d["peak_gflops"]
+
+
+def torch_profile(name, batch, threads, warmup, runs):
+    """PyTorch's oneDNN path (the whole torchvision ResNet in oneDNN's layout) part by part: the stem's layers and each
+    residual block timed on its own input, {part: ms}, with Cubist's part names (``stem.0`` ... for the stem's
+    modules, ``layer1.0`` ...)."""
+    import torch.utils.mkldnn as mkldnn_utils
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = mkldnn_utils.to_mkldnn(torch_model(name).eval())
+    x = (torch.rand(*clip_shape(name, batch)) * 2 - 1).to_mkldnn()
+    parts = [(f"stem.{i}", m) for i, m in enumerate(model.stem)]
+    parts += [(f"layer{i}.{j}", getattr(model, f"layer{i}")[j]) for i in range(1, 5)
+              for j in range(len(getattr(model, f"layer{i}")))]
+    times = {}
+    with torch.no_grad():
+        for part, module in parts:
+            times[part] = _median_seconds(module, x, warmup, runs) * 1e3
+            x = module(x)
+    return times
+
+
+def print_profile(models, threads, warmup, runs):
+    """Per-part table: Cubist's ms and GFLOP/s beside PyTorch oneDNN's ms, batch 1. A Cubist part that fuses several
+    of PyTorch's modules (a convolution with its batch norm and ReLU) is compared with their sum."""
+    for name in models:
+        cub, total, peak = cubist_profile(name, 1, threads, warmup, runs)
+        tor = torch_profile(name, 1, threads, warmup, runs)
+        print(f"\n{name}, batch 1 (Cubist's FMA peak probe: {peak:.0f} GFLOP/s; Cubist's timed runs: {total:.1f} ms)")
+        print("| part | Cubist ms | Cubist GFLOP/s | PyTorch oneDNN ms | ratio |")
+        print("|---|---:|---:|---:|---:|")
+        names = list(cub)
+        sum_c = sum_t = 0.0
+        for i, part in enumerate(names):
+            ms, flops = cub[part]
+            if not part.startswith(("stem", "layer")):
+                continue
+            # PyTorch's modules from this part up to the next Cubist part (batch norm and ReLU fused here)
+            nxt = names[i + 1] if i + 1 < len(names) else None
+            keys = list(tor)
+            if part not in keys:
+                continue
+            lo = keys.index(part)
+            hi = keys.index(nxt) if nxt in keys else len(keys)
+            t = sum(tor[k] for k in keys[lo:hi])
+            sum_c += ms
+            sum_t += t
+            gf = f"{flops / ms / 1e6:.0f}" if flops else ""
+            print(f"| {part} | {ms:.1f} | {gf} | {t:.1f} | {t / ms:.2f} |")
+        print(f"| sum | {sum_c:.1f} | | {sum_t:.1f} | {sum_t / sum_c:.2f} |", flush=True)
+
+
 def ort_clips_per_sec(name, batch, threads, warmup, runs, jar, work):
     import export_onnx
     path = os.path.join(work, name + ".onnx")
@@ -149,7 +208,13 @@ def main(argv=None):
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--ort", action="store_true", help="also time ONNX Runtime (see tools/fetch_onnxruntime.sh)")
     ap.add_argument("--ort-jar", default=os.environ.get("ORT_JAR"))
+    ap.add_argument("--profile", action="store_true",
+                    help="instead: where a forward pass goes, part by part (torchvision's video ResNets, batch 1)")
     a = ap.parse_args(argv)
+    if a.profile:
+        print(f"threads {a.threads}, warm-up {a.warmup}, median of {a.runs}; torch {torch.__version__}")
+        print_profile(a.models.split(","), a.threads, a.warmup, a.runs)
+        return 0
     jar = None
     if a.ort:
         jar = a.ort_jar or subprocess.run([os.path.join(ROOT, "tools", "fetch_onnxruntime.sh")], capture_output=True,

@@ -12,11 +12,14 @@ import java.util.Map;
  */
 public final class Profile {
 
-    /** One part: its module key, how many times it ran, and the nanoseconds it took in all. */
-    public record Part(String name, long calls, long nanos) {
+    /**
+     * One part: its module key, how many times it ran, the nanoseconds it took in all, and the median of its calls (on
+     * a shared machine the mean takes in every collector pause and preempted call; the median does not).
+     */
+    public record Part(String name, long calls, long nanos, long medianNanos) {
     }
 
-    private final Map<String, long[]> parts = new LinkedHashMap<>();
+    private final Map<String, List<Long>> parts = new LinkedHashMap<>();
 
     /** {@code m}, timed as the part {@code name} (declared now, so parts keep the order of the forward pass). */
     PreparedModule timed(String name, PreparedModule m) {
@@ -30,27 +33,28 @@ public final class Profile {
     }
 
     private synchronized void add(String name, long nanos) {
-        long[] p = parts.computeIfAbsent(name, k -> new long[2]);
-        p[0]++;
-        p[1] += nanos;
+        parts.computeIfAbsent(name, k -> new ArrayList<>()).add(nanos);
     }
 
     private synchronized void declare(String name) {
-        parts.computeIfAbsent(name, k -> new long[2]);
+        parts.computeIfAbsent(name, k -> new ArrayList<>());
     }
 
     /** The parts in forward order. */
     public synchronized List<Part> parts() {
         List<Part> l = new ArrayList<>();
-        parts.forEach((k, v) -> l.add(new Part(k, v[0], v[1])));
+        parts.forEach((k, v) -> {
+            long[] sorted = v.stream().mapToLong(Long::longValue).sorted().toArray();
+            long total = java.util.Arrays.stream(sorted).sum();
+            long median = sorted.length == 0 ? 0 : sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+            l.add(new Part(k, sorted.length, total, median));
+        });
         return l;
     }
 
     /** Forgets the times taken so far (after warming up), keeping the parts. */
     public synchronized void reset() {
-        parts.values().forEach(v -> {
-            v[0] = 0;
-            v[1] = 0;
-        });
+        parts.values().forEach(List::clear);
     }
 }
