@@ -149,7 +149,13 @@ final class CpuConv extends CpuPreparedConv {
             depthwiseGridForward(input.data(), in, buf, batch, cin, planes, grid, tapOff, out, y.data(), res, relu);
             return y;
         }
-        threads.parallelFor(batch * cin, nc -> fill(input.data(), nc, in, grid, buf, nc * planes));
+        // by channel, and by grid depth where there are fewer channels than threads to keep busy (a stem's 3)
+        int depthParts = batch * cin >= 4 * threads.threads() ? 1 : grid.gd;
+        threads.parallelFor(batch * cin * depthParts, t -> {
+            int nc = t / depthParts;
+            int gd0 = depthParts == 1 ? 0 : t % depthParts;
+            fill(input.data(), nc, in, grid, buf, nc * planes, gd0, depthParts == 1 ? grid.gd : gd0 + 1);
+        });
 
         if (depthwiseBlocks) {
             depthwiseForward(buf, batch, cin, planes, grid, out, y.data(), res, relu);
@@ -288,6 +294,11 @@ final class CpuConv extends CpuPreparedConv {
      * dropped junk columns can reach into it).
      */
     private void fill(float[] x, int nc, Dims3 in, Grid grid, float[] buf, int dst) {
+        fill(x, nc, in, grid, buf, dst, 0, grid.gd);
+    }
+
+    /** {@link #fill} of the grid depths {@code [gd0, gd1)} only. */
+    private void fill(float[] x, int nc, Dims3 in, Grid grid, float[] buf, int dst, int gd0, int gd1) {
         PaddingMode mode = spec.paddingMode();
         Dims3 pb = spec.padBefore();
         Dims3 s = spec.stride();
@@ -302,7 +313,7 @@ final class CpuConv extends CpuPreparedConv {
                 if (!any) {
                     continue;
                 }
-                for (int gd = 0; gd < grid.gd; gd++) {
+                for (int gd = gd0; gd < gd1; gd++) {
                     int id = gd * s.d() + pd >= grid.lpd ? -1 : mode.map(gd * s.d() + pd - pb.d(), in.d());
                     for (int gh = 0; gh < grid.gh; gh++) {
                         int ih = id < 0 || gh * s.h() + ph >= grid.lph ? -1
