@@ -168,16 +168,14 @@ def print_profile(models, threads, warmup, runs):
         print("| part | Cubist ms | Cubist GFLOP/s | PyTorch oneDNN ms | ratio |")
         print("|---|---:|---:|---:|---:|")
         names = list(cub)
+        keys = list(tor)
         sum_c = sum_t = 0.0
         for i, part in enumerate(names):
-            ms, flops = cub[part]
-            if not part.startswith(("stem", "layer")):
+            if part not in keys:  # the pool and the head: PyTorch's are not timed part by part
                 continue
+            ms, flops = cub[part]
             # PyTorch's modules from this part up to the next Cubist part (batch norm and ReLU fused here)
             nxt = names[i + 1] if i + 1 < len(names) else None
-            keys = list(tor)
-            if part not in keys:
-                continue
             lo = keys.index(part)
             hi = keys.index(nxt) if nxt in keys else len(keys)
             t = sum(tor[k] for k in keys[lo:hi])

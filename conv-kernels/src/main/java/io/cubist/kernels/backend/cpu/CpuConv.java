@@ -133,15 +133,15 @@ final class CpuConv extends CpuPreparedConv {
             tapOff[t] = grid.tapOffset(tapPhase[t], tapShiftD[t], tapShiftH[t], tapShiftW[t]);
             maxTap = Math.max(maxTap, tapOff[t]);
         }
-        // one padded, phase-split copy of the input; the tail keeps the last tile's junk columns inside the array
-        int need = Math.max(batch * cin * planes, (batch * cin - 1) * planes + maxTap + grid.tiles * NR);
-        if (depthwiseBlocks) {
-            need = Math.max(need, depthwiseReach(batch * cin, planes, grid, out));
-        }
         if (readsInPlace()) {
             // a pointwise convolution reads its input where it is: the grid is the input itself
             gemm(input.data(), batch, cin, planes, tapOff, grid, out, y, res, relu, ImplicitGemm.Pack.ALWAYS_SHORT_TAIL);
             return y;
+        }
+        // one padded, phase-split copy of the input; the tail keeps the last tile's junk columns inside the array
+        int need = Math.max(batch * cin * planes, (batch * cin - 1) * planes + maxTap + grid.tiles * NR);
+        if (depthwiseBlocks) {
+            need = Math.max(need, depthwiseReach(batch * cin, planes, grid, out));
         }
         float[] buf = scratch.get(need);
         if (depthwise != null && !depthwiseBlocks) {

@@ -11,7 +11,7 @@ import jdk.incubator.vector.FloatVector;
  * with the register-blocked {@link GemmKernel}. Each {@link Problem} is one (batch item, group, phase) of a
  * convolution; they share the input buffer and the output tensor.
  *
- * <p>Work is split into (problem, group of at least {@value #TILE_GROUP} tiles, block of row blocks) tasks. Inside a task
+ * <p>Work is split into (problem, group of tiles, range of row blocks) tasks ({@link #split}). Inside a task
  * the reduction runs in {@value #K_CHUNK}-long slices; where enough row blocks reuse it, each tile's slice of B is
  * packed into a contiguous micro-panel ({@link #panelRows} rows, half the L1d) that stays in L1 while the task's packed
  * A streams through it from L2, as BLIS orders its loops.
@@ -23,13 +23,9 @@ final class ImplicitGemm {
     /** Problems with at most this many rows run row by row ({@link GemmKernel#row}) instead of in MR-row tiles. */
     static final int THIN_ROWS = 3;
     /** A task's accumulators at most: a quarter of the L2 the engine finds. */
-    private static final long ACC_FLOATS = accFloats(CpuInfo.HOST);
+    private static final long ACC_FLOATS = Math.max(1L << 14, CpuInfo.HOST.l2Bytes() / 16);
     /** Packed A per row-block chunk at most ({@link #compute}): half the L2, as BLIS sizes its A block. */
     private static final long A_BLOCK_FLOATS = CpuInfo.HOST.l2Bytes() / 8;
-
-    static long accFloats(CpuInfo cpu) {
-        return Math.max(1L << 14, cpu.l2Bytes() / 16);
-    }
 
     /**
      * One GEMM.
